@@ -1,0 +1,172 @@
+//! Writing a command's events: one statement per commit, all or nothing.
+//!
+//! postgres-es inserts one row per round trip and reports any unique
+//! violation as a concurrency conflict. Here a whole batch goes in one
+//! `INSERT … SELECT FROM unnest(…)`, and only a violation of the stream's
+//! primary key (`events_pkey`) is a [`Error::Conflict`]; a duplicate event id
+//! or any other constraint stays a database error.
+
+use std::collections::HashMap;
+
+use cqrs_es::persist::SerializedEvent;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::metadata::EventMetadata;
+use crate::position::Position;
+
+/// The primary key whose violation means another writer won the race.
+const STREAM_KEY: &str = "events_pkey";
+
+/// Where one appended event landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// The event's id (UUIDv7), also stored in its metadata.
+    pub event_id: Uuid,
+    /// The event's sequence in its stream.
+    pub sequence: i64,
+    /// The event's place in the commit-ordered log.
+    pub position: Position,
+}
+
+/// A validated batch of one stream's events, as column arrays.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    aggregate_type: String,
+    aggregate_id: String,
+    sequences: Vec<i64>,
+    event_types: Vec<String>,
+    event_versions: Vec<String>,
+    payloads: Vec<serde_json::Value>,
+    metadata: Vec<serde_json::Value>,
+    event_ids: Vec<Uuid>,
+}
+
+impl Batch {
+    /// Checks that the events form one contiguous run of one stream and that
+    /// each carries complete metadata, and gives each a new event id.
+    pub(crate) fn prepare(events: &[SerializedEvent]) -> Result<Self> {
+        let first = events
+            .first()
+            .ok_or_else(|| Error::InvalidBatch("no events".into()))?;
+        let mut batch = Self::empty(first, events.len());
+        for (offset, event) in events.iter().enumerate() {
+            batch.check_member(first, offset, event)?;
+            let map: HashMap<String, String> = serde_json::from_value(event.metadata.clone())
+                .map_err(|e| Error::Metadata(format!("not a map of strings: {e}")))?;
+            let event_id = Uuid::now_v7();
+            batch.sequences.push(to_i64(event.sequence)?);
+            batch.event_types.push(event.event_type.clone());
+            batch.event_versions.push(event.event_version.clone());
+            batch.payloads.push(event.payload.clone());
+            batch
+                .metadata
+                .push(EventMetadata::from_map(&map)?.to_stored_json(event_id));
+            batch.event_ids.push(event_id);
+        }
+        Ok(batch)
+    }
+
+    fn empty(first: &SerializedEvent, capacity: usize) -> Self {
+        Self {
+            aggregate_type: first.aggregate_type.clone(),
+            aggregate_id: first.aggregate_id.clone(),
+            sequences: Vec::with_capacity(capacity),
+            event_types: Vec::with_capacity(capacity),
+            event_versions: Vec::with_capacity(capacity),
+            payloads: Vec::with_capacity(capacity),
+            metadata: Vec::with_capacity(capacity),
+            event_ids: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn check_member(
+        &self,
+        first: &SerializedEvent,
+        offset: usize,
+        event: &SerializedEvent,
+    ) -> Result<()> {
+        if event.aggregate_type != self.aggregate_type || event.aggregate_id != self.aggregate_id {
+            return Err(Error::InvalidBatch("events of several streams".into()));
+        }
+        if first.sequence == 0 || event.sequence != first.sequence + offset {
+            return Err(Error::InvalidBatch(format!(
+                "sequence {} out of order (expected {})",
+                event.sequence,
+                first.sequence + offset
+            )));
+        }
+        Ok(())
+    }
+
+    /// The stored metadata of each event, in sequence order.
+    pub(crate) fn stored_metadata(&self) -> &[serde_json::Value] {
+        &self.metadata
+    }
+
+    /// Inserts the batch in one statement; the hash chain is computed by the
+    /// `events_chain` trigger in sequence order.
+    pub(crate) async fn insert<'e>(&self, executor: impl PgExecutor<'e>) -> Result<Vec<Appended>> {
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+            "insert into events (aggregate_type, aggregate_id, sequence, event_type, \
+                                 event_version, payload, metadata, event_id) \
+             select $1, $2, s.sequence, s.event_type, s.event_version, s.payload, s.metadata, s.event_id \
+               from unnest($3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::uuid[]) \
+                    with ordinality as s(sequence, event_type, event_version, payload, metadata, event_id, ord) \
+              order by s.ord \
+             returning sequence, global_position, tx_id::text",
+        )
+        .bind(&self.aggregate_type)
+        .bind(&self.aggregate_id)
+        .bind(&self.sequences)
+        .bind(&self.event_types)
+        .bind(&self.event_versions)
+        .bind(&self.payloads)
+        .bind(&self.metadata)
+        .bind(&self.event_ids)
+        .fetch_all(executor)
+        .await
+        .map_err(|e| self.classify(e))?;
+        self.appended(rows)
+    }
+
+    fn appended(&self, mut rows: Vec<(i64, i64, String)>) -> Result<Vec<Appended>> {
+        rows.sort_unstable_by_key(|row| row.0);
+        rows.into_iter()
+            .zip(&self.event_ids)
+            .map(|((sequence, global_position, tx_id), event_id)| {
+                Ok(Appended {
+                    event_id: *event_id,
+                    sequence,
+                    position: Position::new(parse_xid8(&tx_id)?, global_position),
+                })
+            })
+            .collect()
+    }
+
+    fn classify(&self, error: sqlx::Error) -> Error {
+        let is_stream_conflict = error
+            .as_database_error()
+            .is_some_and(|db| db.is_unique_violation() && db.constraint() == Some(STREAM_KEY));
+        if is_stream_conflict {
+            Error::Conflict {
+                aggregate_type: self.aggregate_type.clone(),
+                aggregate_id: self.aggregate_id.clone(),
+            }
+        } else {
+            Error::from(error)
+        }
+    }
+}
+
+/// Parses an `xid8` rendered as text (sqlx has no `xid8` type).
+pub(crate) fn parse_xid8(text: &str) -> Result<u64> {
+    text.parse()
+        .map_err(|_| Error::InvalidBatch(format!("bad xid8 {text:?} from database")))
+}
+
+fn to_i64(sequence: usize) -> Result<i64> {
+    i64::try_from(sequence)
+        .map_err(|_| Error::InvalidBatch(format!("sequence {sequence} too large")))
+}

@@ -1,0 +1,50 @@
+//! Bazaar's append-only event store on Postgres.
+//!
+//! Aggregates (cqrs-es 0.5) append through [`PgEventStore`]; every other
+//! consumer (projectors, the Kafka relay, the checkout saga, auditors) reads
+//! the log in commit order with [`read_after`] from a durable checkpoint.
+//! The tables stay compatible with postgres-es, whose own repository and
+//! snapshot store are not used: see `docs/adr/0001-own-event-repository.md`
+//! for the traps that made us write this crate.
+//!
+//! What the database itself guarantees (first migration): events cannot be
+//! updated, deleted or truncated; every event gets a global position, its
+//! transaction id, a recorded time, a UUIDv7 and a sha256 hash chained to
+//! the previous event of its stream, and a stream cannot skip a sequence.
+//!
+//! # Layout
+//! - [`pool`]: connecting, creating the database, migrations.
+//! - [`store`]: the cqrs-es `EventStore` with correct snapshots and upcasting.
+//! - [`repository`]: cqrs-es's `PersistedEventRepository`, without snapshots.
+//! - `append`: one statement per commit; conflicts told apart from failures.
+//! - [`metadata`]: command, correlation and causation ids and actor.
+//! - [`reader`]: the commit-ordered read and subscriber checkpoints.
+//! - [`position`]: a place in that order.
+//! - [`chain`] and [`verify`]: the hash chain and its verification.
+//! - [`snapshot`]: when and how snapshots are stored.
+//! - [`upcasters`]: turning old event versions into current ones.
+
+mod append;
+pub mod chain;
+mod error;
+pub mod metadata;
+pub mod pool;
+pub mod position;
+pub mod reader;
+mod recorded;
+pub mod repository;
+pub mod snapshot;
+pub mod store;
+pub mod upcasters;
+pub mod verify;
+
+pub use append::Appended;
+pub use error::{Error, Result};
+pub use metadata::EventMetadata;
+pub use pool::{connect, migrate, PgSettings, MIGRATOR};
+pub use position::Position;
+pub use reader::{load_checkpoint, read_after, save_checkpoint};
+pub use recorded::{read_stream, RecordedEvent};
+pub use repository::PgEventRepository;
+pub use store::PgEventStore;
+pub use verify::{verify_all, verify_stream, BreakReason, BrokenLink, Verification};

@@ -1,0 +1,70 @@
+//! Connecting to Postgres and bringing the schema up to date.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+use crate::error::Result;
+
+/// The migrations in the repository's root `migrations/` folder.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+/// A transaction left idle longer than this is ended by the server: an open
+/// transaction holds back every commit-ordered reader (see [`crate::reader`]).
+pub const IDLE_IN_TRANSACTION_TIMEOUT: &str = "30s";
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct PgSettings {
+    /// A `postgres://` URL.
+    pub url: String,
+    /// Upper bound of pooled connections.
+    pub max_connections: u32,
+    /// How long to wait for a free connection before failing.
+    pub acquire_timeout: Duration,
+}
+
+impl PgSettings {
+    /// Settings with the default pool size for `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 32,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+
+    /// The connect options, with the session settings every connection needs.
+    pub fn connect_options(&self) -> Result<PgConnectOptions> {
+        Ok(PgConnectOptions::from_str(&self.url)?.options([(
+            "idle_in_transaction_session_timeout",
+            IDLE_IN_TRANSACTION_TIMEOUT,
+        )]))
+    }
+}
+
+/// Opens a pool (lazily: no connection is made until first use).
+pub fn connect(settings: &PgSettings) -> Result<PgPool> {
+    Ok(PgPoolOptions::new()
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        .connect_lazy_with(settings.connect_options()?))
+}
+
+/// Creates the database named in `url` if it does not exist yet.
+pub async fn create_database_if_missing(url: &str) -> Result<()> {
+    use sqlx::migrate::MigrateDatabase;
+    if !sqlx::Postgres::database_exists(url).await? {
+        sqlx::Postgres::create_database(url).await?;
+    }
+    Ok(())
+}
+
+/// Applies pending migrations.
+pub async fn migrate(pool: &PgPool) -> Result<()> {
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! Reading the whole log in commit order, for projectors, the relay and the
+//! saga, and keeping each subscriber's durable checkpoint.
+//!
+//! The read returns only events of transactions older than the oldest
+//! transaction still running (`tx_id < pg_snapshot_xmin(pg_current_snapshot())`),
+//! ordered by `(tx_id, global_position)`. Every transaction that can still
+//! commit has an id at or above that horizon, so nothing can later appear
+//! behind a checkpoint. Writers pay nothing for this; the cost is that a long
+//! transaction anywhere holds readers back, which is why the pool sets
+//! `idle_in_transaction_session_timeout`.
+
+use sqlx::PgExecutor;
+
+use crate::error::{Error, Result};
+use crate::position::Position;
+use crate::recorded::{RecordedEvent, COLUMNS};
+
+/// Up to `limit` events after `after`, in commit order, never skipping one
+/// whose transaction commits late.
+pub async fn read_after<'e>(
+    executor: impl PgExecutor<'e>,
+    after: Position,
+    limit: i64,
+) -> Result<Vec<RecordedEvent>> {
+    let sql = format!(
+        "select {COLUMNS} from events \
+          where tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+            and (tx_id, global_position) > ($1::text::xid8, $2) \
+          order by tx_id, global_position \
+          limit $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(after.tx_id.to_string())
+        .bind(after.global_position)
+        .bind(limit)
+        .fetch_all(executor)
+        .await?;
+    rows.iter().map(RecordedEvent::from_row).collect()
+}
+
+/// The subscriber's checkpoint, or [`Position::START`] if it has none.
+pub async fn load_checkpoint<'e>(executor: impl PgExecutor<'e>, name: &str) -> Result<Position> {
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "select tx_id::text, position from subscription_checkpoint where subscription_name = $1",
+    )
+    .bind(name)
+    .fetch_optional(executor)
+    .await?;
+    match row {
+        Some((tx_id, position)) => Ok(Position::new(crate::append::parse_xid8(&tx_id)?, position)),
+        None => Ok(Position::START),
+    }
+}
+
+/// Moves the subscriber's checkpoint forward. Run it in the same transaction
+/// as the effects of the events up to `to`, so each takes effect exactly
+/// once. Moving a checkpoint backwards is refused.
+pub async fn save_checkpoint<'e>(
+    executor: impl PgExecutor<'e>,
+    name: &str,
+    to: Position,
+) -> Result<()> {
+    let updated = sqlx::query(
+        "insert into subscription_checkpoint (subscription_name, tx_id, position) \
+         values ($1, $2::text::xid8, $3) \
+         on conflict (subscription_name) do update \
+            set tx_id = excluded.tx_id, position = excluded.position, updated_at = clock_timestamp() \
+          where (subscription_checkpoint.tx_id, subscription_checkpoint.position) \
+                <= (excluded.tx_id, excluded.position)",
+    )
+    .bind(name)
+    .bind(to.tx_id.to_string())
+    .bind(to.global_position)
+    .execute(executor)
+    .await?
+    .rows_affected();
+    if updated == 0 {
+        return Err(Error::CheckpointRegressed {
+            subscription: name.to_owned(),
+            to,
+        });
+    }
+    Ok(())
+}

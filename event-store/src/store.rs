@@ -1,0 +1,266 @@
+//! The cqrs-es `EventStore` over Postgres that Bazaar's aggregates run on.
+//!
+//! cqrs-es's own `PersistedEventStore` cannot be made to snapshot correctly
+//! (see [`crate::snapshot`]), so this store implements `EventStore` directly:
+//! it loads from a snapshot plus the events after it, upcasts old event
+//! versions, requires [`EventMetadata`] on every commit, gives each event a
+//! UUIDv7, writes a commit in one statement (with its snapshot, when one is
+//! due, in the same transaction), and returns the committed envelopes with
+//! `event_id` and `global_position` in their metadata.
+//!
+//! The contract with cqrs-es 0.5: the context's aggregate passed to
+//! [`EventStore::commit`] already has the new events applied, as
+//! `CqrsFramework` does through its `EventSink`.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use cqrs_es::persist::{
+    EventStoreAggregateContext, EventUpcaster, PersistenceError, SerializedEvent,
+};
+use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
+use sqlx::PgPool;
+
+use crate::append::{Appended, Batch};
+use crate::error::Result;
+use crate::metadata::{EventMetadata, GLOBAL_POSITION};
+use crate::recorded::read_stream;
+use crate::snapshot::{self, Snapshot};
+
+/// Postgres event store for aggregate `A`.
+pub struct PgEventStore<A> {
+    pool: PgPool,
+    snapshot_every: usize,
+    upcasters: Arc<[Box<dyn EventUpcaster>]>,
+    _aggregate: PhantomData<fn() -> A>,
+}
+
+impl<A> Clone for PgEventStore<A> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            snapshot_every: self.snapshot_every,
+            upcasters: Arc::clone(&self.upcasters),
+            _aggregate: PhantomData,
+        }
+    }
+}
+
+type Context<A> = EventStoreAggregateContext<A>;
+
+impl<A: Aggregate> PgEventStore<A> {
+    /// A store that rebuilds aggregates from their events alone.
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pool,
+            snapshot_every: 0,
+            upcasters: Arc::from(Vec::new()),
+            _aggregate: PhantomData,
+        }
+    }
+
+    /// Stores a snapshot whenever a stream crosses a multiple of `every`
+    /// events (0 turns snapshots off).
+    pub fn with_snapshots(mut self, every: usize) -> Self {
+        self.snapshot_every = every;
+        self
+    }
+
+    /// Upcasters applied, in order, to every event read.
+    pub fn with_upcasters(mut self, upcasters: Vec<Box<dyn EventUpcaster>>) -> Self {
+        self.upcasters = Arc::from(upcasters);
+        self
+    }
+
+    /// Commits `events` and says where each landed. Same as
+    /// [`EventStore::commit`] but with the event store's own error and result.
+    pub async fn append(
+        &self,
+        events: Vec<A::Event>,
+        context: Context<A>,
+        metadata: HashMap<String, String>,
+    ) -> Result<Vec<(EventEnvelope<A>, Appended)>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        EventMetadata::from_map(&metadata)?;
+        let before = context.current_sequence;
+        let envelopes = wrap(&context.aggregate_id, before, events, &metadata);
+        let serialized = envelopes
+            .iter()
+            .map(SerializedEvent::try_from)
+            .collect::<Result<Vec<_>, PersistenceError>>()
+            .map_err(|e| crate::Error::InvalidBatch(e.to_string()))?;
+        let batch = Batch::prepare(&serialized)?;
+        let appended = self
+            .write(&batch, &context, before + envelopes.len())
+            .await?;
+        Ok(envelopes
+            .into_iter()
+            .zip(appended)
+            .map(|(mut envelope, appended)| {
+                let stored = &batch.stored_metadata()[envelope.sequence - before - 1];
+                envelope.metadata = stored_map(stored, &appended);
+                (envelope, appended)
+            })
+            .collect())
+    }
+
+    async fn write(
+        &self,
+        batch: &Batch,
+        context: &Context<A>,
+        after: usize,
+    ) -> Result<Vec<Appended>> {
+        if !snapshot::is_due(self.snapshot_every, context.current_sequence, after) {
+            return batch.insert(&self.pool).await;
+        }
+        let snapshot = Snapshot {
+            payload: serde_json::to_value(&context.aggregate)?,
+            last_sequence: i64::try_from(after).unwrap_or(i64::MAX),
+            current_snapshot: context.current_snapshot.map_or(1, |n| n as i64 + 1),
+        };
+        let mut tx = self.pool.begin().await?;
+        let appended = batch.insert(&mut *tx).await?;
+        snapshot::store(&mut *tx, A::TYPE, &context.aggregate_id, &snapshot).await?;
+        tx.commit().await?;
+        Ok(appended)
+    }
+
+    async fn load_context(&self, aggregate_id: &str) -> Result<Context<A>> {
+        let mut context = Context {
+            aggregate_id: aggregate_id.to_owned(),
+            aggregate: A::default(),
+            current_sequence: 0,
+            current_snapshot: None,
+        };
+        if self.snapshot_every > 0 {
+            self.restore_snapshot(&mut context).await?;
+        }
+        for envelope in self
+            .load_after(aggregate_id, context.current_sequence)
+            .await?
+        {
+            context.current_sequence = envelope.sequence;
+            context.aggregate.apply(envelope.payload);
+        }
+        Ok(context)
+    }
+
+    async fn restore_snapshot(&self, context: &mut Context<A>) -> Result<()> {
+        let Some(found) = snapshot::load(&self.pool, A::TYPE, &context.aggregate_id).await? else {
+            return Ok(());
+        };
+        context.current_snapshot = usize::try_from(found.current_snapshot).ok();
+        match serde_json::from_value::<A>(found.payload) {
+            Ok(aggregate) => {
+                context.aggregate = aggregate;
+                context.current_sequence = usize::try_from(found.last_sequence).unwrap_or_default();
+            }
+            // The aggregate's shape changed since the snapshot: replay instead.
+            Err(error) => tracing::warn!(
+                aggregate_type = A::TYPE,
+                aggregate_id = %context.aggregate_id,
+                %error,
+                "snapshot no longer deserialises; replaying all events"
+            ),
+        }
+        Ok(())
+    }
+
+    async fn load_after(&self, aggregate_id: &str, after: usize) -> Result<Vec<EventEnvelope<A>>> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let recorded = read_stream(&self.pool, A::TYPE, aggregate_id, after).await?;
+        recorded
+            .into_iter()
+            .map(|event| self.deserialize(SerializedEvent::from(event)))
+            .collect()
+    }
+
+    fn deserialize(&self, event: SerializedEvent) -> Result<EventEnvelope<A>> {
+        let upcast = self.upcasters.iter().fold(event, |event, upcaster| {
+            if upcaster.can_upcast(&event.event_type, &event.event_version) {
+                upcaster.upcast(event)
+            } else {
+                event
+            }
+        });
+        Ok(EventEnvelope {
+            aggregate_id: upcast.aggregate_id,
+            sequence: upcast.sequence,
+            payload: serde_json::from_value(upcast.payload)?,
+            metadata: serde_json::from_value(upcast.metadata)?,
+        })
+    }
+}
+
+fn wrap<A: Aggregate>(
+    aggregate_id: &str,
+    before: usize,
+    events: Vec<A::Event>,
+    metadata: &HashMap<String, String>,
+) -> Vec<EventEnvelope<A>> {
+    events
+        .into_iter()
+        .zip(before + 1..)
+        .map(|(payload, sequence)| EventEnvelope {
+            aggregate_id: aggregate_id.to_owned(),
+            sequence,
+            payload,
+            metadata: metadata.clone(),
+        })
+        .collect()
+}
+
+fn stored_map(stored: &serde_json::Value, appended: &Appended) -> HashMap<String, String> {
+    let mut map: HashMap<String, String> =
+        serde_json::from_value(stored.clone()).unwrap_or_default();
+    map.insert(
+        GLOBAL_POSITION.to_owned(),
+        appended.position.global_position.to_string(),
+    );
+    map
+}
+
+fn to_aggregate_error<E: std::error::Error>(error: crate::Error) -> AggregateError<E> {
+    AggregateError::from(PersistenceError::from(error))
+}
+
+impl<A: Aggregate> EventStore<A> for PgEventStore<A> {
+    type AC = Context<A>;
+
+    async fn load_events(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
+        self.load_after(aggregate_id, 0)
+            .await
+            .map_err(to_aggregate_error)
+    }
+
+    async fn load_aggregate(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<Context<A>, AggregateError<A::Error>> {
+        self.load_context(aggregate_id)
+            .await
+            .map_err(to_aggregate_error)
+    }
+
+    async fn commit(
+        &self,
+        events: Vec<A::Event>,
+        context: Context<A>,
+        metadata: HashMap<String, String>,
+    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
+        let committed = self
+            .append(events, context, metadata)
+            .await
+            .map_err(to_aggregate_error)?;
+        Ok(committed
+            .into_iter()
+            .map(|(envelope, _)| envelope)
+            .collect())
+    }
+}

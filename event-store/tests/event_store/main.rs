@@ -1,0 +1,11 @@
+//! Integration tests of the event store against a real Postgres; each test
+//! gets a fresh, migrated database from `#[sqlx::test]`.
+
+mod append;
+mod append_only;
+mod compat;
+mod reader;
+mod snapshots;
+mod support;
+mod tamper;
+mod upcasting;

@@ -1,0 +1,94 @@
+use bazaar_event_store::{verify_all, verify_stream, BreakReason, PgEventStore};
+use sqlx::PgPool;
+
+use crate::support::{cqrs, open_and_deposit};
+
+async fn seed(pool: &PgPool) {
+    let cqrs = cqrs(PgEventStore::new(pool.clone()));
+    open_and_deposit(&cqrs, "l-1", vec![10, 20, 30]).await;
+    open_and_deposit(&cqrs, "l-2", vec![40]).await;
+}
+
+/// Runs `sql` with the append-only guard lifted, as a superuser could.
+async fn as_superuser(pool: &PgPool, sql: &str) {
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("set local session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sql).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn an_untouched_store_verifies_with_the_rust_recomputation(pool: PgPool) {
+    seed(&pool).await;
+
+    let report = verify_all(&pool).await.unwrap();
+
+    assert_eq!((report.streams, report.events, report.broken), (2, 6, None));
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_changed_payload_is_named_as_the_first_broken_link(pool: PgPool) {
+    seed(&pool).await;
+
+    as_superuser(
+        &pool,
+        r#"update events set payload = '{"Deposited": {"amount": 9000, "currency": "EUR"}}'
+            where aggregate_id = 'l-1' and sequence = 3"#,
+    )
+    .await;
+
+    let broken = verify_all(&pool)
+        .await
+        .unwrap()
+        .broken
+        .expect("tampering detected");
+    assert_eq!((broken.aggregate_id.as_str(), broken.sequence), ("l-1", 3));
+    assert_eq!(broken.reason, BreakReason::HashMismatch);
+    assert_eq!(
+        verify_stream(&pool, "Ledger", "l-2").await.unwrap().broken,
+        None
+    );
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_deleted_event_is_detected(pool: PgPool) {
+    seed(&pool).await;
+
+    as_superuser(
+        &pool,
+        "delete from events where aggregate_id = 'l-1' and sequence = 2",
+    )
+    .await;
+
+    let broken = verify_stream(&pool, "Ledger", "l-1")
+        .await
+        .unwrap()
+        .broken
+        .expect("deletion detected");
+    assert_eq!(broken.sequence, 3);
+    assert_eq!(broken.reason, BreakReason::SequenceGap { expected: 2 });
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn reordered_events_are_detected(pool: PgPool) {
+    seed(&pool).await;
+
+    as_superuser(
+        &pool,
+        "update events set sequence = 100 where aggregate_id = 'l-1' and sequence = 2; \
+         update events set sequence = 2 where aggregate_id = 'l-1' and sequence = 3; \
+         update events set sequence = 3 where aggregate_id = 'l-1' and sequence = 100;",
+    )
+    .await;
+
+    let broken = verify_all(&pool)
+        .await
+        .unwrap()
+        .broken
+        .expect("reordering detected");
+    assert_eq!((broken.aggregate_id.as_str(), broken.sequence), ("l-1", 2));
+    assert_eq!(broken.reason, BreakReason::HashMismatch);
+}
