@@ -41,20 +41,18 @@ create unique index events_global_position_key on events (global_position);
 create unique index events_event_id_key on events (event_id);
 create index events_commit_order_idx on events (tx_id, global_position);
 
--- One length-prefixed field of the canonical hash input. The Rust verifier
--- (event-store/src/chain.rs) builds the same bytes independently.
-create function event_hash_field(value text) returns bytea
-language sql immutable strict parallel safe as $$
-    select int4send(octet_length(convert_to(value, 'UTF8'))) || convert_to(value, 'UTF8')
-$$;
-
+-- The hash chain. Each event's hash is
+--   sha256(previous hash || UTF-8 of the jsonb array text of its fields)
+-- with 32 zero bytes before a stream's first event. One jsonb_build_array
+-- keeps the trigger cheap and the encoding unambiguous; the Rust verifier
+-- (event-store/src/chain.rs) rebuilds the same text independently.
 create function events_chain() returns trigger
 language plpgsql as $$
 declare
     previous bytea;
 begin
     if new.sequence = 1 then
-        previous := decode(repeat('00', 32), 'hex');
+        previous := '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea;
     else
         select e.hash into previous
           from events e
@@ -67,18 +65,10 @@ begin
                 using errcode = 'BZ001';
         end if;
     end if;
-    new.hash := sha256(
-        previous
-        || event_hash_field(new.aggregate_type)
-        || event_hash_field(new.aggregate_id)
-        || event_hash_field(new.sequence::text)
-        || event_hash_field(new.event_type)
-        || event_hash_field(new.event_version)
-        || event_hash_field(new.event_id::text)
-        || event_hash_field(new.global_position::text)
-        || event_hash_field(((extract(epoch from new.recorded_at) * 1000000)::bigint)::text)
-        || event_hash_field(new.payload::text)
-        || event_hash_field(new.metadata::text));
+    new.hash := sha256(previous || convert_to(jsonb_build_array(
+        new.aggregate_type, new.aggregate_id, new.sequence, new.event_type, new.event_version,
+        new.event_id, new.global_position, (extract(epoch from new.recorded_at) * 1000000)::bigint,
+        new.payload, new.metadata)::text, 'UTF8'));
     return new;
 end
 $$;

@@ -15,4 +15,11 @@ echo "test.sh: using $PG_SERVER_URL"
 
 cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
-cargo test --locked --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --locked --workspace 2>&1 | tee "$log" || status=$?
+# one closing line for the whole run (cargo prints one per test binary)
+sum() { grep -E '^test result:' "$log" | grep -Eo "[0-9]+ $1" | awk '{n += $1} END {print n + 0}'; }
+echo "total: $(sum passed) passed, $(sum failed) failed, $(sum ignored) skipped"
+exit "$status"

@@ -19,6 +19,9 @@ use crate::position::Position;
 /// The primary key whose violation means another writer won the race.
 const STREAM_KEY: &str = "events_pkey";
 
+/// `(sequence, global_position, tx_id as text)` returned by an insert.
+type Row = (i64, i64, String);
+
 /// Where one appended event landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Appended {
@@ -108,7 +111,37 @@ impl Batch {
     /// Inserts the batch in one statement; the hash chain is computed by the
     /// `events_chain` trigger in sequence order.
     pub(crate) async fn insert<'e>(&self, executor: impl PgExecutor<'e>) -> Result<Vec<Appended>> {
-        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        let rows = if self.sequences.len() == 1 {
+            self.insert_one(executor).await
+        } else {
+            self.insert_many(executor).await
+        };
+        self.appended(rows.map_err(|e| self.classify(e))?)
+    }
+
+    /// The common case, one event per command, as a plain `VALUES` insert:
+    /// measurably cheaper for Postgres than `unnest` with its sort.
+    async fn insert_one<'e>(&self, executor: impl PgExecutor<'e>) -> sqlx::Result<Vec<Row>> {
+        sqlx::query_as(
+            "insert into events (aggregate_type, aggregate_id, sequence, event_type, \
+                                 event_version, payload, metadata, event_id) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8) \
+             returning sequence, global_position, tx_id::text",
+        )
+        .bind(&self.aggregate_type)
+        .bind(&self.aggregate_id)
+        .bind(self.sequences[0])
+        .bind(&self.event_types[0])
+        .bind(&self.event_versions[0])
+        .bind(&self.payloads[0])
+        .bind(&self.metadata[0])
+        .bind(self.event_ids[0])
+        .fetch_all(executor)
+        .await
+    }
+
+    async fn insert_many<'e>(&self, executor: impl PgExecutor<'e>) -> sqlx::Result<Vec<Row>> {
+        sqlx::query_as(
             "insert into events (aggregate_type, aggregate_id, sequence, event_type, \
                                  event_version, payload, metadata, event_id) \
              select $1, $2, s.sequence, s.event_type, s.event_version, s.payload, s.metadata, s.event_id \
@@ -127,11 +160,9 @@ impl Batch {
         .bind(&self.event_ids)
         .fetch_all(executor)
         .await
-        .map_err(|e| self.classify(e))?;
-        self.appended(rows)
     }
 
-    fn appended(&self, mut rows: Vec<(i64, i64, String)>) -> Result<Vec<Appended>> {
+    fn appended(&self, mut rows: Vec<Row>) -> Result<Vec<Appended>> {
         rows.sort_unstable_by_key(|row| row.0);
         rows.into_iter()
             .zip(&self.event_ids)

@@ -1,13 +1,13 @@
 //! The tamper-evident hash chain of each stream, computed in Rust.
 //!
 //! The `events_chain` trigger (first migration) sets
-//! `hash = sha256(previous_hash || field || field || …)` on insert, where the
-//! previous hash is that of the stream's previous event (32 zero bytes for
-//! sequence 1) and each field is its UTF-8 text prefixed by its length as a
-//! big-endian `u32`. This module builds the same bytes independently, so a
-//! verifier does not trust the database's own function: the two must agree
-//! on every untouched event, and an altered, removed or reordered event
-//! breaks the chain from that point on.
+//! `hash = sha256(previous_hash || jsonb_build_array(fields…)::text)`, where
+//! the previous hash is that of the stream's previous event (32 zero bytes
+//! for sequence 1). This module renders the same array text the way Postgres
+//! renders `jsonb` (`", "` between elements, Postgres's string escaping) from
+//! the stored fields, so the verifier does not trust the database's own
+//! function: the two must agree on every untouched event, and an altered,
+//! removed or reordered event breaks the chain from that point on.
 
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -45,31 +45,56 @@ pub struct ChainFields<'a> {
 pub fn event_hash(previous: &[u8], fields: &ChainFields<'_>) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(previous);
-    let sequence = fields.sequence.to_string();
-    let event_id = fields.event_id.to_string();
-    let position = fields.global_position.to_string();
-    let recorded = fields.recorded_at_micros.to_string();
-    for field in [
-        fields.aggregate_type,
-        fields.aggregate_id,
-        &sequence,
-        fields.event_type,
-        fields.event_version,
-        &event_id,
-        &position,
-        &recorded,
-        fields.payload,
-        fields.metadata,
-    ] {
-        update_field(&mut hasher, field);
-    }
+    hasher.update(hash_input(fields).as_bytes());
     hasher.finalize().into()
 }
 
-fn update_field(hasher: &mut Sha256, field: &str) {
-    let length = u32::try_from(field.len()).unwrap_or(u32::MAX);
-    hasher.update(length.to_be_bytes());
-    hasher.update(field.as_bytes());
+/// The text Postgres produces for the trigger's `jsonb_build_array(…)`.
+pub fn hash_input(fields: &ChainFields<'_>) -> String {
+    let mut text = String::with_capacity(128 + fields.payload.len() + fields.metadata.len());
+    text.push('[');
+    for string in [fields.aggregate_type, fields.aggregate_id] {
+        push_json_string(&mut text, string);
+        text.push_str(", ");
+    }
+    text.push_str(&fields.sequence.to_string());
+    text.push_str(", ");
+    push_json_string(&mut text, fields.event_type);
+    text.push_str(", ");
+    push_json_string(&mut text, fields.event_version);
+    text.push_str(", ");
+    push_json_string(&mut text, &fields.event_id.to_string());
+    for part in [
+        &fields.global_position.to_string(),
+        &fields.recorded_at_micros.to_string(),
+        fields.payload,
+        fields.metadata,
+    ] {
+        text.push_str(", ");
+        text.push_str(part);
+    }
+    text.push(']');
+    text
+}
+
+/// Appends `value` as a JSON string escaped exactly as Postgres's
+/// `escape_json` does.
+fn push_json_string(text: &mut String, value: &str) {
+    text.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => text.push_str("\\\""),
+            '\\' => text.push_str("\\\\"),
+            '\u{8}' => text.push_str("\\b"),
+            '\u{c}' => text.push_str("\\f"),
+            '\n' => text.push_str("\\n"),
+            '\r' => text.push_str("\\r"),
+            '\t' => text.push_str("\\t"),
+            c if c < ' ' => text.push_str(&format!("\\u{:04x}", c as u32)),
+            c => text.push(c),
+        }
+    }
+    text.push('"');
 }
 
 #[cfg(test)]
@@ -102,13 +127,23 @@ mod tests {
     }
 
     #[test]
-    fn length_prefixes_keep_field_boundaries_apart() {
+    fn field_boundaries_cannot_be_shifted() {
         let mut a = fields("{}");
         a.aggregate_type = "Orde";
         a.aggregate_id = "ro-1";
         assert_ne!(
             event_hash(&GENESIS, &a),
             event_hash(&GENESIS, &fields("{}"))
+        );
+    }
+
+    #[test]
+    fn the_input_is_rendered_like_postgres_jsonb_text() {
+        let mut odd = fields(r#"{"a": 1}"#);
+        odd.aggregate_id = "q\"b\\n\n\u{1}é";
+        assert_eq!(
+            hash_input(&odd),
+            r#"["Order", "q\"b\\n\n\u0001é", 1, "OrderPlaced", "1.0", "00000000-0000-0000-0000-000000000000", 7, 1700000000000000, {"a": 1}, {}]"#
         );
     }
 }

@@ -92,3 +92,23 @@ async fn reordered_events_are_detected(pool: PgPool) {
     assert_eq!((broken.aggregate_id.as_str(), broken.sequence), ("l-1", 2));
     assert_eq!(broken.reason, BreakReason::HashMismatch);
 }
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn odd_characters_hash_the_same_in_postgres_and_rust(pool: PgPool) {
+    let cqrs = cqrs(PgEventStore::new(pool.clone()));
+    for id in [
+        "quote\"back\\slash",
+        "line\nbreak\ttab\u{1}\u{1f}",
+        "ünïcödé €",
+        "emoji 🧺",
+    ] {
+        open_and_deposit(&cqrs, id, vec![i64::MAX / 4, -1]).await;
+    }
+
+    let report = verify_all(&pool).await.unwrap();
+
+    assert_eq!(
+        (report.streams, report.events, report.broken),
+        (4, 12, None)
+    );
+}
