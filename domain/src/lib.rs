@@ -1,9 +1,15 @@
 //! Bazaar's domain: the Order, PaymentSplit, InventoryReservation and Escrow
-//! aggregates (cqrs-es 0.5), their commands, events and errors, and the money
-//! type. Pure decisions only: no IO, no clock reads; facts a decision needs
-//! are put into the command.
+//! aggregates (cqrs-es 0.5), their commands, events and errors, and money.
 //!
-//! The aggregates are built by the domain issue on top of the event store;
-//! this crate exists now so that the dependency direction
-//! (`domain` ← `event-store`, `commands`, `projections` ← `api`) is fixed
-//! from the start.
+//! Pure decisions only: no IO and no clock reads. Facts a decision needs,
+//! including "now" for time-based transitions, travel in the command; the
+//! durable scheduler in `commands/` supplies them. Command ids, retries and
+//! idempotency by command id live in `commands/`; the aggregates make
+//! repeated business operations (commit a reservation twice, say) harmless
+//! where DOMAIN.md asks for it.
+//!
+//! # Layout
+//! - [`money`]: amounts in minor units, currencies, fee rates, allocation.
+//! - [`ids`]: identifier newtypes.
+pub mod ids;
+pub mod money;
