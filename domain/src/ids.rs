@@ -136,7 +136,12 @@ mod tests {
 
     #[test]
     fn ids_accept_the_usual_shapes() {
-        for value in ["v-1", "ord_2026.11:abc", "sku@wh-1", "0193f2a4-7b3c-7d2e-9f00-1a2b3c4d5e6f"] {
+        for value in [
+            "v-1",
+            "ord_2026.11:abc",
+            "sku@wh-1",
+            "0193f2a4-7b3c-7d2e-9f00-1a2b3c4d5e6f",
+        ] {
             assert!(VendorId::parse(value).is_ok(), "{value}");
         }
     }

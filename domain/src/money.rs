@@ -80,20 +80,29 @@ impl Money {
     /// `self + other`, same currency, no overflow.
     pub fn checked_add(self, other: Self) -> Result<Self, MoneyError> {
         self.same_currency(other)?;
-        let amount = self.amount.checked_add(other.amount).ok_or(MoneyError::Overflow)?;
+        let amount = self
+            .amount
+            .checked_add(other.amount)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Self::new(amount, self.currency))
     }
 
     /// `self - other`, same currency, no overflow.
     pub fn checked_sub(self, other: Self) -> Result<Self, MoneyError> {
         self.same_currency(other)?;
-        let amount = self.amount.checked_sub(other.amount).ok_or(MoneyError::Overflow)?;
+        let amount = self
+            .amount
+            .checked_sub(other.amount)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Self::new(amount, self.currency))
     }
 
     /// `self × quantity`, no overflow.
     pub fn checked_mul(self, quantity: i64) -> Result<Self, MoneyError> {
-        let amount = self.amount.checked_mul(quantity).ok_or(MoneyError::Overflow)?;
+        let amount = self
+            .amount
+            .checked_mul(quantity)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Self::new(amount, self.currency))
     }
 
@@ -129,7 +138,13 @@ impl std::fmt::Display for Money {
         }
         let unit = 10u64.pow(exponent);
         let width = exponent as usize;
-        write!(f, "{sign}{}.{:0width$} {}", abs / unit, abs % unit, self.currency)
+        write!(
+            f,
+            "{sign}{}.{:0width$} {}",
+            abs / unit,
+            abs % unit,
+            self.currency
+        )
     }
 }
 
@@ -144,7 +159,10 @@ mod tests {
     #[test]
     fn mixing_currencies_is_rejected() {
         let jpy = Money::new(100, Currency::parse("JPY").unwrap());
-        assert!(matches!(eur(1).checked_add(jpy), Err(MoneyError::CurrencyMismatch { .. })));
+        assert!(matches!(
+            eur(1).checked_add(jpy),
+            Err(MoneyError::CurrencyMismatch { .. })
+        ));
     }
 
     #[test]
@@ -156,7 +174,13 @@ mod tests {
     #[test]
     fn display_uses_the_currency_exponent() {
         assert_eq!(eur(-1050).to_string(), "-10.50 EUR");
-        assert_eq!(Money::new(1050, Currency::parse("JPY").unwrap()).to_string(), "1050 JPY");
-        assert_eq!(Money::new(1050, Currency::parse("KWD").unwrap()).to_string(), "1.050 KWD");
+        assert_eq!(
+            Money::new(1050, Currency::parse("JPY").unwrap()).to_string(),
+            "1050 JPY"
+        );
+        assert_eq!(
+            Money::new(1050, Currency::parse("KWD").unwrap()).to_string(),
+            "1.050 KWD"
+        );
     }
 }

@@ -12,15 +12,28 @@ use cqrs_es::persist::SerializedEvent;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
+use crate::command_log::CommandRecord;
 use crate::error::{Error, Result};
 use crate::metadata::EventMetadata;
 use crate::position::Position;
 
 /// The primary key whose violation means another writer won the race.
 const STREAM_KEY: &str = "events_pkey";
+/// The primary key whose violation means the command id was used already.
+const COMMAND_KEY: &str = "command_log_pkey";
+
+/// The columns every insert writes, `$1`…`$8`.
+const INSERT: &str = "insert into events (aggregate_type, aggregate_id, sequence, event_type, \
+                      event_version, payload, metadata, event_id) ";
+/// Records the command in the same statement, `$9`…`$13`.
+const WITH_COMMAND: &str = "with command as (insert into command_log (command_id, aggregate_type, \
+     aggregate_id, command_type, body_hash, first_sequence, last_sequence) \
+     values ($9, $1, $2, $10, $11, $12, $13)) ";
+const RETURNING: &str = " returning sequence, global_position, tx_id::text";
 
 /// `(sequence, global_position, tx_id as text)` returned by an insert.
 type Row = (i64, i64, String);
+type RowQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Postgres, Row, sqlx::postgres::PgArguments>;
 
 /// Where one appended event landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +57,7 @@ pub(crate) struct Batch {
     payloads: Vec<serde_json::Value>,
     metadata: Vec<serde_json::Value>,
     event_ids: Vec<Uuid>,
+    command: Option<CommandRecord>,
 }
 
 impl Batch {
@@ -81,6 +95,7 @@ impl Batch {
             payloads: Vec::with_capacity(capacity),
             metadata: Vec::with_capacity(capacity),
             event_ids: Vec::with_capacity(capacity),
+            command: None,
         }
     }
 
@@ -119,47 +134,70 @@ impl Batch {
         self.appended(rows.map_err(|e| self.classify(e))?)
     }
 
+    /// Records `command` in `command_log` with the events, atomically.
+    pub(crate) fn with_command(mut self, command: Option<CommandRecord>) -> Self {
+        self.command = command;
+        self
+    }
+
     /// The common case, one event per command, as a plain `VALUES` insert:
     /// measurably cheaper for Postgres than `unnest` with its sort.
     async fn insert_one<'e>(&self, executor: impl PgExecutor<'e>) -> sqlx::Result<Vec<Row>> {
-        sqlx::query_as(
-            "insert into events (aggregate_type, aggregate_id, sequence, event_type, \
-                                 event_version, payload, metadata, event_id) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8) \
-             returning sequence, global_position, tx_id::text",
-        )
-        .bind(&self.aggregate_type)
-        .bind(&self.aggregate_id)
-        .bind(self.sequences[0])
-        .bind(&self.event_types[0])
-        .bind(&self.event_versions[0])
-        .bind(&self.payloads[0])
-        .bind(&self.metadata[0])
-        .bind(self.event_ids[0])
-        .fetch_all(executor)
-        .await
+        let sql = format!(
+            "{}{INSERT} values ($1, $2, $3, $4, $5, $6, $7, $8){RETURNING}",
+            self.command_prefix()
+        );
+        let query = sqlx::query_as(&sql)
+            .bind(&self.aggregate_type)
+            .bind(&self.aggregate_id)
+            .bind(self.sequences[0])
+            .bind(&self.event_types[0])
+            .bind(&self.event_versions[0])
+            .bind(&self.payloads[0])
+            .bind(&self.metadata[0])
+            .bind(self.event_ids[0]);
+        self.bind_command(query).fetch_all(executor).await
     }
 
     async fn insert_many<'e>(&self, executor: impl PgExecutor<'e>) -> sqlx::Result<Vec<Row>> {
-        sqlx::query_as(
-            "insert into events (aggregate_type, aggregate_id, sequence, event_type, \
-                                 event_version, payload, metadata, event_id) \
-             select $1, $2, s.sequence, s.event_type, s.event_version, s.payload, s.metadata, s.event_id \
+        let sql = format!(
+            "{}{INSERT} select $1, $2, s.sequence, s.event_type, s.event_version, s.payload, \
+                    s.metadata, s.event_id \
                from unnest($3::bigint[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::uuid[]) \
                     with ordinality as s(sequence, event_type, event_version, payload, metadata, event_id, ord) \
-              order by s.ord \
-             returning sequence, global_position, tx_id::text",
-        )
-        .bind(&self.aggregate_type)
-        .bind(&self.aggregate_id)
-        .bind(&self.sequences)
-        .bind(&self.event_types)
-        .bind(&self.event_versions)
-        .bind(&self.payloads)
-        .bind(&self.metadata)
-        .bind(&self.event_ids)
-        .fetch_all(executor)
-        .await
+              order by s.ord{RETURNING}",
+            self.command_prefix()
+        );
+        let query = sqlx::query_as(&sql)
+            .bind(&self.aggregate_type)
+            .bind(&self.aggregate_id)
+            .bind(&self.sequences)
+            .bind(&self.event_types)
+            .bind(&self.event_versions)
+            .bind(&self.payloads)
+            .bind(&self.metadata)
+            .bind(&self.event_ids);
+        self.bind_command(query).fetch_all(executor).await
+    }
+
+    fn command_prefix(&self) -> &'static str {
+        if self.command.is_some() {
+            WITH_COMMAND
+        } else {
+            ""
+        }
+    }
+
+    fn bind_command<'q>(&'q self, query: RowQuery<'q>) -> RowQuery<'q> {
+        let Some(command) = &self.command else {
+            return query;
+        };
+        query
+            .bind(command.command_id)
+            .bind(&command.command_type)
+            .bind(&command.body_hash)
+            .bind(self.sequences[0])
+            .bind(self.sequences[self.sequences.len() - 1])
     }
 
     fn appended(&self, mut rows: Vec<Row>) -> Result<Vec<Appended>> {
@@ -177,10 +215,16 @@ impl Batch {
     }
 
     fn classify(&self, error: sqlx::Error) -> Error {
-        let is_stream_conflict = error
+        let violated = error
             .as_database_error()
-            .is_some_and(|db| db.is_unique_violation() && db.constraint() == Some(STREAM_KEY));
-        if is_stream_conflict {
+            .filter(|db| db.is_unique_violation())
+            .and_then(|db| db.constraint());
+        if violated == Some(COMMAND_KEY) {
+            if let Some(command) = &self.command {
+                return Error::DuplicateCommand(command.command_id);
+            }
+        }
+        if violated == Some(STREAM_KEY) {
             Error::Conflict {
                 aggregate_type: self.aggregate_type.clone(),
                 aggregate_id: self.aggregate_id.clone(),

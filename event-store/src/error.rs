@@ -17,6 +17,9 @@ pub enum Error {
         /// Id of the contended stream.
         aggregate_id: String,
     },
+    /// The command id was already used by a command that wrote events.
+    #[error("command {0} was already executed")]
+    DuplicateCommand(uuid::Uuid),
     /// An append skipped a sequence number; this is a bug in the writer.
     #[error("sequence gap in stream: {0}")]
     SequenceGap(String),

@@ -17,6 +17,7 @@
 //! - [`store`]: the cqrs-es `EventStore` with correct snapshots and upcasting.
 //! - [`repository`]: cqrs-es's `PersistedEventRepository`, without snapshots.
 //! - `append`: one statement per commit; conflicts told apart from failures.
+//! - [`command_log`]: commands recorded with their events, for idempotency.
 //! - [`metadata`]: command, correlation and causation ids and actor.
 //! - [`reader`]: the commit-ordered read and subscriber checkpoints.
 //! - [`position`]: a place in that order.
@@ -26,6 +27,7 @@
 
 mod append;
 pub mod chain;
+pub mod command_log;
 mod error;
 pub mod metadata;
 pub mod pool;
@@ -39,6 +41,7 @@ pub mod upcasters;
 pub mod verify;
 
 pub use append::Appended;
+pub use command_log::{find_command, CommandRecord, LoggedCommand};
 pub use error::{Error, Result};
 pub use metadata::EventMetadata;
 pub use pool::{connect, migrate, PgSettings, MIGRATOR};

@@ -23,6 +23,7 @@ use cqrs_es::{Aggregate, AggregateError, EventEnvelope, EventStore};
 use sqlx::PgPool;
 
 use crate::append::{Appended, Batch};
+use crate::command_log::CommandRecord;
 use crate::error::Result;
 use crate::metadata::{EventMetadata, GLOBAL_POSITION};
 use crate::recorded::read_stream;
@@ -81,6 +82,19 @@ impl<A: Aggregate> PgEventStore<A> {
         context: Context<A>,
         metadata: HashMap<String, String>,
     ) -> Result<Vec<(EventEnvelope<A>, Appended)>> {
+        self.append_recorded(events, context, metadata, None).await
+    }
+
+    /// [`Self::append`], recording `command` in `command_log` atomically with
+    /// the events; a command id used before fails with
+    /// [`crate::Error::DuplicateCommand`] and writes nothing.
+    pub async fn append_recorded(
+        &self,
+        events: Vec<A::Event>,
+        context: Context<A>,
+        metadata: HashMap<String, String>,
+        command: Option<CommandRecord>,
+    ) -> Result<Vec<(EventEnvelope<A>, Appended)>> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -92,7 +106,7 @@ impl<A: Aggregate> PgEventStore<A> {
             .map(SerializedEvent::try_from)
             .collect::<Result<Vec<_>, PersistenceError>>()
             .map_err(|e| crate::Error::InvalidBatch(e.to_string()))?;
-        let batch = Batch::prepare(&serialized)?;
+        let batch = Batch::prepare(&serialized)?.with_command(command);
         let appended = self
             .write(&batch, &context, before + envelopes.len())
             .await?;
@@ -128,7 +142,8 @@ impl<A: Aggregate> PgEventStore<A> {
         Ok(appended)
     }
 
-    async fn load_context(&self, aggregate_id: &str) -> Result<Context<A>> {
+    /// Loads an aggregate: from its snapshot, if any, plus the events after it.
+    pub async fn load(&self, aggregate_id: &str) -> Result<Context<A>> {
         let mut context = Context {
             aggregate_id: aggregate_id.to_owned(),
             aggregate: A::default(),
@@ -243,9 +258,7 @@ impl<A: Aggregate> EventStore<A> for PgEventStore<A> {
         &self,
         aggregate_id: &str,
     ) -> Result<Context<A>, AggregateError<A::Error>> {
-        self.load_context(aggregate_id)
-            .await
-            .map_err(to_aggregate_error)
+        self.load(aggregate_id).await.map_err(to_aggregate_error)
     }
 
     async fn commit(

@@ -10,7 +10,10 @@ use super::MoneyError;
 
 /// Splits `total` (minor units, zero or more) across `weights`, in the order
 /// given. Weights must be non-negative with a positive sum.
-pub fn allocate<K: Ord + Clone>(total: i64, weights: &[(K, i64)]) -> Result<Vec<(K, i64)>, MoneyError> {
+pub fn allocate<K: Ord + Clone>(
+    total: i64,
+    weights: &[(K, i64)],
+) -> Result<Vec<(K, i64)>, MoneyError> {
     if total < 0 {
         return Err(MoneyError::Negative(total));
     }
@@ -31,7 +34,10 @@ pub fn allocate<K: Ord + Clone>(total: i64, weights: &[(K, i64)]) -> Result<Vec<
     let mut left = total - given;
     let mut order: Vec<usize> = (0..parts.len()).collect();
     order.sort_by(|&a, &b| {
-        parts[b].2.cmp(&parts[a].2).then_with(|| weights[a].0.cmp(&weights[b].0))
+        parts[b]
+            .2
+            .cmp(&parts[a].2)
+            .then_with(|| weights[a].0.cmp(&weights[b].0))
     });
     for index in order {
         if left == 0 {
@@ -65,7 +71,11 @@ mod tests {
     fn leftover_units_go_to_the_largest_remainders() {
         // 100 over 3 equal weights: 33.33 each, one unit left
         let parts = allocate(100, &[("c", 1), ("a", 1), ("b", 1)]).unwrap();
-        assert_eq!(parts, [("c", 33), ("a", 34), ("b", 33)], "tie broken by key: a first");
+        assert_eq!(
+            parts,
+            [("c", 33), ("a", 34), ("b", 33)],
+            "tie broken by key: a first"
+        );
         // remainders 0.5 vs 0.25: the larger wins even against an earlier key
         let parts = allocate(3, &[("a", 1), ("b", 2), ("c", 1)]).unwrap();
         assert_eq!(parts.iter().map(|p| p.1).sum::<i64>(), 3);
@@ -74,9 +84,15 @@ mod tests {
 
     #[test]
     fn zero_weights_get_nothing_and_bad_weights_are_rejected() {
-        assert_eq!(allocate(5, &[("a", 0), ("b", 3)]).unwrap(), [("a", 0), ("b", 5)]);
+        assert_eq!(
+            allocate(5, &[("a", 0), ("b", 3)]).unwrap(),
+            [("a", 0), ("b", 5)]
+        );
         assert_eq!(allocate(5, &[("a", 0)]), Err(MoneyError::BadWeights));
-        assert_eq!(allocate(5, &[("a", -1), ("b", 3)]), Err(MoneyError::BadWeights));
+        assert_eq!(
+            allocate(5, &[("a", -1), ("b", 3)]),
+            Err(MoneyError::BadWeights)
+        );
         assert_eq!(allocate::<&str>(5, &[]), Err(MoneyError::BadWeights));
         assert_eq!(allocate(-5, &[("a", 1)]), Err(MoneyError::Negative(-5)));
     }

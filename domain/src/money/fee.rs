@@ -74,7 +74,10 @@ mod tests {
 
     #[test]
     fn rates_above_one_hundred_percent_are_rejected() {
-        assert_eq!(FeeRate::from_bps(10_001), Err(MoneyError::FeeRateOutOfRange(10_001)));
+        assert_eq!(
+            FeeRate::from_bps(10_001),
+            Err(MoneyError::FeeRateOutOfRange(10_001))
+        );
         assert!(serde_json::from_str::<FeeRate>("10001").is_err());
         assert_eq!(serde_json::from_str::<FeeRate>("250").unwrap().bps(), 250);
     }

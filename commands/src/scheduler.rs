@@ -1,0 +1,188 @@
+//! Durable timers: commands that run at a time, survive restarts and never
+//! act twice.
+//!
+//! A timer is a row in `scheduled_command` whose id is derived from the event
+//! that asked for it, so scheduling it again (the saga replaying that event)
+//! changes nothing. The command itself carries its due time as `at`, and its
+//! command id is the timer's id, so running it twice (a worker dying after
+//! the command but before marking the timer done) returns the first outcome.
+//! The aggregate decides whether the command still applies: a reservation
+//! already committed, an order already paid, a dispute open — those are
+//! domain rejections and the timer is closed as `rejected`, with the reason.
+//!
+//! Workers claim due timers with `FOR UPDATE SKIP LOCKED` and a lease
+//! (`locked_until`) committed at once, so no transaction stays open while a
+//! command runs (open transactions hold commit-ordered readers back).
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgExecutor, PgPool};
+use uuid::Uuid;
+
+/// How long a claimed timer is held before another worker may take it.
+const LEASE: &str = "30 seconds";
+/// Infrastructure failures are retried this many times, then the timer is
+/// marked `failed` for an operator.
+const MAX_ATTEMPTS: i32 = 10;
+
+/// A command to run at `due_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timer {
+    /// Derived from the causing event; also the command id when it runs.
+    pub id: Uuid,
+    /// The aggregate type the command is for.
+    pub aggregate_type: String,
+    /// The aggregate instance.
+    pub aggregate_id: String,
+    /// The command, serialised as the aggregate's command enum.
+    pub command: Value,
+    /// When to run it.
+    pub due_at: DateTime<Utc>,
+    /// The business flow it belongs to.
+    pub correlation_id: Uuid,
+    /// The event that scheduled it.
+    pub causation_id: Uuid,
+}
+
+/// How running a timer's command went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fired {
+    /// The command took effect (now or on an earlier run).
+    Done,
+    /// The aggregate refused it: it no longer applies.
+    Rejected(String),
+    /// Infrastructure failed; try again later.
+    Failed(String),
+}
+
+/// Runs a timer's command; implemented by the application over every
+/// aggregate.
+pub trait Dispatcher: Send + Sync {
+    /// Runs `timer.command` with `timer.id` as its command id.
+    fn fire(&self, timer: &Timer) -> impl Future<Output = Fired> + Send;
+}
+
+/// Schedules `timer`; scheduling the same id again does nothing. Returns
+/// whether it was new.
+pub async fn schedule<'e>(executor: impl PgExecutor<'e>, timer: &Timer) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        "insert into scheduled_command (scheduled_command_id, aggregate_type, aggregate_id, command, \
+                                        due_at, correlation_id, causation_id) \
+         values ($1, $2, $3, $4, $5, $6, $7) on conflict (scheduled_command_id) do nothing",
+    )
+    .bind(timer.id)
+    .bind(&timer.aggregate_type)
+    .bind(&timer.aggregate_id)
+    .bind(&timer.command)
+    .bind(timer.due_at)
+    .bind(timer.correlation_id)
+    .bind(timer.causation_id)
+    .execute(executor)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
+}
+
+/// Claims up to `limit` timers due at `now` and runs them; returns how many
+/// ran. `now` is a parameter so tests can move time.
+pub async fn run_due(
+    pool: &PgPool,
+    dispatcher: &impl Dispatcher,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<usize> {
+    let timers = claim(pool, now, limit).await?;
+    for timer in &timers {
+        let fired = dispatcher.fire(timer).await;
+        record(pool, timer.id, &fired).await?;
+    }
+    Ok(timers.len())
+}
+
+/// Runs due timers until `shutdown` completes, polling every `interval`.
+pub async fn run_worker(
+    pool: PgPool,
+    dispatcher: impl Dispatcher,
+    interval: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        match run_due(&pool, &dispatcher, Utc::now(), 100).await {
+            Ok(ran) if ran > 0 => continue,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "scheduler: claiming timers failed"),
+        }
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
+type TimerRow = (Uuid, String, String, Value, DateTime<Utc>, Uuid, Uuid);
+
+async fn claim(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Timer>> {
+    let rows: Vec<TimerRow> = sqlx::query_as(&format!(
+        "update scheduled_command set locked_until = clock_timestamp() + interval '{LEASE}', \
+                attempts = attempts + 1, updated_at = clock_timestamp() \
+          where scheduled_command_id in ( \
+                select scheduled_command_id from scheduled_command \
+                 where status = 'pending' and due_at <= $1 \
+                   and (locked_until is null or locked_until < clock_timestamp()) \
+                 order by due_at limit $2 for update skip locked) \
+         returning scheduled_command_id, aggregate_type, aggregate_id, command, due_at, \
+                   correlation_id, causation_id"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let mut timers: Vec<Timer> = rows
+        .into_iter()
+        .map(
+            |(id, aggregate_type, aggregate_id, command, due_at, correlation_id, causation_id)| {
+                Timer {
+                    id,
+                    aggregate_type,
+                    aggregate_id,
+                    command,
+                    due_at,
+                    correlation_id,
+                    causation_id,
+                }
+            },
+        )
+        .collect();
+    timers.sort_by_key(|t| t.due_at);
+    Ok(timers)
+}
+
+async fn record(pool: &PgPool, id: Uuid, fired: &Fired) -> sqlx::Result<()> {
+    let (status, error) = match fired {
+        Fired::Done => ("done", None),
+        Fired::Rejected(reason) => ("rejected", Some(reason.as_str())),
+        Fired::Failed(reason) => {
+            tracing::warn!(timer = %id, %reason, "scheduled command failed; will retry");
+            ("pending", Some(reason.as_str()))
+        }
+    };
+    sqlx::query(
+        "update scheduled_command \
+            set status = case when $2 = 'pending' and attempts >= $4 then 'failed' else $2 end, \
+                last_error = $3, updated_at = clock_timestamp(), \
+                locked_until = case when $2 = 'pending' \
+                    then clock_timestamp() + least(attempts, 8) * interval '1 second' end \
+          where scheduled_command_id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(error)
+    .bind(MAX_ATTEMPTS)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
