@@ -11,5 +11,8 @@
 //! # Layout
 //! - [`money`]: amounts in minor units, currencies, fee rates, allocation.
 //! - [`ids`]: identifier newtypes.
+//! - [`escrow`]: funds held until the buyer has what they paid for.
+
+pub mod escrow;
 pub mod ids;
 pub mod money;
