@@ -12,7 +12,9 @@
 //! - [`money`]: amounts in minor units, currencies, fee rates, allocation.
 //! - [`ids`]: identifier newtypes.
 //! - [`escrow`]: funds held until the buyer has what they paid for.
+//! - [`payment_split`]: who gets what of a captured payment.
 
 pub mod escrow;
 pub mod ids;
 pub mod money;
+pub mod payment_split;
