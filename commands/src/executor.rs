@@ -80,21 +80,13 @@ where
         metadata: &EventMetadata,
     ) -> Result<Outcome, CommandError<A::Error>> {
         let record = record_of::<A>(aggregate_id, &command, metadata)?;
-        if let Some(logged) = find_command(&self.pool, metadata.command_id).await? {
-            return self.replay(aggregate_id, &record, logged).await;
-        }
         for attempt in 0..MAX_ATTEMPTS {
             match self
                 .attempt(aggregate_id, command.clone(), metadata, &record)
                 .await
             {
                 Err(CommandError::Store(StoreError::Conflict { .. })) => backoff(attempt).await,
-                Err(CommandError::Store(StoreError::DuplicateCommand(id))) => {
-                    let logged = find_command(&self.pool, id)
-                        .await?
-                        .ok_or(StoreError::DuplicateCommand(id))?;
-                    return self.replay(aggregate_id, &record, logged).await;
-                }
+                Err(CommandError::Store(StoreError::DuplicateCommand(_))) => {}
                 other => return other,
             }
         }
@@ -111,6 +103,13 @@ where
         record: &CommandRecord,
     ) -> Result<Outcome, CommandError<A::Error>> {
         let mut context = self.store.load(aggregate_id).await?;
+        // Checked after loading: if a copy of this command committed before
+        // the load, its log row is visible now and the caller gets its
+        // outcome instead of a fresh decision on the changed state; if it
+        // commits after, our append conflicts and the next attempt sees it.
+        if let Some(logged) = find_command(&self.pool, metadata.command_id).await? {
+            return self.replay(aggregate_id, record, logged).await;
+        }
         let sink = EventSink::<A>::default();
         context
             .aggregate

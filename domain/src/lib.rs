@@ -11,10 +11,12 @@
 //! # Layout
 //! - [`money`]: amounts in minor units, currencies, fee rates, allocation.
 //! - [`ids`]: identifier newtypes.
+//! - [`inventory`]: stock per SKU and warehouse, batches and reservations.
 //! - [`escrow`]: funds held until the buyer has what they paid for.
 //! - [`payment_split`]: who gets what of a captured payment.
 
 pub mod escrow;
 pub mod ids;
+pub mod inventory;
 pub mod money;
 pub mod payment_split;

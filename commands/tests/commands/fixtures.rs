@@ -1,0 +1,48 @@
+//! Commands and ids shared by the tests.
+
+use bazaar_domain::escrow::command::{EscrowCommand, MilestoneInput};
+use bazaar_domain::escrow::PartyId;
+use bazaar_domain::ids::{MilestoneId, PaymentId};
+use bazaar_domain::money::{Currency, Money};
+use bazaar_event_store::EventMetadata;
+use chrono::{DateTime, TimeZone, Utc};
+use uuid::Uuid;
+
+pub(crate) fn eur(amount: i64) -> Money {
+    Money::new(amount, Currency::parse("EUR").unwrap())
+}
+
+pub(crate) fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
+}
+
+pub(crate) fn meta() -> EventMetadata {
+    EventMetadata::for_command(Uuid::now_v7(), "admin:test")
+}
+
+/// A two-milestone escrow of 100.00 EUR.
+pub(crate) fn create_escrow() -> EscrowCommand {
+    let milestone = |id: &str, amount| MilestoneInput {
+        milestone: MilestoneId::parse(id).unwrap(),
+        description: format!("deliver {id}"),
+        amount: eur(amount),
+    };
+    EscrowCommand::CreateEscrow {
+        buyer: PartyId::parse("buyer-1").unwrap(),
+        seller: PartyId::parse("seller-1").unwrap(),
+        currency: Currency::parse("EUR").unwrap(),
+        amount: eur(10_000),
+        milestones: vec![milestone("m-1", 6_000), milestone("m-2", 4_000)],
+        inspection_period_days: 3,
+        dispute_window_hours: 48,
+        at: t0(),
+    }
+}
+
+pub(crate) fn fund(amount: i64) -> EscrowCommand {
+    EscrowCommand::Fund {
+        payment_id: PaymentId::parse("pay-1").unwrap(),
+        amount: eur(amount),
+        at: t0(),
+    }
+}
