@@ -13,10 +13,12 @@
 //! - [`ids`]: identifier newtypes.
 //! - [`inventory`]: stock per SKU and warehouse, batches and reservations.
 //! - [`escrow`]: funds held until the buyer has what they paid for.
+//! - [`order`]: one buyer order, split per vendor, from placement to return.
 //! - [`payment_split`]: who gets what of a captured payment.
 
 pub mod escrow;
 pub mod ids;
 pub mod inventory;
 pub mod money;
+pub mod order;
 pub mod payment_split;
