@@ -9,7 +9,10 @@
 //! - a command the aggregate rejected wrote nothing and is not logged, so
 //!   retrying it decides again against the current state.
 //!
-//! Optimistic-concurrency conflicts are retried a bounded number of times,
+//! Commands on one aggregate queue behind each other inside one process (a
+//! per-aggregate async lock), so a hot aggregate (one SKU's stock during a
+//! sale) costs waiting, not failed attempts. Across processes, optimistic
+//! concurrency decides: conflicts are retried a bounded number of times,
 //! reloading the aggregate each time, with jittered backoff; after that the
 //! caller gets [`CommandError::Contention`], never a half-written command.
 
@@ -27,6 +30,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use crate::error::CommandError;
+use crate::locks::KeyedLocks;
 
 /// Attempts before a contended command gives up.
 const MAX_ATTEMPTS: u32 = 6;
@@ -51,6 +55,7 @@ pub struct Executor<A: Aggregate> {
     store: PgEventStore<A>,
     pool: PgPool,
     services: A::Services,
+    locks: KeyedLocks,
 }
 
 impl<A> Executor<A>
@@ -64,6 +69,7 @@ where
             store,
             pool,
             services,
+            locks: KeyedLocks::default(),
         }
     }
 
@@ -80,6 +86,7 @@ where
         metadata: &EventMetadata,
     ) -> Result<Outcome, CommandError<A::Error>> {
         let record = record_of::<A>(aggregate_id, &command, metadata)?;
+        let _turn = self.locks.lock(aggregate_id).await;
         for attempt in 0..MAX_ATTEMPTS {
             match self
                 .attempt(aggregate_id, command.clone(), metadata, &record)

@@ -9,13 +9,19 @@
 //! so replaying an event never acts twice.
 //!
 //! # Layout
+//! - [`app`]: every aggregate's executor; the use-case entry points.
 //! - [`executor`]: one command, once, with bounded retries.
+//! - [`saga`]: process managers, among them the checkout saga.
 //! - [`error`]: why a command did not take effect.
 //! - [`scheduler`]: durable timers.
 
+pub mod app;
 pub mod error;
 pub mod executor;
+mod locks;
+pub mod saga;
 pub mod scheduler;
 
+pub use app::Bazaar;
 pub use error::CommandError;
 pub use executor::{Executor, Outcome};

@@ -18,7 +18,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use bazaar_event_store::metadata::CORRELATION_ID;
-use bazaar_event_store::{load_checkpoint, read_after, save_checkpoint, EventMetadata, RecordedEvent};
+use bazaar_event_store::{
+    load_checkpoint, read_after, save_checkpoint, EventMetadata, RecordedEvent,
+};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -74,17 +76,27 @@ pub trait Saga: Send + Sync {
 /// Reacts to up to `limit` events after the saga's checkpoint; returns how
 /// many were handled. Stops at the first failed reaction, leaving the
 /// checkpoint before it.
-pub async fn run_once<S: Saga>(pool: &PgPool, saga: &S, limit: i64) -> Result<usize, ReactionFailed> {
+pub async fn run_once<S: Saga>(
+    pool: &PgPool,
+    saga: &S,
+    limit: i64,
+) -> Result<usize, ReactionFailed> {
     let failed = |event: Option<&RecordedEvent>, reason: String| ReactionFailed {
         saga: S::NAME,
         event_id: event.map_or(Uuid::nil(), |e| e.event_id),
         event_type: event.map_or_else(String::new, |e| e.event_type.clone()),
         reason,
     };
-    let at = load_checkpoint(pool, S::NAME).await.map_err(|e| failed(None, e.to_string()))?;
-    let events = read_after(pool, at, limit).await.map_err(|e| failed(None, e.to_string()))?;
+    let at = load_checkpoint(pool, S::NAME)
+        .await
+        .map_err(|e| failed(None, e.to_string()))?;
+    let events = read_after(pool, at, limit)
+        .await
+        .map_err(|e| failed(None, e.to_string()))?;
     for event in &events {
-        saga.react(event).await.map_err(|reason| failed(Some(event), reason))?;
+        saga.react(event)
+            .await
+            .map_err(|reason| failed(Some(event), reason))?;
         save_checkpoint(pool, S::NAME, event.position)
             .await
             .map_err(|e| failed(Some(event), e.to_string()))?;
@@ -94,7 +106,12 @@ pub async fn run_once<S: Saga>(pool: &PgPool, saga: &S, limit: i64) -> Result<us
 
 /// Runs the saga until `shutdown` completes, polling every `interval` when
 /// idle and backing off after a failed reaction.
-pub async fn run_worker<S: Saga>(pool: PgPool, saga: S, interval: Duration, shutdown: impl Future<Output = ()>) {
+pub async fn run_worker<S: Saga>(
+    pool: PgPool,
+    saga: S,
+    interval: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     loop {
         let pause = match run_once(&pool, &saga, 200).await {

@@ -1,5 +1,9 @@
 //! Tests of the use-case layer against a real Postgres: each test gets a
 //! fresh, migrated database from `#[sqlx::test]`.
 
+mod checkout;
 mod executor;
 mod fixtures;
+mod races;
+mod restart;
+mod world;

@@ -1,0 +1,100 @@
+//! The application's write side: one executor per aggregate.
+//!
+//! Each field is the use-case entry point of its aggregate: callers build
+//! the aggregate's command (typed, validated at the boundary) and run it
+//! with `execute(aggregate_id, command, &metadata)`. The same struct runs
+//! the scheduler's timers ([`Dispatcher`]) and the sagas' commands.
+
+use bazaar_domain::escrow::Escrow;
+use bazaar_domain::inventory::InventoryReservation;
+use bazaar_domain::order::Order;
+use bazaar_domain::payment_split::PaymentSplit;
+use bazaar_event_store::{EventMetadata, PgEventStore};
+use cqrs_es::Aggregate;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::error::CommandError;
+use crate::executor::Executor;
+use crate::scheduler::{Dispatcher, Fired, Timer};
+
+/// Snapshot every this many events of a stream; inventory streams of busy
+/// SKUs grow long, the others rarely reach it.
+const SNAPSHOT_EVERY: usize = 100;
+
+/// Every aggregate's executor over one pool.
+pub struct Bazaar {
+    /// The database.
+    pub pool: PgPool,
+    /// Buyer orders.
+    pub orders: Executor<Order>,
+    /// Stock per SKU and warehouse.
+    pub stock: Executor<InventoryReservation>,
+    /// Who gets what of each captured payment.
+    pub splits: Executor<PaymentSplit>,
+    /// Funds held until delivery is accepted.
+    pub escrows: Executor<Escrow>,
+}
+
+fn executor<A: Aggregate<Services = ()>>(pool: &PgPool) -> Executor<A>
+where
+    A::Command: Serialize + Clone,
+{
+    let store = PgEventStore::new(pool.clone()).with_snapshots(SNAPSHOT_EVERY);
+    Executor::new(pool.clone(), store, ())
+}
+
+impl Bazaar {
+    /// The write side over `pool`.
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            orders: executor(&pool),
+            stock: executor(&pool),
+            splits: executor(&pool),
+            escrows: executor(&pool),
+            pool,
+        }
+    }
+}
+
+/// Runs a timer's stored command on aggregate `A`.
+async fn fire_on<A>(executor: &Executor<A>, timer: &Timer) -> Fired
+where
+    A: Aggregate,
+    A::Command: Serialize + DeserializeOwned + Clone,
+{
+    let command: A::Command = match serde_json::from_value(timer.command.clone()) {
+        Ok(command) => command,
+        Err(error) => return Fired::Rejected(format!("unreadable command: {error}")),
+    };
+    let metadata = EventMetadata {
+        command_id: timer.id,
+        correlation_id: timer.correlation_id,
+        causation_id: timer.causation_id,
+        actor: "system:scheduler".to_owned(),
+    };
+    match executor
+        .execute(&timer.aggregate_id, command, &metadata)
+        .await
+    {
+        Ok(_) => Fired::Done,
+        Err(CommandError::Rejected(reason)) => Fired::Rejected(reason.to_string()),
+        Err(CommandError::CommandIdReused(id)) => {
+            Fired::Rejected(format!("command id {id} reused"))
+        }
+        Err(other) => Fired::Failed(other.to_string()),
+    }
+}
+
+impl Dispatcher for Bazaar {
+    async fn fire(&self, timer: &Timer) -> Fired {
+        match timer.aggregate_type.as_str() {
+            "Order" => fire_on(&self.orders, timer).await,
+            "InventoryReservation" => fire_on(&self.stock, timer).await,
+            "PaymentSplit" => fire_on(&self.splits, timer).await,
+            "Escrow" => fire_on(&self.escrows, timer).await,
+            other => Fired::Rejected(format!("no aggregate type {other}")),
+        }
+    }
+}

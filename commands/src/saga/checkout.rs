@@ -1,0 +1,355 @@
+//! The checkout saga: from a placed order to vendor payouts, with
+//! compensation.
+//!
+//! - `OrderPlaced` → reserve stock for every vendor's lines, one reservation
+//!   per (order, vendor, stock), lines of one SKU summed, in stock-id order.
+//!   All reserved: schedule payment expiry (and each reservation's expiry as
+//!   a safety net) and await payment. Any line short: release what was
+//!   reserved and cancel the order.
+//! - `PaymentConfirmed` → compute the split, create and fund the order's
+//!   escrow (one milestone per vendor, amount = its subtotal), commit the
+//!   reservations. A reservation that can no longer be committed cancels
+//!   the order, which refunds it.
+//! - `PaymentExpired`, `OrderCancelled`, `VendorOrderCancelled` → release the
+//!   reservations (or restock what was committed), refund what was captured
+//!   (split refund and escrow refund), cancel an unfunded escrow.
+//! - Shipped → schedule auto-confirmation; delivered → mark the escrow
+//!   milestone delivered; the escrow then schedules the inspection lapse;
+//!   released funds → schedule the vendor's payout; payout scheduled → a
+//!   timer releases it. Returns restock undamaged units and refund.
+//! - A payment that arrives after the order closed (or twice) is recorded
+//!   by the order with `refund_due`; the payment provider integration acts
+//!   on that event, the saga has nothing to do.
+//!
+//! The escrow and the payment split of an order use the order's id as their
+//! own; the milestone id of a vendor order is the vendor id.
+
+use std::sync::Arc;
+
+use bazaar_domain::ids::{ReservationId, VendorId};
+use bazaar_domain::inventory::stock_id;
+use bazaar_domain::order::event::PlacedVendorOrder;
+use bazaar_domain::order::OrderEvent;
+use bazaar_event_store::{read_stream, RecordedEvent};
+use chrono::{DateTime, Duration, Utc};
+use cqrs_es::Aggregate;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::app::Bazaar;
+use crate::error::CommandError;
+use crate::executor::Executor;
+use crate::saga::{caused_by, step_id, Saga};
+use crate::scheduler::{schedule, Timer};
+
+mod fulfilment;
+mod payment;
+mod placement;
+
+/// Who the saga's commands are issued by.
+const ACTOR: &str = "system:checkout-saga";
+
+/// The marketplace's own party id: the seller of record in checkout escrows.
+pub const MARKETPLACE_PARTY: &str = "bazaar-marketplace";
+
+/// Business settings of checkout.
+#[derive(Debug, Clone)]
+pub struct CheckoutPolicy {
+    /// Days after placement the goods are expected to ship; reservations
+    /// pick batches still fresh then.
+    pub ship_within_days: i64,
+    /// Shelf life every reserved batch must still have on the ship date.
+    pub min_shelf_life_days: u32,
+    /// Buyer's inspection period of a delivered vendor order.
+    pub inspection_days: u32,
+    /// Window after delivery in which the buyer may open a dispute.
+    pub dispute_window_hours: u32,
+    /// Time between an escrow release and the vendor's payout.
+    pub payout_delay: Duration,
+}
+
+impl Default for CheckoutPolicy {
+    fn default() -> Self {
+        Self {
+            ship_within_days: 2,
+            min_shelf_life_days: 0,
+            inspection_days: 3,
+            dispute_window_hours: 48,
+            payout_delay: Duration::days(1),
+        }
+    }
+}
+
+/// The checkout process manager.
+#[derive(Clone)]
+pub struct CheckoutSaga {
+    app: Arc<Bazaar>,
+    policy: CheckoutPolicy,
+}
+
+/// What became of one of the saga's commands.
+enum Step<E> {
+    Done,
+    Rejected(E),
+}
+
+impl Saga for CheckoutSaga {
+    const NAME: &'static str = "checkout-saga";
+
+    async fn react(&self, event: &RecordedEvent) -> Result<(), String> {
+        match event.aggregate_type.as_str() {
+            "Order" => self.on_order(event, parse(event)?).await,
+            "Escrow" => self.on_escrow(event, parse(event)?).await,
+            "PaymentSplit" => self.on_split(event, parse(event)?).await,
+            _ => Ok(()),
+        }
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(event: &RecordedEvent) -> Result<T, String> {
+    serde_json::from_value(event.payload.clone()).map_err(|e| format!("unreadable event: {e}"))
+}
+
+impl CheckoutSaga {
+    /// The saga over the application's executors.
+    pub fn new(app: Arc<Bazaar>, policy: CheckoutPolicy) -> Self {
+        Self { app, policy }
+    }
+
+    async fn on_order(&self, event: &RecordedEvent, payload: OrderEvent) -> Result<(), String> {
+        match payload {
+            OrderEvent::OrderPlaced { .. } => self.on_placed(event, payload).await,
+            OrderEvent::PaymentConfirmed { .. } => self.on_paid(event, payload).await,
+            OrderEvent::PaymentExpired {
+                expired_at,
+                vendor_orders,
+                ..
+            } => {
+                let refunds = vendor_orders
+                    .into_iter()
+                    .map(|v| (v.vendor, v.refund_amount))
+                    .collect();
+                self.on_closed(
+                    event,
+                    Closure {
+                        at: expired_at,
+                        refunds,
+                        expired: true,
+                    },
+                )
+                .await
+            }
+            OrderEvent::OrderCancelled {
+                cancelled_at,
+                vendor_orders,
+                ..
+            } => {
+                let refunds = vendor_orders
+                    .into_iter()
+                    .map(|v| (v.vendor, v.refund_amount))
+                    .collect();
+                self.on_closed(
+                    event,
+                    Closure {
+                        at: cancelled_at,
+                        refunds,
+                        expired: false,
+                    },
+                )
+                .await
+            }
+            OrderEvent::VendorOrderCancelled {
+                cancelled_at,
+                vendor,
+                refund_amount,
+                ..
+            } => {
+                let refunds = vec![(vendor, refund_amount)];
+                self.on_closed(
+                    event,
+                    Closure {
+                        at: cancelled_at,
+                        refunds,
+                        expired: false,
+                    },
+                )
+                .await
+            }
+            OrderEvent::PaymentReceivedAfterClose {
+                payment_id,
+                amount,
+                received_at,
+                ..
+            } => {
+                self.on_stray_payment(event, payment_id, amount, received_at)
+                    .await
+            }
+            _ => self.on_fulfilment(event, payload).await,
+        }
+    }
+
+    /// Runs `command` on `aggregate_id` as step `step` of the reaction to
+    /// `event`. Domain rejections are returned for the caller to judge;
+    /// anything else fails the reaction so the event is retried.
+    async fn run<A>(
+        &self,
+        executor: &Executor<A>,
+        event: &RecordedEvent,
+        step: &str,
+        aggregate_id: &str,
+        command: A::Command,
+    ) -> Result<Step<A::Error>, String>
+    where
+        A: Aggregate,
+        A::Command: Serialize + Clone,
+    {
+        let metadata = caused_by(event, step, ACTOR);
+        match executor.execute(aggregate_id, command, &metadata).await {
+            Ok(_) => Ok(Step::Done),
+            Err(CommandError::Rejected(reason)) => Ok(Step::Rejected(reason)),
+            Err(other) => Err(format!("{step}: {other}")),
+        }
+    }
+
+    /// Like [`Self::run`], for steps whose rejection only means the step no
+    /// longer applies (logged, not fatal).
+    async fn run_or_skip<A>(
+        &self,
+        executor: &Executor<A>,
+        event: &RecordedEvent,
+        step: &str,
+        aggregate_id: &str,
+        command: A::Command,
+    ) -> Result<(), String>
+    where
+        A: Aggregate,
+        A::Command: Serialize + Clone,
+    {
+        if let Step::Rejected(reason) = self
+            .run(executor, event, step, aggregate_id, command)
+            .await?
+        {
+            tracing::info!(step, aggregate_id, %reason, event_id = %event.event_id, "saga step does not apply");
+        }
+        Ok(())
+    }
+
+    /// Schedules `command` on `aggregate_type`/`aggregate_id` at `due_at`,
+    /// as step `step` of the reaction to `event`.
+    async fn schedule(
+        &self,
+        event: &RecordedEvent,
+        step: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        command: &impl Serialize,
+        due_at: DateTime<Utc>,
+    ) -> Result<(), String> {
+        let metadata = caused_by(event, step, ACTOR);
+        let timer = Timer {
+            id: step_id(event, step),
+            aggregate_type: aggregate_type.to_owned(),
+            aggregate_id: aggregate_id.to_owned(),
+            command: serde_json::to_value(command).map_err(|e| e.to_string())?,
+            due_at,
+            correlation_id: metadata.correlation_id,
+            causation_id: metadata.causation_id,
+        };
+        schedule(&self.app.pool, &timer)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{step}: {e}"))
+    }
+
+    /// The first event of order `order_id`, its `OrderPlaced`.
+    async fn placed_event(&self, order_id: &str) -> Result<OrderEvent, String> {
+        let first = read_stream(&self.app.pool, "Order", order_id, 0)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .next()
+            .ok_or_else(|| format!("order {order_id} has no events"))?;
+        parse::<OrderEvent>(&first)
+    }
+
+    /// The facts of `OrderPlaced` every later reaction about the order needs.
+    async fn placed(&self, order_id: &str) -> Result<Placed, String> {
+        match self.placed_event(order_id).await? {
+            OrderEvent::OrderPlaced {
+                buyer,
+                placed_at,
+                payment_due_at,
+                vendor_orders,
+                ..
+            } => Ok(Placed {
+                holds: holds(order_id, &vendor_orders)?,
+                buyer: buyer.to_string(),
+                placed_at,
+                payment_due_at,
+            }),
+            _ => Err(format!("order {order_id} does not start with OrderPlaced")),
+        }
+    }
+}
+
+/// Vendor orders that closed before delivery, with what each refunds.
+struct Closure {
+    at: DateTime<Utc>,
+    refunds: Vec<(VendorId, bazaar_domain::money::Money)>,
+    expired: bool,
+}
+
+/// What the saga remembers of a placed order.
+struct Placed {
+    buyer: String,
+    placed_at: DateTime<Utc>,
+    payment_due_at: DateTime<Utc>,
+    holds: Vec<Hold>,
+}
+
+/// One stock reservation of an order: a vendor's lines of one SKU in one
+/// warehouse, summed.
+#[derive(Debug, Clone)]
+struct Hold {
+    vendor: VendorId,
+    stock: String,
+    reservation: ReservationId,
+    quantity: u32,
+}
+
+/// The order's reservations, in stock-id order (then vendor), so that
+/// concurrent checkouts touch shared stock in the same order.
+fn holds(order_id: &str, vendor_orders: &[PlacedVendorOrder]) -> Result<Vec<Hold>, String> {
+    let mut holds: Vec<Hold> = Vec::new();
+    for vendor_order in vendor_orders {
+        for line in &vendor_order.lines {
+            let stock = stock_id(&line.sku, &line.warehouse);
+            let vendor = &vendor_order.vendor;
+            match holds
+                .iter_mut()
+                .find(|h| h.stock == stock && &h.vendor == vendor)
+            {
+                Some(hold) => {
+                    hold.quantity = hold
+                        .quantity
+                        .checked_add(line.quantity)
+                        .ok_or("quantity overflow")?;
+                }
+                None => holds.push(Hold {
+                    reservation: reservation_id(order_id, vendor, &stock)?,
+                    vendor: vendor.clone(),
+                    stock,
+                    quantity: line.quantity,
+                }),
+            }
+        }
+    }
+    holds.sort_by(|a, b| (&a.stock, &a.vendor).cmp(&(&b.stock, &b.vendor)));
+    Ok(holds)
+}
+
+fn reservation_id(order_id: &str, vendor: &VendorId, stock: &str) -> Result<ReservationId, String> {
+    let name = format!("reservation/{order_id}/{vendor}/{stock}");
+    ReservationId::parse(Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes()).to_string())
+        .map_err(|e| e.to_string())
+}

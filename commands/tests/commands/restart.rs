@@ -1,0 +1,98 @@
+use std::time::Duration as Wait;
+
+use bazaar_commands::saga::run_once;
+use bazaar_domain::ids::PaymentId;
+use bazaar_domain::order::OrderCommand;
+use chrono::Duration;
+use sqlx::PgPool;
+
+use crate::world::{eur, line, t0, World};
+
+const EVENTS_BY_TYPE: &str =
+    "select coalesce(string_agg(aggregate_type || ':' || n, ',' order by aggregate_type), '') \
+     from (select aggregate_type, count(*) as n from events group by aggregate_type) counts";
+
+async fn snapshot_of_effects(world: &World) -> (String, i64) {
+    let events: String = sqlx::query_scalar(EVENTS_BY_TYPE)
+        .fetch_one(&world.pool)
+        .await
+        .unwrap();
+    let timers = world.count("select count(*) from scheduled_command").await;
+    (events, timers)
+}
+
+async fn paid_order(world: &World) {
+    world.receive("apple", 10).await;
+    world.receive("bread", 5).await;
+    let lines = vec![
+        line("vendor-a", "apple", 3, 200),
+        line("vendor-b", "bread", 1, 450),
+    ];
+    world.place("o-1", "buyer-1", lines).await;
+    world.settle(t0()).await;
+    let pay = OrderCommand::ConfirmPayment {
+        payment_id: PaymentId::parse("pay-1").unwrap(),
+        amount: eur(1_050),
+        at: t0() + Duration::minutes(5),
+    };
+    world.order("o-1", pay).await;
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn replaying_every_reaction_from_the_start_writes_nothing_new(pool: PgPool) {
+    let world = World::new(&pool);
+    paid_order(&world).await;
+    world.settle(t0() + Duration::minutes(5)).await;
+    let before = snapshot_of_effects(&world).await;
+
+    // the saga crashed after acting but before any checkpoint was saved
+    sqlx::query("delete from subscription_checkpoint")
+        .execute(&pool)
+        .await
+        .unwrap();
+    world.settle(t0() + Duration::minutes(5)).await;
+
+    assert_eq!(snapshot_of_effects(&world).await, before);
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_saga_stopped_between_steps_completes_on_restart_without_acting_twice(pool: PgPool) {
+    // reference: the same story without interruptions, in its own database
+    let reference = {
+        let world = World::new(&pool);
+        paid_order(&world).await;
+        world.settle(t0() + Duration::minutes(5)).await;
+        snapshot_of_effects(&world).await
+    };
+    sqlx::raw_sql("delete from command_log; delete from scheduled_command; delete from subscription_checkpoint; \
+                   delete from snapshots; set session_replication_role = replica; delete from events; \
+                   set session_replication_role = origin;")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let world = World::new(&pool);
+    paid_order(&world).await;
+    // stop the saga at many points inside its reactions: each cut drops the
+    // work in flight, like a process killed between two steps
+    let initial = snapshot_of_effects(&world).await;
+    let mut cut_between_steps = 0;
+    let mut cut = Wait::from_micros(200);
+    loop {
+        let saga = run_once(&pool, &world.saga, 500);
+        let stopped = tokio::time::timeout(cut, saga).await.is_err();
+        let effects = snapshot_of_effects(&world).await;
+        cut_between_steps += usize::from(stopped && effects != initial && effects != reference);
+        if !stopped {
+            break;
+        }
+        cut = cut * 3 / 2;
+    }
+    assert!(
+        cut_between_steps >= 1,
+        "no run was stopped between two steps"
+    );
+    world.settle(t0() + Duration::minutes(5)).await;
+
+    assert_eq!(snapshot_of_effects(&world).await, reference);
+}
