@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{HttpSettings, Settings};
 use crate::startup::{shutdown_signal, Application};
 use crate::telemetry;
+use crate::workers::{self, Stop};
 
 /// Bazaar: the event-sourced marketplace backend.
 #[derive(Debug, Parser)]
@@ -24,8 +25,11 @@ pub struct Cli {
 pub enum Command {
     /// Create the database if needed and apply pending migrations.
     Migrate,
-    /// Migrate, then serve the API until Ctrl-C or SIGTERM.
+    /// Migrate, then serve the API and run the workers (checkout saga,
+    /// scheduler) until Ctrl-C or SIGTERM.
     Serve(HttpSettings),
+    /// Migrate, then run only the workers (no HTTP), to scale them apart.
+    Workers,
 }
 
 /// Runs the parsed command line.
@@ -37,6 +41,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(http) => serve(&cli.settings, &http).await,
+        Command::Workers => {
+            let pool = prepare_database(&cli.settings).await?;
+            let (raise, stop) = Stop::new();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                let _ = raise.send(true);
+            });
+            workers::run(pool, stop).await;
+            Ok(())
+        }
     }
 }
 
@@ -54,7 +68,24 @@ async fn prepare_database(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
 
 async fn serve(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
     let pool = prepare_database(settings).await?;
-    let app = Application::build(pool, http.http_addr).await?;
+    let app = Application::build(pool.clone(), http.http_addr).await?;
     tracing::info!(addr = %app.local_addr()?, "serving; ready at /health/ready");
-    app.run(shutdown_signal()).await
+    let (raise, stop) = Stop::new();
+    let raise = std::sync::Arc::new(raise);
+    let on_signal = std::sync::Arc::clone(&raise);
+    let signal = tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = on_signal.send(true);
+    });
+    let http = async {
+        let served = app.run(stop.wait()).await;
+        if let Err(error) = &served {
+            tracing::error!(%error, "http server stopped; stopping the workers");
+        }
+        let _ = raise.send(true);
+        served
+    };
+    let (served, ()) = tokio::join!(http, workers::run(pool, stop.clone()));
+    signal.abort();
+    served
 }

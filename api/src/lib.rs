@@ -11,6 +11,7 @@
 //! - [`state`]: what handlers share.
 //! - [`routes`]: one module per resource; now the health checks.
 //! - [`telemetry`]: tracing subscriber set-up.
+//! - [`workers`]: the checkout saga and the scheduler, run beside the API.
 
 pub mod cli;
 pub mod config;
@@ -18,3 +19,4 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod workers;

@@ -186,3 +186,9 @@ async fn record(pool: &PgPool, id: Uuid, fired: &Fired) -> sqlx::Result<()> {
     .await?;
     Ok(())
 }
+
+impl<D: Dispatcher> Dispatcher for std::sync::Arc<D> {
+    fn fire(&self, timer: &Timer) -> impl Future<Output = Fired> + Send {
+        (**self).fire(timer)
+    }
+}

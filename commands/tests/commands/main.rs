@@ -6,4 +6,5 @@ mod executor;
 mod fixtures;
 mod races;
 mod restart;
+mod scheduler;
 mod world;
