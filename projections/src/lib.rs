@@ -1,7 +1,25 @@
-//! Bazaar's projector workers: Postgres read models, the Elasticsearch index
-//! and the Kafka relay, each reading the event store in commit order
-//! (`bazaar_event_store::read_after`) from its own durable checkpoint and
-//! writing its effects and checkpoint together.
+//! Bazaar's projector workers: Postgres read models built from the event
+//! log, each from its own durable checkpoint.
 //!
-//! Filled by the projections issue; the crate is here so the workspace
-//! layout and dependency direction are fixed from the start.
+//! A read model is not a cqrs-es query (those run in-process after commit
+//! and are lost on a crash). Each [`Projection`] is followed by one worker
+//! (an advisory lock elects it across processes) that reads the log in
+//! commit order and applies a batch and its checkpoint in one transaction,
+//! so every event takes effect exactly once. Each build of a projection is a
+//! *generation*: its own schema; readers use the `read.*` views, which a
+//! rebuild swaps atomically once the new generation has caught up.
+//!
+//! # Layout
+//! - [`projection`]: the trait a read model implements.
+//! - [`generation`]: schemas, generations and the `read` views.
+//! - [`batch`]: applying a batch exactly once; poison events.
+//! - [`read_models`]: the read models themselves, one file each.
+//! - [`runtime`]: catching up and the long-running worker.
+
+pub mod batch;
+pub mod generation;
+pub mod projection;
+pub mod read_models;
+pub mod runtime;
+
+pub use projection::{ApplyError, Projection};

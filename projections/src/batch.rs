@@ -1,0 +1,133 @@
+//! Applying a batch of events to one generation, exactly once.
+//!
+//! The generation's row is locked, its checkpoint compared with the one the
+//! batch was read after, every event applied, and the checkpoint moved — in
+//! one transaction. A second worker that somehow runs the same generation
+//! (a lost advisory lock, a network partition) finds the checkpoint moved
+//! and applies nothing.
+
+use bazaar_event_store::{Position, RecordedEvent};
+use sqlx::PgPool;
+
+use crate::generation::{lock, schema_name};
+use crate::projection::{ApplyError, Projection};
+
+/// What became of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Batch {
+    /// Applied; the checkpoint is now the last event's position.
+    Applied(usize),
+    /// Another worker moved the checkpoint; resume from it.
+    Moved(Position),
+    /// The generation is no longer followed (`retired` or `failed`).
+    Stopped(String),
+    /// An event could not be applied; the generation is now `failed`.
+    Poisoned {
+        /// The event's position.
+        position: Position,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Applies `events`, read after `from`, to `generation` of `projection`.
+/// A database failure is returned for the caller to retry.
+pub async fn apply_batch<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    generation: i32,
+    from: Position,
+    events: &[RecordedEvent],
+) -> sqlx::Result<Batch> {
+    let Some(last) = events.last() else {
+        return Ok(Batch::Applied(0));
+    };
+    let mut tx = pool.begin().await?;
+    let row = lock(&mut tx, P::NAME, generation).await?;
+    if row.status == "retired" || row.status == "failed" {
+        return Ok(Batch::Stopped(row.status));
+    }
+    if row.checkpoint() != from {
+        return Ok(Batch::Moved(row.checkpoint()));
+    }
+    let schema = schema_name(P::NAME, generation);
+    sqlx::raw_sql(&format!("set local search_path = {schema}, public")).execute(&mut *tx).await?;
+    for event in events {
+        match projection.apply(&mut tx, event).await {
+            Ok(()) => {}
+            Err(error) => {
+                let reason = match poison_reason(error) {
+                    Ok(reason) => reason,
+                    Err(transient) => return Err(transient),
+                };
+                drop(tx);
+                mark_failed(pool, P::NAME, generation, event, &reason).await?;
+                return Ok(Batch::Poisoned { position: event.position, reason });
+            }
+        }
+    }
+    sqlx::query(
+        "update projection set tx_id = $3::text::xid8, position = $4, events_applied = events_applied + $5, \
+                last_event_at = $6, updated_at = clock_timestamp() \
+          where projection_name = $1 and generation = $2",
+    )
+    .bind(P::NAME)
+    .bind(generation)
+    .bind(last.position.tx_id.to_string())
+    .bind(last.position.global_position)
+    .bind(i64::try_from(events.len()).unwrap_or(i64::MAX))
+    .bind(last.recorded_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Batch::Applied(events.len()))
+}
+
+/// A poison event's reason, or the database error to retry. Data errors and
+/// constraint violations (SQLSTATE classes 22 and 23) will fail the same way
+/// on every retry, so they poison; anything else is transient.
+fn poison_reason(error: ApplyError) -> Result<String, sqlx::Error> {
+    match error {
+        ApplyError::Poison(reason) => Ok(reason),
+        ApplyError::Database(error) => {
+            let code = error.as_database_error().and_then(|db| db.code()).map(|c| c.into_owned());
+            match code {
+                Some(code) if code.starts_with("22") || code.starts_with("23") => {
+                    Ok(format!("{error} (sqlstate {code})"))
+                }
+                _ => Err(error),
+            }
+        }
+    }
+}
+
+async fn mark_failed(
+    pool: &PgPool,
+    name: &str,
+    generation: i32,
+    event: &RecordedEvent,
+    reason: &str,
+) -> sqlx::Result<()> {
+    tracing::error!(
+        projection = name,
+        generation,
+        event_id = %event.event_id,
+        position = %event.position,
+        event_type = %event.event_type,
+        reason,
+        "projection stopped on an event it cannot apply"
+    );
+    sqlx::query(
+        "update projection set status = 'failed', error = $3, error_event_id = $4, error_position = $5, \
+                updated_at = clock_timestamp() \
+          where projection_name = $1 and generation = $2",
+    )
+    .bind(name)
+    .bind(generation)
+    .bind(format!("{} {} at {}: {reason}", event.aggregate_type, event.event_type, event.position))
+    .bind(event.event_id)
+    .bind(event.position.global_position)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

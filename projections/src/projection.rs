@@ -1,0 +1,54 @@
+//! What a read model is to the runtime.
+
+use std::future::Future;
+
+use bazaar_event_store::RecordedEvent;
+use sqlx::PgConnection;
+
+/// Why applying an event failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The event cannot be applied by this code (unreadable payload, a
+    /// constraint the read model refuses): the projection stops in the
+    /// `failed` state naming the event, and is never advanced past it.
+    #[error("cannot apply event: {0}")]
+    Poison(String),
+    /// The database failed; the batch is retried.
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+}
+
+impl ApplyError {
+    /// A poison error from anything displayable.
+    pub fn poison(reason: impl std::fmt::Display) -> Self {
+        Self::Poison(reason.to_string())
+    }
+}
+
+/// A Postgres read model built from the event log.
+///
+/// `apply` runs inside the batch transaction with `search_path` set to the
+/// generation's own schema, so it uses unqualified table names; the runtime
+/// writes the checkpoint in the same transaction. Applying must assign facts
+/// carried by the event (no business rule), and be idempotent per event:
+/// guard upserts with the stream's sequence.
+pub trait Projection: Send + Sync + 'static {
+    /// Stable name: the schema prefix and the views' prefix in `read`.
+    const NAME: &'static str;
+    /// Version of the tables and of `apply`; recorded with each generation.
+    const CODE_VERSION: i32;
+
+    /// `CREATE TABLE` statements (unqualified names) of one generation.
+    fn tables(&self) -> &'static str;
+
+    /// Names of the tables to expose as `read.<table>` views.
+    fn exposed(&self) -> &'static [&'static str];
+
+    /// Applies one event. Events of aggregates the projection ignores are
+    /// skipped by returning `Ok(())`.
+    fn apply(
+        &self,
+        conn: &mut PgConnection,
+        event: &RecordedEvent,
+    ) -> impl Future<Output = Result<(), ApplyError>> + Send;
+}

@@ -1,0 +1,80 @@
+//! Following the log: catching a generation up, and the long-running worker.
+
+use bazaar_event_store::read_after;
+use sqlx::PgPool;
+
+use crate::batch::{apply_batch, Batch};
+use crate::generation::{generations, Generation};
+use crate::projection::Projection;
+
+/// Events read and applied per transaction.
+pub const BATCH_SIZE: i64 = 500;
+
+/// Why catching up stopped before reaching the head of the log.
+#[derive(Debug, thiserror::Error)]
+pub enum CatchUpError {
+    /// The generation is `retired` or `failed`.
+    #[error("generation {generation} of {name} is {status}")]
+    Stopped {
+        /// The projection.
+        name: &'static str,
+        /// The generation.
+        generation: i32,
+        /// Its status.
+        status: String,
+    },
+    /// An event could not be applied; the generation is now `failed`.
+    #[error("projection poisoned: {0}")]
+    Poisoned(String),
+    /// Reading or writing failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// Reading the log failed.
+    #[error(transparent)]
+    Store(#[from] bazaar_event_store::Error),
+}
+
+/// Applies every readable event after `generation`'s checkpoint; returns
+/// how many were applied. `progress` is called after each batch with the
+/// generation's total of applied events.
+pub async fn catch_up<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    generation: i32,
+    mut progress: impl FnMut(u64),
+) -> Result<u64, CatchUpError> {
+    let mut row = find(pool, P::NAME, generation).await?;
+    let mut at = row.checkpoint();
+    let mut applied = 0u64;
+    loop {
+        let events = read_after(pool, at, BATCH_SIZE).await?;
+        if events.is_empty() {
+            return Ok(applied);
+        }
+        match apply_batch(pool, projection, generation, at, &events).await? {
+            Batch::Applied(n) => {
+                applied += n as u64;
+                at = events[n - 1].position;
+                progress(u64::try_from(row.events_applied).unwrap_or_default() + applied);
+            }
+            Batch::Moved(to) => {
+                row = find(pool, P::NAME, generation).await?;
+                at = to;
+            }
+            Batch::Stopped(status) => {
+                return Err(CatchUpError::Stopped { name: P::NAME, generation, status })
+            }
+            Batch::Poisoned { position, reason } => {
+                return Err(CatchUpError::Poisoned(format!("at {position}: {reason}")))
+            }
+        }
+    }
+}
+
+async fn find(pool: &PgPool, name: &str, generation: i32) -> sqlx::Result<Generation> {
+    generations(pool, name)
+        .await?
+        .into_iter()
+        .find(|g| g.generation == generation)
+        .ok_or(sqlx::Error::RowNotFound)
+}
