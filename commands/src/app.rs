@@ -9,7 +9,7 @@ use bazaar_domain::escrow::Escrow;
 use bazaar_domain::inventory::InventoryReservation;
 use bazaar_domain::order::Order;
 use bazaar_domain::payment_split::PaymentSplit;
-use bazaar_event_store::{EventMetadata, PgEventStore};
+use bazaar_event_store::{EventMetadata, Notifier, PgEventStore};
 use cqrs_es::Aggregate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -37,22 +37,36 @@ pub struct Bazaar {
     pub escrows: Executor<Escrow>,
 }
 
-fn executor<A: Aggregate<Services = ()>>(pool: &PgPool) -> Executor<A>
+fn executor<A: Aggregate<Services = ()>>(pool: &PgPool, notifier: &Option<Notifier>) -> Executor<A>
 where
     A::Command: Serialize + Clone,
+    A::Error: Serialize + serde::de::DeserializeOwned,
 {
-    let store = PgEventStore::new(pool.clone()).with_snapshots(SNAPSHOT_EVERY);
+    let mut store = PgEventStore::new(pool.clone()).with_snapshots(SNAPSHOT_EVERY);
+    if let Some(notifier) = notifier {
+        store = store.with_notifier(notifier.clone());
+    }
     Executor::new(pool.clone(), store, ())
 }
 
 impl Bazaar {
     /// The write side over `pool`.
     pub fn new(pool: PgPool) -> Self {
+        Self::build(pool, None)
+    }
+
+    /// The write side over `pool`, signalling `notifier` after every append
+    /// so projectors wake at once.
+    pub fn with_notifier(pool: PgPool, notifier: Notifier) -> Self {
+        Self::build(pool, Some(notifier))
+    }
+
+    fn build(pool: PgPool, notifier: Option<Notifier>) -> Self {
         Self {
-            orders: executor(&pool),
-            stock: executor(&pool),
-            splits: executor(&pool),
-            escrows: executor(&pool),
+            orders: executor(&pool, &notifier),
+            stock: executor(&pool, &notifier),
+            splits: executor(&pool, &notifier),
+            escrows: executor(&pool, &notifier),
             pool,
         }
     }
@@ -63,6 +77,7 @@ async fn fire_on<A>(executor: &Executor<A>, timer: &Timer) -> Fired
 where
     A: Aggregate,
     A::Command: Serialize + DeserializeOwned + Clone,
+    A::Error: Serialize + DeserializeOwned,
 {
     let command: A::Command = match serde_json::from_value(timer.command.clone()) {
         Ok(command) => command,

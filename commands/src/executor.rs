@@ -1,13 +1,16 @@
 //! Running one command against one aggregate: load, decide, append.
 //!
-//! Every command carries an id (`EventMetadata::command_id`). The command's
-//! row in `command_log` is written in the same statement as its events, so:
-//! - a retry of a command that wrote events returns the first outcome and
-//!   writes nothing (`Outcome::replayed`);
+//! Every command carries an id (`EventMetadata::command_id`) and its first
+//! outcome is kept in `command_log`: written in the same statement as its
+//! events when it wrote any, right after the decision when the aggregate
+//! rejected it or it changed nothing. So:
+//! - a retry returns the first outcome — the same events (`Outcome::replayed`),
+//!   the same rejection, or the same "nothing changed" — and writes nothing;
 //! - the same id with a different body, or for another stream, is refused
-//!   ([`CommandError::CommandIdReused`]);
-//! - a command the aggregate rejected wrote nothing and is not logged, so
-//!   retrying it decides again against the current state.
+//!   ([`CommandError::CommandIdReused`]); commands whose ids are derived by
+//!   the system ([`Executor::execute_derived`]) are matched by stream and
+//!   command name only, so a deploy that changes how a saga words a command
+//!   does not block replays of the old one.
 //!
 //! Commands on one aggregate queue behind each other inside one process (a
 //! per-aggregate async lock), so a hot aggregate (one SKU's stock during a
@@ -20,11 +23,12 @@ use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use bazaar_event_store::{
-    find_command, read_stream, CommandRecord, Error as StoreError, EventMetadata, LoggedCommand,
-    PgEventStore, Position,
+    find_command, log_unwritten, read_stream, CommandRecord, Error as StoreError, EventMetadata,
+    LoggedCommand, PgEventStore, Position, Unwritten,
 };
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -58,10 +62,20 @@ pub struct Executor<A: Aggregate> {
     locks: KeyedLocks,
 }
 
+/// How a replayed command id is matched against the logged one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Match {
+    /// Same stream, same body.
+    Body,
+    /// Same stream, same command name.
+    Name,
+}
+
 impl<A> Executor<A>
 where
     A: Aggregate,
     A::Command: Serialize + Clone,
+    A::Error: Serialize + DeserializeOwned,
 {
     /// An executor over `store`, with the aggregate's services.
     pub fn new(pool: PgPool, store: PgEventStore<A>, services: A::Services) -> Self {
@@ -85,11 +99,32 @@ where
         command: A::Command,
         metadata: &EventMetadata,
     ) -> Result<Outcome, CommandError<A::Error>> {
+        self.run(aggregate_id, command, metadata, Match::Body).await
+    }
+
+    /// Like [`Self::execute`], for commands whose id the system derived
+    /// from an event (sagas): a replay matches by stream and command name.
+    pub async fn execute_derived(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        metadata: &EventMetadata,
+    ) -> Result<Outcome, CommandError<A::Error>> {
+        self.run(aggregate_id, command, metadata, Match::Name).await
+    }
+
+    async fn run(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        metadata: &EventMetadata,
+        matching: Match,
+    ) -> Result<Outcome, CommandError<A::Error>> {
         let record = record_of::<A>(aggregate_id, &command, metadata)?;
         let _turn = self.locks.lock(aggregate_id).await;
         for attempt in 0..MAX_ATTEMPTS {
             match self
-                .attempt(aggregate_id, command.clone(), metadata, &record)
+                .attempt(aggregate_id, command.clone(), metadata, &record, matching)
                 .await
             {
                 Err(CommandError::Store(StoreError::Conflict { .. })) => backoff(attempt).await,
@@ -108,6 +143,7 @@ where
         command: A::Command,
         metadata: &EventMetadata,
         record: &CommandRecord,
+        matching: Match,
     ) -> Result<Outcome, CommandError<A::Error>> {
         let mut context = self.store.load(aggregate_id).await?;
         // Checked after loading: if a copy of this command committed before
@@ -115,28 +151,82 @@ where
         // outcome instead of a fresh decision on the changed state; if it
         // commits after, our append conflicts and the next attempt sees it.
         if let Some(logged) = find_command(&self.pool, metadata.command_id).await? {
-            return self.replay(aggregate_id, record, logged).await;
+            return self.replay(aggregate_id, record, logged, matching).await;
         }
         let sink = EventSink::<A>::default();
-        context
+        if let Err(rejection) = context
             .aggregate
             .handle(command, &self.services, &sink)
             .await
-            .map_err(CommandError::Rejected)?;
+        {
+            let unwritten = Unwritten::Rejected(serde_json::to_value(&rejection)?);
+            return self
+                .unwritten(aggregate_id, record, unwritten, Err(rejection), matching)
+                .await;
+        }
         let events = sink.collect().await;
+        if events.is_empty() {
+            let unchanged = Ok(self.outcome(aggregate_id, metadata.command_id, None, None, false));
+            return self
+                .unwritten(
+                    aggregate_id,
+                    record,
+                    Unwritten::Unchanged,
+                    unchanged,
+                    matching,
+                )
+                .await;
+        }
         let appended = self
             .store
             .append_recorded(events, context, metadata.to_map(), Some(record.clone()))
             .await?;
         let first = appended.first().map(|(_, a)| a.sequence);
         let last = appended.last().map(|(_, a)| (a.sequence, a.position));
-        Ok(Outcome {
-            command_id: metadata.command_id,
+        let sequences = first.zip(last.map(|l| l.0));
+        Ok(self.outcome(
+            aggregate_id,
+            metadata.command_id,
+            sequences,
+            last.map(|l| l.1),
+            false,
+        ))
+    }
+
+    fn outcome(
+        &self,
+        aggregate_id: &str,
+        command_id: uuid::Uuid,
+        sequences: Option<(i64, i64)>,
+        last_position: Option<Position>,
+        replayed: bool,
+    ) -> Outcome {
+        Outcome {
+            command_id,
             aggregate_id: aggregate_id.to_owned(),
-            sequences: first.zip(last.map(|l| l.0)),
-            last_position: last.map(|l| l.1),
-            replayed: false,
-        })
+            sequences,
+            last_position,
+            replayed,
+        }
+    }
+
+    /// Logs a decision that wrote nothing and returns it; if a copy of the
+    /// command was logged first, returns that copy's outcome instead.
+    async fn unwritten(
+        &self,
+        aggregate_id: &str,
+        record: &CommandRecord,
+        outcome: Unwritten,
+        decided: Result<Outcome, A::Error>,
+        matching: Match,
+    ) -> Result<Outcome, CommandError<A::Error>> {
+        if log_unwritten(&self.pool, A::TYPE, aggregate_id, record, &outcome).await? {
+            return decided.map_err(CommandError::Rejected);
+        }
+        let logged = find_command(&self.pool, record.command_id)
+            .await?
+            .ok_or(StoreError::DuplicateCommand(record.command_id))?;
+        self.replay(aggregate_id, record, logged, matching).await
     }
 
     async fn replay(
@@ -144,22 +234,31 @@ where
         aggregate_id: &str,
         record: &CommandRecord,
         logged: LoggedCommand,
+        matching: Match,
     ) -> Result<Outcome, CommandError<A::Error>> {
-        let same = logged.aggregate_type == A::TYPE
-            && logged.aggregate_id == aggregate_id
-            && logged.body_hash == record.body_hash;
-        if !same {
+        let same_stream = logged.aggregate_type == A::TYPE && logged.aggregate_id == aggregate_id;
+        let same_command = match matching {
+            Match::Body => logged.body_hash == record.body_hash,
+            Match::Name => logged.command_type == record.command_type,
+        };
+        if !(same_stream && same_command) {
             return Err(CommandError::CommandIdReused(logged.command_id));
         }
-        let written =
-            read_stream(&self.pool, A::TYPE, aggregate_id, logged.last_sequence - 1).await?;
-        Ok(Outcome {
-            command_id: logged.command_id,
-            aggregate_id: aggregate_id.to_owned(),
-            sequences: Some((logged.first_sequence, logged.last_sequence)),
-            last_position: written.first().map(|e| e.position),
-            replayed: true,
-        })
+        if let Some(rejection) = logged.rejection {
+            return Err(CommandError::Rejected(serde_json::from_value(rejection)?));
+        }
+        let Some((first, last)) = logged.first_sequence.zip(logged.last_sequence) else {
+            return Ok(self.outcome(aggregate_id, logged.command_id, None, None, true));
+        };
+        let written = read_stream(&self.pool, A::TYPE, aggregate_id, last - 1).await?;
+        let position = written.first().map(|e| e.position);
+        Ok(self.outcome(
+            aggregate_id,
+            logged.command_id,
+            Some((first, last)),
+            position,
+            true,
+        ))
     }
 }
 

@@ -104,8 +104,13 @@ pub async fn run_once<S: Saga>(
     Ok(events.len())
 }
 
+/// How often a standby saga worker tries to take over.
+const STANDBY: Duration = Duration::from_secs(2);
+
 /// Runs the saga until `shutdown` completes, polling every `interval` when
-/// idle and backing off after a failed reaction.
+/// idle and backing off after a failed reaction. Any number of processes
+/// may run it: an advisory lock, held by a dedicated session, elects one;
+/// the others stand by and take over when its session ends.
 pub async fn run_worker<S: Saga>(
     pool: PgPool,
     saga: S,
@@ -114,7 +119,39 @@ pub async fn run_worker<S: Saga>(
 ) {
     tokio::pin!(shutdown);
     loop {
-        let pause = match run_once(&pool, &saga, 200).await {
+        match elect(&pool, S::NAME).await {
+            Ok(Some(lease)) => {
+                tokio::select! {
+                    () = &mut shutdown => return,
+                    () = lead(&pool, &saga, interval) => {}
+                }
+                drop(lease);
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(saga = S::NAME, %error, "saga cannot start; retrying"),
+        }
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(STANDBY) => {}
+        }
+    }
+}
+
+/// The session holding the saga's lock, if this process won it.
+async fn elect(pool: &PgPool, name: &str) -> sqlx::Result<Option<sqlx::PgConnection>> {
+    let mut session = pool.acquire().await?.detach();
+    let won: bool =
+        sqlx::query_scalar("select pg_try_advisory_lock(hashtext('saga'), hashtext($1))")
+            .bind(name)
+            .fetch_one(&mut session)
+            .await?;
+    Ok(won.then_some(session))
+}
+
+/// Reacts to events while this process holds the lock (until cancelled).
+async fn lead<S: Saga>(pool: &PgPool, saga: &S, interval: Duration) {
+    loop {
+        let pause = match run_once(pool, saga, 200).await {
             Ok(0) => interval,
             Ok(_) => continue,
             Err(error) => {
@@ -122,9 +159,6 @@ pub async fn run_worker<S: Saga>(
                 interval * 10
             }
         };
-        tokio::select! {
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(pause) => {}
-        }
+        tokio::time::sleep(pause).await;
     }
 }

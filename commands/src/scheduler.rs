@@ -94,10 +94,11 @@ pub async fn run_due(
     now: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<usize> {
+    give_up(pool).await?;
     let timers = claim(pool, now, limit).await?;
-    for timer in &timers {
+    for (timer, lease) in &timers {
         let fired = dispatcher.fire(timer).await;
-        record(pool, timer.id, &fired).await?;
+        record(pool, timer.id, *lease, &fired).await?;
     }
     Ok(timers.len())
 }
@@ -123,45 +124,71 @@ pub async fn run_worker(
     }
 }
 
-type TimerRow = (Uuid, String, String, Value, DateTime<Utc>, Uuid, Uuid);
+type TimerRow = (Uuid, String, String, Value, DateTime<Utc>, Uuid, Uuid, Uuid);
 
-async fn claim(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<Timer>> {
+/// Timers whose every attempt failed or whose workers died too often are
+/// marked `failed` for an operator instead of being retried for ever.
+async fn give_up(pool: &PgPool) -> sqlx::Result<()> {
+    let failed = sqlx::query(
+        "update scheduled_command set status = 'failed', updated_at = clock_timestamp(), \
+                last_error = coalesce(last_error || '; ', '') || 'gave up after ' || attempts || ' attempts' \
+          where status = 'pending' and attempts >= $1 \
+            and (locked_until is null or locked_until < clock_timestamp())",
+    )
+    .bind(MAX_ATTEMPTS)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if failed > 0 {
+        tracing::error!(
+            failed,
+            "scheduled commands gave up; see scheduled_command where status = 'failed'"
+        );
+    }
+    Ok(())
+}
+
+/// Claims due timers under a fresh lease each.
+async fn claim(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> sqlx::Result<Vec<(Timer, Uuid)>> {
     let rows: Vec<TimerRow> = sqlx::query_as(&format!(
         "update scheduled_command set locked_until = clock_timestamp() + interval '{LEASE}', \
-                attempts = attempts + 1, updated_at = clock_timestamp() \
+                lease_id = gen_random_uuid(), attempts = attempts + 1, updated_at = clock_timestamp() \
           where scheduled_command_id in ( \
                 select scheduled_command_id from scheduled_command \
-                 where status = 'pending' and due_at <= $1 \
+                 where status = 'pending' and due_at <= $1 and attempts < $3 \
                    and (locked_until is null or locked_until < clock_timestamp()) \
                  order by due_at limit $2 for update skip locked) \
          returning scheduled_command_id, aggregate_type, aggregate_id, command, due_at, \
-                   correlation_id, causation_id"
+                   correlation_id, causation_id, lease_id"
     ))
     .bind(now)
     .bind(limit)
+    .bind(MAX_ATTEMPTS)
     .fetch_all(pool)
     .await?;
-    let mut timers: Vec<Timer> = rows
-        .into_iter()
-        .map(
-            |(id, aggregate_type, aggregate_id, command, due_at, correlation_id, causation_id)| {
-                Timer {
-                    id,
-                    aggregate_type,
-                    aggregate_id,
-                    command,
-                    due_at,
-                    correlation_id,
-                    causation_id,
-                }
-            },
-        )
-        .collect();
-    timers.sort_by_key(|t| t.due_at);
+    let mut timers: Vec<(Timer, Uuid)> = rows.into_iter().map(timer_of).collect();
+    timers.sort_by_key(|(t, _)| t.due_at);
     Ok(timers)
 }
 
-async fn record(pool: &PgPool, id: Uuid, fired: &Fired) -> sqlx::Result<()> {
+fn timer_of(row: TimerRow) -> (Timer, Uuid) {
+    let (id, aggregate_type, aggregate_id, command, due_at, correlation_id, causation_id, lease) =
+        row;
+    let timer = Timer {
+        id,
+        aggregate_type,
+        aggregate_id,
+        command,
+        due_at,
+        correlation_id,
+        causation_id,
+    };
+    (timer, lease)
+}
+
+/// Records a run's result, only while the run's lease is still the
+/// timer's (a worker that lost its lease records nothing).
+async fn record(pool: &PgPool, id: Uuid, lease: Uuid, fired: &Fired) -> sqlx::Result<()> {
     let (status, error) = match fired {
         Fired::Done => ("done", None),
         Fired::Rejected(reason) => ("rejected", Some(reason.as_str())),
@@ -176,12 +203,13 @@ async fn record(pool: &PgPool, id: Uuid, fired: &Fired) -> sqlx::Result<()> {
                 last_error = $3, updated_at = clock_timestamp(), \
                 locked_until = case when $2 = 'pending' \
                     then clock_timestamp() + least(attempts, 8) * interval '1 second' end \
-          where scheduled_command_id = $1",
+          where scheduled_command_id = $1 and lease_id = $5 and status = 'pending'",
     )
     .bind(id)
     .bind(status)
     .bind(error)
     .bind(MAX_ATTEMPTS)
+    .bind(lease)
     .execute(pool)
     .await?;
     Ok(())

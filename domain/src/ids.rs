@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// A string was not a valid id.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("invalid {kind}: {value:?} (1-64 characters of letters, digits and -_.:@)")]
 pub struct InvalidId {
     /// Which kind of id.

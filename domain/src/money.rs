@@ -21,7 +21,7 @@ pub use currency::Currency;
 pub use fee::FeeRate;
 
 /// Errors of money arithmetic.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum MoneyError {
     /// Not a supported ISO-4217 code.
     #[error("unknown currency {0:?}")]

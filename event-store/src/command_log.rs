@@ -3,7 +3,9 @@
 //! A command's row goes into `command_log` in the same statement as its
 //! events (see `append`), so the two can never disagree: if the row exists
 //! the events exist, and a retry of the same command id can return the first
-//! outcome instead of acting again.
+//! outcome instead of acting again. Commands that wrote nothing (rejected,
+//! or accepted without change) are logged by [`log_unwritten`], so their
+//! first outcome is kept too.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
@@ -35,10 +37,14 @@ pub struct LoggedCommand {
     pub command_type: String,
     /// sha256 of its body.
     pub body_hash: Vec<u8>,
-    /// Sequence of its first event.
-    pub first_sequence: i64,
-    /// Sequence of its last event.
-    pub last_sequence: i64,
+    /// `applied`, `rejected` or `unchanged`.
+    pub outcome: String,
+    /// The aggregate's error, for a rejected command.
+    pub rejection: Option<serde_json::Value>,
+    /// Sequence of its first event, if it wrote any.
+    pub first_sequence: Option<i64>,
+    /// Sequence of its last event, if it wrote any.
+    pub last_sequence: Option<i64>,
     /// When it was committed.
     pub created_at: DateTime<Utc>,
 }
@@ -49,11 +55,51 @@ pub async fn find_command<'e>(
     command_id: Uuid,
 ) -> Result<Option<LoggedCommand>> {
     Ok(sqlx::query_as(
-        "select command_id, aggregate_type, aggregate_id, command_type, body_hash, \
-                first_sequence, last_sequence, created_at \
+        "select command_id, aggregate_type, aggregate_id, command_type, body_hash, outcome, \
+                rejection, first_sequence, last_sequence, created_at \
            from command_log where command_id = $1",
     )
     .bind(command_id)
     .fetch_optional(executor)
     .await?)
+}
+
+/// A decision that wrote no events.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unwritten {
+    /// The aggregate refused the command; its error as JSON.
+    Rejected(serde_json::Value),
+    /// The command was accepted and changed nothing.
+    Unchanged,
+}
+
+/// Logs the outcome of a command that wrote no events, unless the id is
+/// logged already; returns whether this call logged it.
+pub async fn log_unwritten<'e>(
+    executor: impl PgExecutor<'e>,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    record: &CommandRecord,
+    outcome: &Unwritten,
+) -> Result<bool> {
+    let (name, rejection) = match outcome {
+        Unwritten::Rejected(error) => ("rejected", Some(error)),
+        Unwritten::Unchanged => ("unchanged", None),
+    };
+    let inserted = sqlx::query(
+        "insert into command_log (command_id, aggregate_type, aggregate_id, command_type, body_hash, \
+                                  outcome, rejection) \
+         values ($1, $2, $3, $4, $5, $6, $7) on conflict (command_id) do nothing",
+    )
+    .bind(record.command_id)
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .bind(&record.command_type)
+    .bind(&record.body_hash)
+    .bind(name)
+    .bind(rejection)
+    .execute(executor)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
 }

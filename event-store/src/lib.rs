@@ -23,6 +23,7 @@
 //! - [`position`]: a place in that order.
 //! - [`chain`] and [`verify`]: the hash chain and its verification.
 //! - [`snapshot`]: when and how snapshots are stored.
+//! - [`wakeup`]: coalesced append notifications for readers.
 //! - [`upcasters`]: turning old event versions into current ones.
 
 mod append;
@@ -39,9 +40,10 @@ pub mod snapshot;
 pub mod store;
 pub mod upcasters;
 pub mod verify;
+pub mod wakeup;
 
 pub use append::Appended;
-pub use command_log::{find_command, CommandRecord, LoggedCommand};
+pub use command_log::{find_command, log_unwritten, CommandRecord, LoggedCommand, Unwritten};
 pub use error::{Error, Result};
 pub use metadata::EventMetadata;
 pub use pool::{connect, migrate, PgSettings, MIGRATOR};
@@ -51,3 +53,4 @@ pub use recorded::{read_stream, RecordedEvent};
 pub use repository::PgEventRepository;
 pub use store::PgEventStore;
 pub use verify::{verify_all, verify_stream, BreakReason, BrokenLink, Verification};
+pub use wakeup::Notifier;

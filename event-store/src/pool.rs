@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::Result;
 
@@ -61,6 +61,28 @@ pub async fn create_database_if_missing(url: &str) -> Result<()> {
         sqlx::Postgres::create_database(url).await?;
     }
     Ok(())
+}
+
+/// Begins a transaction that survives the caller being cancelled.
+///
+/// sqlx 0.8.6's `Pool::begin` is not cancellation-safe: if the future is
+/// dropped after `BEGIN` was sent but before its reply was read, its guard
+/// thinks no transaction was opened, and the connection goes back to the
+/// pool *inside* a transaction. Every later autocommit statement on that
+/// connection (an append!) then joins that transaction and is lost when it
+/// is rolled back or the server ends the idle session — reproduced here,
+/// see `event-store/tests/event_store/cancellation.rs`. Running `BEGIN` in
+/// its own task means it always completes; if the caller is gone, the
+/// transaction is dropped there and rolled back properly.
+pub async fn begin(pool: &PgPool) -> sqlx::Result<Transaction<'static, Postgres>> {
+    let connection = pool.acquire().await?;
+    match tokio::spawn(Transaction::begin(connection, None)).await {
+        Ok(transaction) => transaction,
+        Err(join) => {
+            tracing::error!(%join, "BEGIN task failed");
+            Err(sqlx::Error::WorkerCrashed)
+        }
+    }
 }
 
 /// Applies pending migrations.

@@ -28,12 +28,14 @@ use crate::error::Result;
 use crate::metadata::{EventMetadata, GLOBAL_POSITION};
 use crate::recorded::read_stream;
 use crate::snapshot::{self, Snapshot};
+use crate::wakeup::Notifier;
 
 /// Postgres event store for aggregate `A`.
 pub struct PgEventStore<A> {
     pool: PgPool,
     snapshot_every: usize,
     upcasters: Arc<[Box<dyn EventUpcaster>]>,
+    notifier: Option<Notifier>,
     _aggregate: PhantomData<fn() -> A>,
 }
 
@@ -43,6 +45,7 @@ impl<A> Clone for PgEventStore<A> {
             pool: self.pool.clone(),
             snapshot_every: self.snapshot_every,
             upcasters: Arc::clone(&self.upcasters),
+            notifier: self.notifier.clone(),
             _aggregate: PhantomData,
         }
     }
@@ -57,6 +60,7 @@ impl<A: Aggregate> PgEventStore<A> {
             pool,
             snapshot_every: 0,
             upcasters: Arc::from(Vec::new()),
+            notifier: None,
             _aggregate: PhantomData,
         }
     }
@@ -65,6 +69,12 @@ impl<A: Aggregate> PgEventStore<A> {
     /// events (0 turns snapshots off).
     pub fn with_snapshots(mut self, every: usize) -> Self {
         self.snapshot_every = every;
+        self
+    }
+
+    /// Signals `notifier` after every successful append.
+    pub fn with_notifier(mut self, notifier: Notifier) -> Self {
+        self.notifier = Some(notifier);
         self
     }
 
@@ -135,7 +145,7 @@ impl<A: Aggregate> PgEventStore<A> {
             last_sequence: i64::try_from(after).unwrap_or(i64::MAX),
             current_snapshot: context.current_snapshot.map_or(1, |n| n as i64 + 1),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::pool::begin(&self.pool).await?;
         let appended = batch.insert(&mut *tx).await?;
         snapshot::store(&mut *tx, A::TYPE, &context.aggregate_id, &snapshot).await?;
         tx.commit().await?;

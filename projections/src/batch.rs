@@ -31,7 +31,8 @@ pub enum Batch {
 }
 
 /// Applies `events`, read after `from`, to `generation` of `projection`.
-/// A database failure is returned for the caller to retry.
+/// A database failure is returned for the caller to retry. On a poison
+/// event, the events before it are applied and the generation stops there.
 pub async fn apply_batch<P: Projection>(
     pool: &PgPool,
     projection: &P,
@@ -39,48 +40,85 @@ pub async fn apply_batch<P: Projection>(
     from: Position,
     events: &[RecordedEvent],
 ) -> sqlx::Result<Batch> {
-    let Some(last) = events.last() else {
-        return Ok(Batch::Applied(0));
-    };
-    let mut tx = pool.begin().await?;
-    let row = lock(&mut tx, P::NAME, generation).await?;
-    if row.status == "retired" || row.status == "failed" {
-        return Ok(Batch::Stopped(row.status));
-    }
-    if row.checkpoint() != from {
-        return Ok(Batch::Moved(row.checkpoint()));
-    }
-    let schema = schema_name(P::NAME, generation);
-    sqlx::raw_sql(&format!("set local search_path = {schema}, public")).execute(&mut *tx).await?;
-    for event in events {
-        match projection.apply(&mut tx, event).await {
-            Ok(()) => {}
-            Err(error) => {
-                let reason = match poison_reason(error) {
-                    Ok(reason) => reason,
-                    Err(transient) => return Err(transient),
-                };
-                drop(tx);
-                mark_failed(pool, P::NAME, generation, event, &reason).await?;
-                return Ok(Batch::Poisoned { position: event.position, reason });
+    match try_apply(pool, projection, generation, from, events).await? {
+        Attempt::Done(batch) => Ok(batch),
+        Attempt::PoisonAt(index, reason) => {
+            let prefix = try_apply(pool, projection, generation, from, &events[..index]).await?;
+            if index > 0 && !matches!(prefix, Attempt::Done(Batch::Applied(_))) {
+                // the state moved meanwhile; the next read decides again
+                return Ok(Batch::Moved(from));
             }
+            let event = &events[index];
+            mark_failed(pool, P::NAME, generation, event, &reason).await?;
+            Ok(Batch::Poisoned {
+                position: event.position,
+                reason,
+            })
         }
     }
+}
+
+enum Attempt {
+    Done(Batch),
+    PoisonAt(usize, String),
+}
+
+async fn try_apply<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    generation: i32,
+    from: Position,
+    events: &[RecordedEvent],
+) -> sqlx::Result<Attempt> {
+    let Some(last) = events.last() else {
+        return Ok(Attempt::Done(Batch::Applied(0)));
+    };
+    let mut tx = bazaar_event_store::pool::begin(pool).await?;
+    let row = lock(&mut tx, P::NAME, generation).await?;
+    if row.status == "retired" || row.status == "failed" {
+        return Ok(Attempt::Done(Batch::Stopped(row.status)));
+    }
+    if row.checkpoint() != from {
+        return Ok(Attempt::Done(Batch::Moved(row.checkpoint())));
+    }
+    let schema = schema_name(P::NAME, generation);
+    sqlx::raw_sql(&format!("set local search_path = {schema}, public"))
+        .execute(&mut *tx)
+        .await?;
+    for (index, event) in events.iter().enumerate() {
+        if let Err(error) = projection.apply(&mut tx, event).await {
+            return match poison_reason(error) {
+                Ok(reason) => Ok(Attempt::PoisonAt(index, reason)),
+                Err(transient) => Err(transient),
+            };
+        }
+    }
+    advance(&mut tx, P::NAME, generation, last, events.len()).await?;
+    tx.commit().await?;
+    Ok(Attempt::Done(Batch::Applied(events.len())))
+}
+
+async fn advance(
+    conn: &mut sqlx::PgConnection,
+    name: &str,
+    generation: i32,
+    last: &RecordedEvent,
+    count: usize,
+) -> sqlx::Result<()> {
     sqlx::query(
         "update projection set tx_id = $3::text::xid8, position = $4, events_applied = events_applied + $5, \
                 last_event_at = $6, updated_at = clock_timestamp() \
           where projection_name = $1 and generation = $2",
     )
-    .bind(P::NAME)
+    .bind(name)
     .bind(generation)
     .bind(last.position.tx_id.to_string())
     .bind(last.position.global_position)
-    .bind(i64::try_from(events.len()).unwrap_or(i64::MAX))
+    .bind(i64::try_from(count).unwrap_or(i64::MAX))
     .bind(last.recorded_at)
-    .execute(&mut *tx)
+    .execute(conn)
     .await?;
-    tx.commit().await?;
-    Ok(Batch::Applied(events.len()))
+    Ok(())
 }
 
 /// A poison event's reason, or the database error to retry. Data errors and
@@ -90,7 +128,10 @@ fn poison_reason(error: ApplyError) -> Result<String, sqlx::Error> {
     match error {
         ApplyError::Poison(reason) => Ok(reason),
         ApplyError::Database(error) => {
-            let code = error.as_database_error().and_then(|db| db.code()).map(|c| c.into_owned());
+            let code = error
+                .as_database_error()
+                .and_then(|db| db.code())
+                .map(|c| c.into_owned());
             match code {
                 Some(code) if code.starts_with("22") || code.starts_with("23") => {
                     Ok(format!("{error} (sqlstate {code})"))

@@ -47,36 +47,48 @@ pub fn schema_name(name: &str, generation: i32) -> String {
     format!("rm_{name}_g{generation}")
 }
 
-const SELECT: &str = "select projection_name, generation, status, tx_id::text::bigint as tx_id, position, \
+const SELECT: &str =
+    "select projection_name, generation, status, tx_id::text::bigint as tx_id, position, \
      events_applied, last_event_at, error, error_position from projection";
 
 /// Every generation of `name`, newest first.
 pub async fn generations(pool: &PgPool, name: &str) -> sqlx::Result<Vec<Generation>> {
-    sqlx::query_as(&format!("{SELECT} where projection_name = $1 order by generation desc"))
-        .bind(name)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(&format!(
+        "{SELECT} where projection_name = $1 order by generation desc"
+    ))
+    .bind(name)
+    .fetch_all(pool)
+    .await
 }
 
 /// The generation of `name` readers see, if any.
 pub async fn live(pool: &PgPool, name: &str) -> sqlx::Result<Option<Generation>> {
-    Ok(generations(pool, name).await?.into_iter().find(|g| g.status == "live"))
+    Ok(generations(pool, name)
+        .await?
+        .into_iter()
+        .find(|g| g.status == "live"))
 }
 
 /// Locks and returns one generation's row inside a transaction.
-pub async fn lock(conn: &mut PgConnection, name: &str, generation: i32) -> sqlx::Result<Generation> {
-    sqlx::query_as(&format!("{SELECT} where projection_name = $1 and generation = $2 for update"))
-        .bind(name)
-        .bind(generation)
-        .fetch_one(conn)
-        .await
+pub async fn lock(
+    conn: &mut PgConnection,
+    name: &str,
+    generation: i32,
+) -> sqlx::Result<Generation> {
+    sqlx::query_as(&format!(
+        "{SELECT} where projection_name = $1 and generation = $2 for update"
+    ))
+    .bind(name)
+    .bind(generation)
+    .fetch_one(conn)
+    .await
 }
 
 /// Makes sure `projection` has a live generation, creating the first one
 /// (tables and views) if there is none; returns it. A generation that
 /// failed stays the live one's status `failed` until an operator acts.
 pub async fn ensure_live<P: Projection>(pool: &PgPool, projection: &P) -> sqlx::Result<Generation> {
-    let mut tx = pool.begin().await?;
+    let mut tx = bazaar_event_store::pool::begin(pool).await?;
     // one creator at a time across processes
     sqlx::query("select pg_advisory_xact_lock(hashtext('projection-create'), hashtext($1))")
         .bind(P::NAME)
@@ -106,7 +118,11 @@ async fn live_or_failed(pool: &PgPool, name: &str) -> sqlx::Result<Generation> {
 }
 
 /// Creates the next generation's schema, tables and row with `status`.
-pub async fn create<P: Projection>(conn: &mut PgConnection, projection: &P, status: &str) -> sqlx::Result<i32> {
+pub async fn create<P: Projection>(
+    conn: &mut PgConnection,
+    projection: &P,
+    status: &str,
+) -> sqlx::Result<i32> {
     let generation: i32 = sqlx::query_scalar(
         "select coalesce(max(generation), 0) + 1 from projection where projection_name = $1",
     )
@@ -117,8 +133,12 @@ pub async fn create<P: Projection>(conn: &mut PgConnection, projection: &P, stat
     sqlx::raw_sql(&format!("drop schema if exists {schema} cascade; create schema {schema}; set local search_path = {schema}, public;"))
         .execute(&mut *conn)
         .await?;
-    sqlx::raw_sql(projection.tables()).execute(&mut *conn).await?;
-    sqlx::raw_sql("set local search_path = public").execute(&mut *conn).await?;
+    sqlx::raw_sql(projection.tables())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::raw_sql("set local search_path = public")
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "insert into projection (projection_name, generation, code_version, status) values ($1, $2, $3, $4)",
     )
@@ -132,7 +152,11 @@ pub async fn create<P: Projection>(conn: &mut PgConnection, projection: &P, stat
 }
 
 /// Points the `read.<table>` views at `generation`'s tables.
-pub async fn expose<P: Projection>(conn: &mut PgConnection, projection: &P, generation: i32) -> sqlx::Result<()> {
+pub async fn expose<P: Projection>(
+    conn: &mut PgConnection,
+    projection: &P,
+    generation: i32,
+) -> sqlx::Result<()> {
     let schema = schema_name(P::NAME, generation);
     for table in projection.exposed() {
         sqlx::raw_sql(&format!(

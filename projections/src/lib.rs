@@ -14,12 +14,20 @@
 //! - [`generation`]: schemas, generations and the `read` views.
 //! - [`batch`]: applying a batch exactly once; poison events.
 //! - [`read_models`]: the read models themselves, one file each.
-//! - [`runtime`]: catching up and the long-running worker.
+//! - [`runtime`]: catching a generation up to the head of the log.
+//! - [`worker`]: the long-running, elected worker of one projection.
+//! - [`wakeups`]: waiting for new events (signal, LISTEN, polling).
+//! - [`rebuild`]: filling a new generation and switching readers to it.
+//! - [`status`]: position, lag and state of every projection.
 
 pub mod batch;
 pub mod generation;
 pub mod projection;
 pub mod read_models;
+pub mod rebuild;
 pub mod runtime;
+pub mod status;
+pub mod wakeups;
+pub mod worker;
 
 pub use projection::{ApplyError, Projection};

@@ -32,6 +32,11 @@ impl ApplyError {
 /// writes the checkpoint in the same transaction. Applying must assign facts
 /// carried by the event (no business rule), and be idempotent per event:
 /// guard upserts with the stream's sequence.
+///
+/// The returned future is not required to be `Send` (rustc cannot prove
+/// `Send` for sqlx calls on a borrowed `&mut PgConnection` inside a trait's
+/// async method), so projection workers run on the task that calls them
+/// (`tokio::join!` in `bazaar serve`), not through `tokio::spawn`.
 pub trait Projection: Send + Sync + 'static {
     /// Stable name: the schema prefix and the views' prefix in `read`.
     const NAME: &'static str;
@@ -50,5 +55,5 @@ pub trait Projection: Send + Sync + 'static {
         &self,
         conn: &mut PgConnection,
         event: &RecordedEvent,
-    ) -> impl Future<Output = Result<(), ApplyError>> + Send;
+    ) -> impl Future<Output = Result<(), ApplyError>>;
 }

@@ -62,7 +62,11 @@ pub async fn catch_up<P: Projection>(
                 at = to;
             }
             Batch::Stopped(status) => {
-                return Err(CatchUpError::Stopped { name: P::NAME, generation, status })
+                return Err(CatchUpError::Stopped {
+                    name: P::NAME,
+                    generation,
+                    status,
+                })
             }
             Batch::Poisoned { position, reason } => {
                 return Err(CatchUpError::Poisoned(format!("at {position}: {reason}")))
@@ -77,4 +81,37 @@ async fn find(pool: &PgPool, name: &str, generation: i32) -> sqlx::Result<Genera
         .into_iter()
         .find(|g| g.generation == generation)
         .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Applies every event committed before the call, waiting while the read
+/// horizon (the oldest running transaction, cluster-wide) holds some back;
+/// returns how many were applied.
+pub async fn catch_up_fully<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    generation: i32,
+    mut progress: impl FnMut(u64),
+) -> Result<u64, CatchUpError> {
+    let head: Option<i64> = sqlx::query_scalar("select max(global_position) from events")
+        .fetch_one(pool)
+        .await?;
+    let Some(head) = head else { return Ok(0) };
+    let mut applied = 0;
+    loop {
+        applied += catch_up(pool, projection, generation, &mut progress).await?;
+        let row = find(pool, P::NAME, generation).await?;
+        let behind: bool = sqlx::query_scalar(
+            "select exists (select 1 from events where global_position <= $1 \
+                              and (tx_id, global_position) > ($2::text::xid8, $3))",
+        )
+        .bind(head)
+        .bind(row.tx_id.to_string())
+        .bind(row.position)
+        .fetch_one(pool)
+        .await?;
+        if !behind {
+            return Ok(applied);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
 }

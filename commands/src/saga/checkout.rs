@@ -66,6 +66,11 @@ pub struct CheckoutPolicy {
     pub dispute_window_hours: u32,
     /// Time between an escrow release and the vendor's payout.
     pub payout_delay: Duration,
+    /// How long stock stays held after the payment deadline: a payment
+    /// accepted on time must still find its stock when the saga commits it,
+    /// however far the saga lags. Expiry of the payment releases the stock
+    /// long before this (the hold's own expiry is a safety net).
+    pub reservation_grace: Duration,
 }
 
 impl Default for CheckoutPolicy {
@@ -76,6 +81,7 @@ impl Default for CheckoutPolicy {
             inspection_days: 3,
             dispute_window_hours: 48,
             payout_delay: Duration::days(1),
+            reservation_grace: Duration::hours(6),
         }
     }
 }
@@ -202,9 +208,13 @@ impl CheckoutSaga {
     where
         A: Aggregate,
         A::Command: Serialize + Clone,
+        A::Error: Serialize + serde::de::DeserializeOwned,
     {
         let metadata = caused_by(event, step, ACTOR);
-        match executor.execute(aggregate_id, command, &metadata).await {
+        match executor
+            .execute_derived(aggregate_id, command, &metadata)
+            .await
+        {
             Ok(_) => Ok(Step::Done),
             Err(CommandError::Rejected(reason)) => Ok(Step::Rejected(reason)),
             Err(other) => Err(format!("{step}: {other}")),
@@ -224,12 +234,45 @@ impl CheckoutSaga {
     where
         A: Aggregate,
         A::Command: Serialize + Clone,
+        A::Error: Serialize + serde::de::DeserializeOwned,
     {
         if let Step::Rejected(reason) = self
             .run(executor, event, step, aggregate_id, command)
             .await?
         {
             tracing::info!(step, aggregate_id, %reason, event_id = %event.event_id, "saga step does not apply");
+        }
+        Ok(())
+    }
+
+    /// Like [`Self::run`], for money steps that should always apply: a
+    /// rejection means the ledgers disagree, and is raised at error level
+    /// for an operator (the saga goes on; halting every checkout would not
+    /// mend it).
+    async fn run_money<A>(
+        &self,
+        executor: &Executor<A>,
+        event: &RecordedEvent,
+        step: &str,
+        aggregate_id: &str,
+        command: A::Command,
+    ) -> Result<(), String>
+    where
+        A: Aggregate,
+        A::Command: Serialize + Clone,
+        A::Error: Serialize + serde::de::DeserializeOwned,
+    {
+        if let Step::Rejected(reason) = self
+            .run(executor, event, step, aggregate_id, command)
+            .await?
+        {
+            tracing::error!(
+                step,
+                aggregate_id,
+                %reason,
+                event_id = %event.event_id,
+                "money step refused: the ledgers need attention"
+            );
         }
         Ok(())
     }

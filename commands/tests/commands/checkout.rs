@@ -228,3 +228,34 @@ async fn a_vendor_cancelling_inside_a_paid_order_is_refunded_and_restocked(pool:
     );
     assert_eq!(escrow_balance(&world, "o-1").await["held"]["amount"], 2_450);
 }
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_payment_on_time_survives_timers_firing_before_the_saga_catches_up(pool: PgPool) {
+    let world = World::new(&pool);
+    three_vendor_order(&world).await;
+    world.settle(t0()).await;
+
+    // paid a minute before the deadline; the saga lags, the timers do not
+    world.order("o-1", pay(2_900, 29)).await;
+    let due = t0() + Duration::minutes(30);
+    bazaar_commands::scheduler::run_due(&pool, &*world.app, due, 100)
+        .await
+        .unwrap();
+    world.settle(due).await;
+
+    let order = world
+        .app
+        .orders
+        .store()
+        .load("o-1")
+        .await
+        .unwrap()
+        .aggregate;
+    assert_eq!(order.status(), Some(OrderStatus::Paid));
+    assert_eq!(
+        world.levels("apple").await,
+        (5, 0),
+        "stock committed, not lost"
+    );
+    assert_eq!(escrow_balance(&world, "o-1").await["held"]["amount"], 2_900);
+}

@@ -1,6 +1,7 @@
 use bazaar_commands::{CommandError, Executor};
 use bazaar_domain::escrow::error::EscrowError;
 use bazaar_domain::escrow::Escrow;
+use bazaar_domain::escrow::EscrowCommand;
 use bazaar_event_store::{read_stream, PgEventStore};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -63,7 +64,7 @@ async fn the_same_command_id_with_another_body_or_stream_is_refused(pool: PgPool
 }
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
-async fn a_rejected_command_writes_nothing_and_is_decided_again_on_retry(pool: PgPool) {
+async fn a_retried_rejection_returns_the_first_rejection_whatever_changed_since(pool: PgPool) {
     let escrows = escrows(&pool);
     escrows
         .execute("e-1", create_escrow(), &meta())
@@ -72,6 +73,8 @@ async fn a_rejected_command_writes_nothing_and_is_decided_again_on_retry(pool: P
     let metadata = meta();
 
     let short = escrows.execute("e-1", fund(5_000), &metadata).await;
+    escrows.execute("e-1", fund(10_000), &meta()).await.unwrap();
+    let retry = escrows.execute("e-1", fund(5_000), &metadata).await;
 
     assert!(
         matches!(
@@ -80,9 +83,59 @@ async fn a_rejected_command_writes_nothing_and_is_decided_again_on_retry(pool: P
         ),
         "{short:?}"
     );
+    assert!(
+        matches!(
+            retry,
+            Err(CommandError::Rejected(EscrowError::FundingMismatch { .. }))
+        ),
+        "{retry:?}"
+    );
+    assert_eq!(
+        events(&pool, "e-1").await,
+        2,
+        "the rejection wrote no event"
+    );
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_derived_command_replays_by_name_even_if_its_wording_changed(pool: PgPool) {
+    let escrows = escrows(&pool);
+    let metadata = meta();
+    escrows
+        .execute_derived("e-1", create_escrow(), &metadata)
+        .await
+        .unwrap();
+    let reworded = match create_escrow() {
+        EscrowCommand::CreateEscrow {
+            milestones,
+            buyer,
+            seller,
+            currency,
+            amount,
+            at,
+            ..
+        } => EscrowCommand::CreateEscrow {
+            milestones,
+            buyer,
+            seller,
+            currency,
+            amount,
+            at,
+            inspection_period_days: 5,
+            dispute_window_hours: 72,
+        },
+        other => other,
+    };
+
+    let replay = escrows
+        .execute_derived("e-1", reworded.clone(), &metadata)
+        .await
+        .unwrap();
+    let strict = escrows.execute("e-1", reworded, &metadata).await;
+
+    assert!(replay.replayed);
+    assert!(matches!(strict, Err(CommandError::CommandIdReused(_))));
     assert_eq!(events(&pool, "e-1").await, 1);
-    let again = escrows.execute("e-1", fund(5_000), &metadata).await;
-    assert!(matches!(again, Err(CommandError::Rejected(_))));
 }
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]

@@ -6,7 +6,7 @@ use crate::ids::MilestoneId;
 use crate::money::{Money, MoneyError};
 
 /// Rejections of the [`Escrow`](super::Escrow) aggregate.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum EscrowError {
     /// Any command but `CreateEscrow` before the escrow exists.
     #[error("escrow does not exist")]

@@ -6,7 +6,7 @@ use super::ReservationStatus;
 use crate::ids::{BatchId, ReservationId, Sku, WarehouseId};
 
 /// Rejections of [`InventoryReservation`](super::InventoryReservation) commands.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum InventoryReservationError {
     /// A quantity outside 1..=[`MAX_QUANTITY`](super::MAX_QUANTITY).
     #[error("quantity {quantity} is not between 1 and 1000000")]

@@ -8,7 +8,7 @@ use crate::ids::{PaymentId, VendorId};
 use crate::money::{Currency, Money, MoneyError};
 
 /// A rejection by the Order aggregate.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum OrderError {
     /// PlaceOrder on an order that exists.
     #[error("order is already placed")]

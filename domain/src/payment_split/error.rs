@@ -8,7 +8,7 @@ use crate::money::{Money, MoneyError};
 
 /// A rejected [`PaymentSplitCommand`](super::PaymentSplitCommand). A
 /// rejection writes no events.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum PaymentSplitError {
     /// Only `ComputeSplit` is accepted before the split exists.
     #[error("payment split is not computed yet")]

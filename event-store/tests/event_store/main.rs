@@ -3,6 +3,7 @@
 
 mod append;
 mod append_only;
+mod cancellation;
 mod command_log;
 mod compat;
 mod reader;

@@ -11,7 +11,7 @@ async fn seed(pool: &PgPool) {
 
 /// Runs `sql` with the append-only guard lifted, as a superuser could.
 async fn as_superuser(pool: &PgPool, sql: &str) {
-    let mut tx = pool.begin().await.unwrap();
+    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
     sqlx::query("set local session_replication_role = replica")
         .execute(&mut *tx)
         .await

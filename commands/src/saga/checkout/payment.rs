@@ -47,20 +47,21 @@ impl CheckoutSaga {
                 .collect(),
             at: paid_at,
         };
-        self.run_or_skip(&self.app.splits, event, "compute-split", order_id, split)
+        self.run_money(&self.app.splits, event, "compute-split", order_id, split)
             .await?;
         let placed = self.placed(order_id).await?;
         let create = self.escrow_terms(&placed.buyer, amount, &vendor_gross, paid_at)?;
-        self.run_or_skip(&self.app.escrows, event, "create-escrow", order_id, create)
+        self.run_money(&self.app.escrows, event, "create-escrow", order_id, create)
             .await?;
         let fund = EscrowCommand::Fund {
             payment_id,
             amount,
             at: paid_at,
         };
-        self.run_or_skip(&self.app.escrows, event, "fund-escrow", order_id, fund)
+        self.run_money(&self.app.escrows, event, "fund-escrow", order_id, fund)
             .await?;
         let paid_vendors: Vec<_> = vendor_gross.iter().map(|v| &v.vendor).collect();
+        let mut lost = Vec::new();
         for hold in placed
             .holds
             .iter()
@@ -75,21 +76,23 @@ impl CheckoutSaga {
                 .run(&self.app.stock, event, &step, &hold.stock, commit)
                 .await?
             {
-                tracing::warn!(order_id, stock = %hold.stock, %reason, "checkout: paid but stock lost; cancelling");
-                let cancel = OrderCommand::CancelOrder {
-                    reason: format!("reserved stock of {} no longer available", hold.stock),
-                    at: paid_at,
-                };
-                return self
-                    .run_or_skip(
-                        &self.app.orders,
-                        event,
-                        "cancel-unfulfillable",
-                        order_id,
-                        cancel,
-                    )
-                    .await;
+                tracing::warn!(order_id, stock = %hold.stock, %reason, "checkout: paid but stock lost");
+                if !lost.contains(&hold.vendor) {
+                    lost.push(hold.vendor.clone());
+                }
             }
+        }
+        // every commit was tried; vendor orders whose stock is gone are
+        // cancelled (and so refunded), the others go ahead
+        for vendor in lost {
+            let cancel = OrderCommand::CancelVendorOrder {
+                vendor: vendor.clone(),
+                reason: "reserved stock no longer available".to_owned(),
+                at: paid_at,
+            };
+            let step = format!("cancel-unfulfillable/{vendor}");
+            self.run_money(&self.app.orders, event, &step, order_id, cancel)
+                .await?;
         }
         Ok(())
     }
@@ -140,7 +143,7 @@ impl CheckoutSaga {
             allocation: None,
             at,
         };
-        self.run_or_skip(&self.app.splits, event, "stray-refund", order_id, refund)
+        self.run_money(&self.app.splits, event, "stray-refund", order_id, refund)
             .await
     }
 
@@ -262,7 +265,7 @@ impl CheckoutSaga {
             allocation: Some(refunds.to_vec()),
             at,
         };
-        self.run_or_skip(&self.app.splits, event, "record-refund", order_id, record)
+        self.run_money(&self.app.splits, event, "record-refund", order_id, record)
             .await?;
         for (vendor, amount) in refunds {
             let refund = EscrowCommand::Refund {
@@ -272,7 +275,7 @@ impl CheckoutSaga {
                 at,
             };
             let step = format!("escrow-refund/{vendor}");
-            self.run_or_skip(&self.app.escrows, event, &step, order_id, refund)
+            self.run_money(&self.app.escrows, event, &step, order_id, refund)
                 .await?;
         }
         Ok(())

@@ -43,7 +43,7 @@ impl CheckoutSaga {
         let command = Stock::Reserve {
             reservation: hold.reservation.clone(),
             quantity: hold.quantity,
-            expires_at: placed.payment_due_at,
+            expires_at: placed.payment_due_at + self.policy.reservation_grace,
             ship_on,
             min_shelf_life_days: self.policy.min_shelf_life_days,
             at: placed.placed_at,

@@ -1,0 +1,90 @@
+//! Rebuilding a projection without downtime.
+//!
+//! A new generation (its own schema) is filled from the start of the log
+//! while the live one keeps serving readers and following new events. Once
+//! the new generation has caught up with the head of the log, one
+//! transaction marks it live, retires the old one and points the `read`
+//! views at it; the old schema is then dropped. The worker following the
+//! live generation finds the old one retired and moves to the new one.
+
+use sqlx::PgPool;
+
+use crate::generation::{create, expose, lock, schema_name};
+use crate::projection::Projection;
+use crate::runtime::{catch_up_fully, CatchUpError};
+
+/// Rebuilds `projection` from zero; returns the new generation. `progress`
+/// is called with (events applied, events in the log).
+pub async fn rebuild<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<i32, CatchUpError> {
+    let mut tx = bazaar_event_store::pool::begin(pool).await?;
+    let generation = create(&mut tx, projection, "building").await?;
+    tx.commit().await?;
+    let total: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(pool)
+        .await?;
+    let total = u64::try_from(total).unwrap_or_default();
+    // catch up until a pass finds (almost) nothing new, then switch
+    loop {
+        let applied = catch_up_fully(pool, projection, generation, |done| {
+            progress(done, total.max(done))
+        })
+        .await?;
+        if applied < 100 {
+            break;
+        }
+    }
+    switch(pool, projection, generation).await?;
+    Ok(generation)
+}
+
+/// Makes `generation` the live one, atomically for readers, and drops the
+/// generations it replaces.
+async fn switch<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    generation: i32,
+) -> Result<(), CatchUpError> {
+    let mut tx = bazaar_event_store::pool::begin(pool).await?;
+    let replaced: Vec<i32> = sqlx::query_scalar(
+        "select generation from projection where projection_name = $1 and status in ('live', 'failed') \
+         order by generation for update",
+    )
+    .bind(P::NAME)
+    .fetch_all(&mut *tx)
+    .await?;
+    let new = lock(&mut tx, P::NAME, generation).await?;
+    if new.status != "building" {
+        return Err(CatchUpError::Stopped {
+            name: P::NAME,
+            generation,
+            status: new.status,
+        });
+    }
+    sqlx::query(
+        "update projection set status = 'retired', updated_at = clock_timestamp() \
+          where projection_name = $1 and status in ('live', 'failed')",
+    )
+    .bind(P::NAME)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("update projection set status = 'live', updated_at = clock_timestamp() where projection_name = $1 and generation = $2")
+        .bind(P::NAME)
+        .bind(generation)
+        .execute(&mut *tx)
+        .await?;
+    expose(&mut tx, projection, generation).await?;
+    tx.commit().await?;
+    for old in replaced {
+        sqlx::raw_sql(&format!(
+            "drop schema if exists {} cascade",
+            schema_name(P::NAME, old)
+        ))
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! The long-running worker of one projection.
+//!
+//! Any number of processes may run it; an advisory lock on a dedicated
+//! connection elects one per generation (the others stand by and take over
+//! when its connection — and so its lock — goes away). The elected worker
+//! follows the live generation: reads a batch after its checkpoint, applies
+//! it exactly once, waits for new events. A poison event leaves the
+//! generation `failed`, visible in `bazaar projections status`; the worker
+//! then waits for an operator (a rebuild or a fix and restart) instead of
+//! skipping it.
+
+use std::future::Future;
+use std::time::Duration;
+
+use bazaar_event_store::{read_after, Position};
+use sqlx::{PgConnection, PgPool};
+
+use crate::batch::{apply_batch, Batch};
+use crate::generation::{ensure_live, Generation};
+use crate::projection::Projection;
+use crate::runtime::BATCH_SIZE;
+use crate::wakeups::Wakeups;
+
+/// How often a standby worker tries to take over.
+const STANDBY: Duration = Duration::from_secs(2);
+
+/// Runs `projection` until `stop` completes.
+pub async fn run<P: Projection>(
+    pool: PgPool,
+    projection: P,
+    mut wakeups: Wakeups,
+    stop: impl Future<Output = ()>,
+) {
+    tokio::pin!(stop);
+    loop {
+        let pause = match elect(&pool, &projection).await {
+            Ok(Some((generation, lease))) => {
+                tokio::select! {
+                    () = &mut stop => return,
+                    () = follow(&pool, &projection, &generation, &mut wakeups) => {}
+                }
+                drop(lease);
+                Duration::ZERO
+            }
+            Ok(None) => STANDBY,
+            Err(error) => {
+                tracing::warn!(projection = P::NAME, %error, "projection worker cannot start; retrying");
+                STANDBY
+            }
+        };
+        tokio::select! {
+            () = &mut stop => return,
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+/// The live generation and its lease, if this worker won it and it is not
+/// failed.
+async fn elect<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+) -> sqlx::Result<Option<(Generation, PgConnection)>> {
+    let generation = ensure_live(pool, projection).await?;
+    if generation.status == "failed" {
+        tracing::error!(projection = P::NAME, error = ?generation.error, "projection failed; waiting for an operator");
+        return Ok(None);
+    }
+    // the lock lives as long as this session: the connection leaves the
+    // pool and is closed when the lease is dropped, releasing the lock
+    let mut lease = pool.acquire().await?.detach();
+    let won: bool =
+        sqlx::query_scalar("select pg_try_advisory_lock(hashtext('projection'), hashtext($1))")
+            .bind(format!("{}:{}", P::NAME, generation.generation))
+            .fetch_one(&mut lease)
+            .await?;
+    Ok(won.then_some((generation, lease)))
+}
+
+/// Applies batches to `generation` until it is retired or fails.
+async fn follow<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    generation: &Generation,
+    wakeups: &mut Wakeups,
+) {
+    let mut at = generation.checkpoint();
+    loop {
+        match step(pool, projection, generation.generation, at).await {
+            Ok(Some(next)) if next == at => wakeups.wait().await,
+            Ok(Some(next)) => at = next,
+            Ok(None) => return,
+            Err(error) => {
+                tracing::warn!(projection = P::NAME, %error, "projection batch failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
+/// One batch: the new checkpoint, or `None` when the generation stopped.
+async fn step<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    generation: i32,
+    at: Position,
+) -> Result<Option<Position>, bazaar_event_store::Error> {
+    let events = read_after(pool, at, BATCH_SIZE).await?;
+    let Some(last) = events.last() else {
+        return Ok(Some(at));
+    };
+    Ok(
+        match apply_batch(pool, projection, generation, at, &events).await? {
+            Batch::Applied(_) => Some(last.position),
+            Batch::Moved(to) => Some(to),
+            Batch::Stopped(_) | Batch::Poisoned { .. } => None,
+        },
+    )
+}

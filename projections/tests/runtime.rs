@@ -1,0 +1,252 @@
+//! The projector runtime against a real Postgres, with a deliberately
+//! non-idempotent read model (a counter per aggregate type): any event
+//! applied twice, or not at all, shows up as a wrong count.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bazaar_event_store::{EventMetadata, RecordedEvent};
+use bazaar_projections::generation::{ensure_live, generations, live};
+use bazaar_projections::rebuild::rebuild;
+use bazaar_projections::runtime::catch_up_fully as catch_up;
+use bazaar_projections::status::statuses;
+use bazaar_projections::wakeups::Wakeups;
+use bazaar_projections::{worker, ApplyError, Projection};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+#[derive(Clone, Default)]
+struct Counter {
+    /// Refuse events of type `Poison`.
+    strict: bool,
+    /// Fail the next batch once with a transient database error.
+    hiccup: Arc<AtomicBool>,
+}
+
+impl Projection for Counter {
+    const NAME: &'static str = "counter";
+    const CODE_VERSION: i32 = 1;
+
+    fn tables(&self) -> &'static str {
+        "create table event_count (aggregate_type text primary key, n bigint not null);"
+    }
+
+    fn exposed(&self) -> &'static [&'static str] {
+        &["event_count"]
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        event: &RecordedEvent,
+    ) -> Result<(), ApplyError> {
+        if self.strict && event.event_type == "Poison" {
+            return Err(ApplyError::poison("poison is not counted"));
+        }
+        if self.hiccup.swap(false, Ordering::SeqCst) {
+            // a cancelled statement (sqlstate 57014): transient, not poison
+            sqlx::query("set local statement_timeout = '1ms'")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("select pg_sleep(0.1)")
+                .execute(&mut *conn)
+                .await?;
+        }
+        sqlx::query(
+            "insert into event_count values ($1, 1) on conflict (aggregate_type) do update set n = event_count.n + 1",
+        )
+        .bind(&event.aggregate_type)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
+
+/// Appends `n` single-event streams of `aggregate_type` with event `event_type`.
+async fn append(pool: &PgPool, aggregate_type: &str, event_type: &str, n: usize) {
+    for _ in 0..n {
+        let id = Uuid::now_v7().to_string();
+        let meta = EventMetadata::for_command(Uuid::now_v7(), "admin:test").to_map();
+        sqlx::query(
+            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+             values ($1, $2, 1, $3, '1.0', '{}', $4)",
+        )
+        .bind(aggregate_type)
+        .bind(id)
+        .bind(event_type)
+        .bind(serde_json::to_value(meta).unwrap())
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+}
+
+async fn counts(pool: &PgPool) -> Vec<(String, i64)> {
+    sqlx::query_as("select aggregate_type, n from read.event_count order by 1")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+async fn live_generation(pool: &PgPool) -> i32 {
+    live(pool, "counter").await.unwrap().unwrap().generation
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_worker_killed_at_random_points_applies_every_event_exactly_once(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let pool = PgPoolOptions::new()
+        .max_connections(10)
+        .connect_with(options)
+        .await
+        .unwrap();
+    let counter = Counter::default();
+    ensure_live(&pool, &counter).await.unwrap();
+    let writer = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            for _ in 0..20 {
+                append(&pool, "Order", "OrderPlaced", 20).await;
+                append(&pool, "Escrow", "EscrowFunded", 5).await;
+            }
+        })
+    };
+    // start and kill the worker over and over while events arrive: the
+    // timeout drops the worker wherever it is, mid-batch included
+    for round in 0..30u64 {
+        let wakeups = Wakeups::polling(Duration::from_millis(2));
+        let run = worker::run(
+            pool.clone(),
+            counter.clone(),
+            wakeups,
+            std::future::pending(),
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(3 + round % 7), run).await;
+    }
+    writer.await.unwrap();
+    let written: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(written, 500, "every append committed");
+    catch_up(&pool, &counter, live_generation(&pool).await, |_| {})
+        .await
+        .unwrap();
+
+    assert_eq!(
+        counts(&pool).await,
+        [("Escrow".to_owned(), 100), ("Order".to_owned(), 400)]
+    );
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_failed_batch_is_retried_whole(pool: PgPool) {
+    let counter = Counter::default();
+    let generation = ensure_live(&pool, &counter).await.unwrap().generation;
+    append(&pool, "Order", "OrderPlaced", 3).await;
+    counter.hiccup.store(true, Ordering::SeqCst);
+
+    let first = catch_up(&pool, &counter, generation, |_| {}).await;
+    let second = catch_up(&pool, &counter, generation, |_| {}).await.unwrap();
+
+    assert!(first.is_err(), "the batch failed");
+    assert_eq!(second, 3, "the whole batch was applied on retry");
+    assert_eq!(counts(&pool).await, [("Order".to_owned(), 3)]);
+    let status = statuses(&pool).await.unwrap().remove(0);
+    assert_eq!(status.status, "live", "a transient failure does not poison");
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_poison_event_stops_the_projection_naming_the_event(pool: PgPool) {
+    let counter = Counter {
+        strict: true,
+        ..Counter::default()
+    };
+    let generation = ensure_live(&pool, &counter).await.unwrap().generation;
+    append(&pool, "Order", "OrderPlaced", 2).await;
+    append(&pool, "Order", "Poison", 1).await;
+    append(&pool, "Order", "OrderPlaced", 2).await;
+
+    let result = catch_up(&pool, &counter, generation, |_| {}).await;
+
+    assert!(result.is_err());
+    let status = statuses(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.projection_name == "counter")
+        .unwrap();
+    assert_eq!(status.status, "failed");
+    assert!(
+        status.error.as_deref().unwrap().contains("Order Poison"),
+        "{:?}",
+        status.error
+    );
+    assert_eq!(
+        (status.events_applied, status.lag_events),
+        (2, 3),
+        "stopped before the poison event"
+    );
+    assert_eq!(counts(&pool).await, [("Order".to_owned(), 2)]);
+    let again = catch_up(&pool, &counter, generation, |_| {}).await;
+    assert!(again.is_err(), "a failed generation is not advanced");
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_rebuild_fills_a_new_generation_and_switches_readers(pool: PgPool) {
+    let counter = Counter::default();
+    let first = ensure_live(&pool, &counter).await.unwrap().generation;
+    append(&pool, "Order", "OrderPlaced", 30).await;
+    catch_up(&pool, &counter, first, |_| {}).await.unwrap();
+    let before = counts(&pool).await;
+    let mut seen = Vec::new();
+
+    let second = rebuild(&pool, &counter, |done, total| seen.push((done, total)))
+        .await
+        .unwrap();
+
+    assert_eq!(live_generation(&pool).await, second);
+    assert_ne!(first, second);
+    assert_eq!(
+        counts(&pool).await,
+        before,
+        "the rebuilt model equals the live one"
+    );
+    assert_eq!(seen.last(), Some(&(30, 30)), "progress reached the end");
+    let old = generations(&pool, "counter")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|g| g.generation == first)
+        .unwrap();
+    assert_eq!(old.status, "retired");
+    let old_schema: Option<String> =
+        sqlx::query_scalar("select nspname::text from pg_namespace where nspname = $1")
+            .bind(format!("rm_counter_g{first}"))
+            .fetch_optional(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        old_schema, None,
+        "the replaced generation's tables are dropped"
+    );
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn status_reports_lag_in_events_and_seconds(pool: PgPool) {
+    let counter = Counter::default();
+    let generation = ensure_live(&pool, &counter).await.unwrap().generation;
+    append(&pool, "Order", "OrderPlaced", 4).await;
+
+    let behind = statuses(&pool).await.unwrap().remove(0);
+    catch_up(&pool, &counter, generation, |_| {}).await.unwrap();
+    let caught_up = statuses(&pool).await.unwrap().remove(0);
+
+    assert_eq!((behind.lag_events, caught_up.lag_events), (4, 0));
+    assert!(behind.lag_seconds > 0.0 && caught_up.lag_seconds == 0.0);
+    assert_eq!(caught_up.events_applied, 4);
+}
