@@ -43,7 +43,7 @@ async fn a_command_is_logged_with_its_events_in_one_statement(pool: PgPool) {
             logged.first_sequence,
             logged.last_sequence
         ),
-        ("l-1", 1, 2)
+        ("l-1", Some(1), Some(2))
     );
     assert_eq!(logged.command_type, "Open");
     assert_eq!(find_command(&pool, Uuid::now_v7()).await.unwrap(), None);
