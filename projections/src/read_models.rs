@@ -1,2 +1,5 @@
-//! The read models, one module each. Their tables are documented in
-//! `docs/read-models.md` for analytics teams.
+//! The read models, one module each. Their tables, exposed to readers and
+//! analytics teams as `read.<table>` views, are documented in
+//! `docs/read-models/`.
+
+pub mod orders;

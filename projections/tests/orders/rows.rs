@@ -1,0 +1,112 @@
+//! Running the projection and reading its rows back.
+
+use std::time::Duration;
+
+use bazaar_projections::generation::{ensure_live, schema_name};
+use bazaar_projections::read_models::orders::Orders;
+use bazaar_projections::runtime;
+use bazaar_projections::Projection;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+/// A row of `read.orders`.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub(crate) struct OrderRow {
+    pub(crate) order_id: String,
+    pub(crate) buyer_id: String,
+    pub(crate) currency: String,
+    pub(crate) total: i64,
+    pub(crate) status: String,
+    pub(crate) fee_rate_bps: i32,
+    pub(crate) placed_at: DateTime<Utc>,
+    pub(crate) payment_due_at: DateTime<Utc>,
+    pub(crate) paid_at: Option<DateTime<Utc>>,
+    pub(crate) payment_id: Option<String>,
+    pub(crate) cancelled_at: Option<DateTime<Utc>>,
+    pub(crate) cancel_reason: Option<String>,
+    pub(crate) refunded_total: i64,
+    pub(crate) vendor_count: i32,
+    pub(crate) last_sequence: i64,
+    pub(crate) updated_at: DateTime<Utc>,
+}
+
+/// The quantities and money of a row of `read.order_lines`; the
+/// descriptive columns are checked by [`line_facts`].
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct LineRow {
+    pub(crate) line_no: i32,
+    pub(crate) vendor_id: String,
+    pub(crate) quantity: i32,
+    pub(crate) unit_price: i64,
+    pub(crate) line_total: i64,
+    pub(crate) shipped_quantity: i32,
+    pub(crate) return_requested_quantity: i32,
+    pub(crate) returned_quantity: i32,
+    pub(crate) damaged_quantity: i32,
+    pub(crate) refunded_amount: i64,
+}
+
+/// A row of `read.vendor_orders` without `updated_at`.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub(crate) struct VendorRow {
+    pub(crate) vendor_id: String,
+    pub(crate) buyer_id: String,
+    pub(crate) status: String,
+    pub(crate) subtotal: i64,
+    pub(crate) refunded: i64,
+    pub(crate) currency: String,
+    pub(crate) tracking: Option<String>,
+    pub(crate) packed_at: Option<DateTime<Utc>>,
+    pub(crate) shipped_at: Option<DateTime<Utc>>,
+    pub(crate) delivered_at: Option<DateTime<Utc>>,
+    pub(crate) delivery_confirmed_by: Option<String>,
+    pub(crate) auto_confirm_at: Option<DateTime<Utc>>,
+    pub(crate) completed_at: Option<DateTime<Utc>>,
+    pub(crate) cancelled_at: Option<DateTime<Utc>>,
+    pub(crate) placed_at: DateTime<Utc>,
+}
+
+impl VendorRow {
+    /// A vendor order of buyer-1 placed at `placed_at` and nothing else yet.
+    pub(crate) fn placed(
+        vendor_id: &str,
+        status: &str,
+        subtotal: i64,
+        placed_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            vendor_id: vendor_id.to_owned(),
+            buyer_id: "buyer-1".to_owned(),
+            status: status.to_owned(),
+            subtotal,
+            refunded: 0,
+            currency: "EUR".to_owned(),
+            tracking: None,
+            packed_at: None,
+            shipped_at: None,
+            delivered_at: None,
+            delivery_confirmed_by: None,
+            auto_confirm_at: None,
+            completed_at: None,
+            cancelled_at: None,
+            placed_at,
+        }
+    }
+}
+
+/// Creates the live generation if needed and applies every event in the
+/// log to it; returns the generation.
+pub(crate) async fn project(pool: &PgPool) -> i32 {
+    let generation = ensure_live(pool, &Orders).await.unwrap().generation;
+    catch_up_fully(pool, generation).await;
+    generation
+}
+
+/// Catches `generation` up with every event committed so far.
+pub(crate) async fn catch_up_fully(pool: &PgPool, generation: i32) {
+    let run = runtime::catch_up_fully(pool, &Orders, generation, |_| {});
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the projection catches up")
+        .unwrap();
+}
