@@ -52,7 +52,7 @@ async fn a_rebuilt_generation_has_the_same_rows_as_the_live_one(pool: PgPool) {
     three_orders(&world).await;
     let live = project(&pool).await;
 
-    let mut tx = pool.begin().await.unwrap();
+    let mut tx = bazaar_event_store::pool::begin(&pool).await.unwrap();
     let rebuilt = create(&mut tx, &Orders, "building").await.unwrap();
     tx.commit().await.unwrap();
     catch_up_fully(&pool, rebuilt).await;
@@ -79,7 +79,7 @@ async fn applying_every_event_again_changes_nothing(pool: PgPool) {
         events.iter().any(|e| e.aggregate_type != "Order"),
         "other aggregates are skipped too"
     );
-    let mut tx = pool.begin().await.unwrap();
+    let mut tx = bazaar_event_store::pool::begin(&pool).await.unwrap();
     let schema = schema_name(Orders::NAME, generation);
     sqlx::raw_sql(&format!("set local search_path = {schema}, public"))
         .execute(&mut *tx)
@@ -114,7 +114,7 @@ fn order_event(id: &str, sequence: i64, payload: serde_json::Value) -> RecordedE
 
 async fn apply_alone(pool: &PgPool, event: &RecordedEvent) -> Result<(), ApplyError> {
     let generation = project(pool).await;
-    let mut tx = pool.begin().await.unwrap();
+    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
     let schema = schema_name(Orders::NAME, generation);
     sqlx::raw_sql(&format!("set local search_path = {schema}, public"))
         .execute(&mut *tx)

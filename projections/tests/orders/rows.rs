@@ -110,3 +110,73 @@ pub(crate) async fn catch_up_fully(pool: &PgPool, generation: i32) {
         .expect("the projection catches up")
         .unwrap();
 }
+
+pub(crate) async fn order(pool: &PgPool, id: &str) -> OrderRow {
+    sqlx::query_as("select * from read.orders where order_id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+pub(crate) async fn lines(pool: &PgPool, id: &str) -> Vec<LineRow> {
+    sqlx::query_as("select * from read.order_lines where order_id = $1 order by line_no")
+        .bind(id)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// `(line_no, product_id, sku, warehouse_id, title, currency)` per line.
+pub(crate) async fn line_facts(
+    pool: &PgPool,
+    id: &str,
+) -> Vec<(i32, String, String, String, String, String)> {
+    sqlx::query_as(
+        "select line_no, product_id, sku, warehouse_id, title, currency from read.order_lines \
+          where order_id = $1 order by line_no",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+pub(crate) async fn vendor_orders(pool: &PgPool, id: &str) -> Vec<VendorRow> {
+    sqlx::query_as(
+        "select * from read.vendor_orders where order_id = $1 order by placed_at, vendor_id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// `(sequence, recorded_at)` of the order's `n`-th event (from 1), or of
+/// its last when `n` is 0.
+pub(crate) async fn event_stamp(pool: &PgPool, id: &str, n: i64) -> (i64, DateTime<Utc>) {
+    sqlx::query_as(
+        "select sequence, recorded_at from events where aggregate_type = 'Order' and aggregate_id = $1 \
+            and ($2 = 0 or sequence = $2) order by sequence desc limit 1",
+    )
+    .bind(id)
+    .bind(n)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Every row of a generation's three tables as JSON, in key order.
+pub(crate) async fn dump(pool: &PgPool, generation: i32) -> Vec<String> {
+    let schema = schema_name(Orders::NAME, generation);
+    let mut tables = Vec::new();
+    for (table, key) in [
+        ("orders", "order_id"),
+        ("order_lines", "order_id, line_no"),
+        ("vendor_orders", "order_id, vendor_id"),
+    ] {
+        let sql = format!("select coalesce(jsonb_agg(to_jsonb(t) order by {key}), '[]')::text from {schema}.{table} t");
+        tables.push(sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap());
+    }
+    tables
+}
