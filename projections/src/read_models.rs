@@ -2,4 +2,5 @@
 //! analytics teams as `read.<table>` views, are documented in
 //! `docs/read-models/`.
 
+pub mod balances;
 pub mod orders;

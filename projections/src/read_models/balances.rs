@@ -1,0 +1,142 @@
+//! The vendor balances and payout ledger read model: where each vendor's
+//! money is, per order and in total, every movement of it, and what the
+//! platform earns, for vendor dashboards and statements, payout operations,
+//! dunning of vendor debt and finance analytics.
+//!
+//! - `vendor_order_balances`: one row per (order, vendor): the vendor's
+//!   [`VendorBalance`] in that order's payment split, plus what is still in
+//!   the order's escrow for the vendor (`held_in_escrow`).
+//! - `vendor_balances`: one row per (vendor, currency): plain sums over the
+//!   vendor's `vendor_order_balances` rows, recomputed in the same
+//!   transaction whenever one of them changes.
+//! - `payout_ledger`: one row per money movement per vendor (sale, fee,
+//!   payout, failed payout, refund, chargeback, debt, escrow release or
+//!   refund), signed from the vendor's point of view.
+//! - `platform_fees`: one row per paid order: the payment's [`SplitTotals`].
+//!
+//! Built from `PaymentSplit` and `Escrow` events. A split's id is its
+//! order's id. A checkout escrow's id is the order id too, and its milestone
+//! ids are vendor ids: escrow milestones join a vendor order row on
+//! (escrow id, milestone id) = (order id, vendor id). Escrows that are not a
+//! checkout's (no split row for that pair) are kept only in an internal
+//! table and never reach the exposed ones.
+//!
+//! No business rule is recomputed: balances, totals and milestone remainders
+//! are assigned as the events carry them. The only arithmetic is the sums of
+//! `vendor_balances`, `earned = net - net_refunded` there, and the sign of
+//! each ledger amount.
+//!
+//! # Ledger sign convention
+//! `amount` is positive when money moves towards the vendor and negative
+//! when it moves away. Entries with `in_balance = true` (`earned`, `fee`,
+//! `refund`, `chargeback`, `payout`, `payout_failed`) add up, per vendor and
+//! currency, to `earned - paid_out = held + available - debt` of
+//! `vendor_balances`: what the platform owes the vendor (negative: what the
+//! vendor owes). The others are memo entries about money that those already
+//! count: `debt_incurred` (negative) and `debt_recovered` (positive) add up
+//! to `-debt`; `escrow_released` (positive) and `escrow_refunded`
+//! (negative) are money leaving the order's escrow.
+//!
+//! # Idempotency
+//! Each `vendor_order_balances` row keeps the last applied split and escrow
+//! sequence of its order and ignores events that are not newer;
+//! `platform_fees` and the internal `escrow_milestone` do the same. Ledger
+//! entry ids are derived from the event id, vendor and kind, so a replayed
+//! entry conflicts and is dropped. `vendor_balances` is a pure function of
+//! the rows it sums. `updated_at` is the recorded time of the last event
+//! that changed a row, so a rebuild produces identical rows.
+//!
+//! # Layout
+//! - `balances/tables.sql`: the tables and indexes of one generation.
+//! - `split`: what each `PaymentSplit` event writes.
+//! - `escrow`: what each `Escrow` event writes.
+//! - `ledger`: ledger entries, their kinds and ids.
+//! - `write`: the statements on the balance and fee tables.
+//!
+//! [`VendorBalance`]: bazaar_domain::payment_split::VendorBalance
+//! [`SplitTotals`]: bazaar_domain::payment_split::SplitTotals
+
+mod escrow;
+mod ledger;
+mod split;
+mod write;
+
+use bazaar_domain::escrow::EscrowEvent;
+use bazaar_domain::payment_split::PaymentSplitEvent;
+use bazaar_event_store::RecordedEvent;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::projection::{ApplyError, Projection};
+
+/// The persisted aggregate type of payment splits.
+const PAYMENT_SPLIT: &str = "PaymentSplit";
+/// The persisted aggregate type of escrows.
+const ESCROW: &str = "Escrow";
+
+/// The balances read model (see the module docs).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Balances;
+
+/// Which event of which stream is being applied.
+#[derive(Debug, Clone, Copy)]
+struct Stamp<'a> {
+    /// The order: the split's or the checkout escrow's aggregate id.
+    order_id: &'a str,
+    /// The event's sequence in its stream.
+    sequence: i64,
+    /// The event's id, from which ledger entry ids are derived.
+    event_id: Uuid,
+    /// The event's global position.
+    position: i64,
+    /// When the event was recorded: `updated_at` of the rows it changes.
+    recorded_at: DateTime<Utc>,
+}
+
+impl Projection for Balances {
+    const NAME: &'static str = "balances";
+    const CODE_VERSION: i32 = 1;
+
+    fn tables(&self) -> &'static str {
+        include_str!("balances/tables.sql")
+    }
+
+    fn exposed(&self) -> &'static [&'static str] {
+        &[
+            "vendor_order_balances",
+            "vendor_balances",
+            "payout_ledger",
+            "platform_fees",
+        ]
+    }
+
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        event: &RecordedEvent,
+    ) -> Result<(), ApplyError> {
+        let stamp = Stamp {
+            order_id: &event.aggregate_id,
+            sequence: event.sequence,
+            event_id: event.event_id,
+            position: event.position.global_position,
+            recorded_at: event.recorded_at,
+        };
+        match event.aggregate_type.as_str() {
+            PAYMENT_SPLIT => split::apply(conn, stamp, parse::<PaymentSplitEvent>(event)?).await,
+            ESCROW => escrow::apply(conn, stamp, parse::<EscrowEvent>(event)?).await,
+            _ => Ok(()),
+        }
+    }
+}
+
+fn parse<T: DeserializeOwned>(event: &RecordedEvent) -> Result<T, ApplyError> {
+    serde_json::from_value(event.payload.clone()).map_err(|e| {
+        ApplyError::poison(format!(
+            "unreadable {} {} payload: {e}",
+            event.aggregate_type, event.event_type
+        ))
+    })
+}
