@@ -30,6 +30,22 @@ pub enum Command {
     Serve(HttpSettings),
     /// Migrate, then run only the workers (no HTTP), to scale them apart.
     Workers,
+    /// Inspect or rebuild the read models.
+    #[command(subcommand)]
+    Projections(ProjectionsCommand),
+}
+
+/// `bazaar projections …`
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Position, lag (events and seconds) and state of every projection.
+    Status,
+    /// Replay the whole log into a new generation of NAME's tables, then
+    /// switch readers to it; the live generation keeps serving meanwhile.
+    Rebuild {
+        /// The projection, e.g. `orders`.
+        name: String,
+    },
 }
 
 /// Runs the parsed command line.
@@ -48,8 +64,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 shutdown_signal().await;
                 let _ = raise.send(true);
             });
-            workers::run(pool, stop).await;
+            let (app, notifier) = workers::write_side(&pool);
+            workers::run(pool, app, notifier, stop).await;
             Ok(())
+        }
+        Command::Projections(command) => {
+            let pool = prepare_database(&cli.settings).await?;
+            crate::projections::run(&pool, command).await
         }
     }
 }
@@ -85,7 +106,8 @@ async fn serve(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
         let _ = raise.send(true);
         served
     };
-    let (served, ()) = tokio::join!(http, workers::run(pool, stop.clone()));
+    let (write, notifier) = workers::write_side(&pool);
+    let (served, ()) = tokio::join!(http, workers::run(pool, write, notifier, stop.clone()));
     signal.abort();
     served
 }

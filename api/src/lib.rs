@@ -7,6 +7,7 @@
 //! # Layout
 //! - [`cli`]: the `bazaar` subcommands.
 //! - [`config`]: every setting, from flags or environment, with defaults.
+//! - [`projections`]: `bazaar projections status` and `rebuild`.
 //! - [`startup`]: building and running the HTTP application.
 //! - [`state`]: what handlers share.
 //! - [`routes`]: one module per resource; now the health checks.
@@ -15,6 +16,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod projections;
 pub mod routes;
 pub mod startup;
 pub mod state;

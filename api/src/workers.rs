@@ -1,5 +1,7 @@
 //! The background workers `bazaar serve` and `bazaar workers` run next to
-//! (or without) the API: the checkout saga and the durable scheduler.
+//! (or without) the API: the projections, the checkout saga and the durable
+//! scheduler. Each is elected across processes (advisory locks) or claims
+//! its work (`SKIP LOCKED`), so any number of processes may run them.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -7,6 +9,8 @@ use std::time::Duration;
 
 use bazaar_commands::saga::checkout::{CheckoutPolicy, CheckoutSaga};
 use bazaar_commands::{saga, scheduler, Bazaar};
+use bazaar_event_store::Notifier;
+use bazaar_projections::registry;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
@@ -35,13 +39,23 @@ impl Stop {
     }
 }
 
-/// Runs the checkout saga and the scheduler until `stop`.
-pub async fn run(pool: PgPool, stop: Stop) {
-    let app = Arc::new(Bazaar::new(pool.clone()));
+/// Runs the projections, the checkout saga and the scheduler until `stop`.
+/// Commands of `app` wake the projections through `notifier` at once.
+pub async fn run(pool: PgPool, app: Arc<Bazaar>, notifier: Notifier, stop: Stop) {
     let checkout = CheckoutSaga::new(Arc::clone(&app), CheckoutPolicy::default());
     tokio::join!(
+        registry::run_all(&pool, Some(&notifier), || stop.wait()),
         saga::run_worker(pool.clone(), checkout, SAGA_POLL, stop.wait()),
-        scheduler::run_worker(pool, app, SCHEDULER_POLL, stop.wait()),
+        scheduler::run_worker(pool.clone(), app, SCHEDULER_POLL, stop.wait()),
     );
     tracing::info!("workers stopped");
+}
+
+/// The write side, wired to wake this process's projections.
+pub fn write_side(pool: &PgPool) -> (Arc<Bazaar>, Notifier) {
+    let notifier = Notifier::new(pool.clone());
+    (
+        Arc::new(Bazaar::with_notifier(pool.clone(), notifier.clone())),
+        notifier,
+    )
 }

@@ -14,6 +14,7 @@
 //! - [`generation`]: schemas, generations and the `read` views.
 //! - [`batch`]: applying a batch exactly once; poison events.
 //! - [`read_models`]: the read models themselves, one file each.
+//! - [`registry`]: every projection by name, for the CLI and the workers.
 //! - [`runtime`]: catching a generation up to the head of the log.
 //! - [`worker`]: the long-running, elected worker of one projection.
 //! - [`wakeups`]: waiting for new events (signal, LISTEN, polling).
@@ -25,6 +26,7 @@ pub mod generation;
 pub mod projection;
 pub mod read_models;
 pub mod rebuild;
+pub mod registry;
 pub mod runtime;
 pub mod status;
 pub mod wakeups;

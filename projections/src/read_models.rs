@@ -1,6 +1,8 @@
 //! The read models, one module each. Their tables, exposed to readers and
 //! analytics teams as `read.<table>` views, are documented in
-//! `docs/read-models/`.
+//! `docs/read-models/<name>.md`.
 
 pub mod balances;
+pub mod escrows;
 pub mod orders;
+pub mod stock;

@@ -1,0 +1,81 @@
+//! Every projection Bazaar runs, by name: what `bazaar serve`, `bazaar
+//! workers` and `bazaar projections …` operate on.
+
+use std::future::Future;
+
+use bazaar_event_store::Notifier;
+use sqlx::PgPool;
+
+use crate::read_models::balances::Balances;
+use crate::read_models::escrows::Escrows;
+use crate::read_models::orders::Orders;
+use crate::read_models::stock::Stock;
+use crate::rebuild::rebuild as rebuild_projection;
+use crate::runtime::CatchUpError;
+use crate::wakeups::Wakeups;
+use crate::worker;
+
+/// The projections, by name.
+pub const NAMES: &[&str] = &["orders", "balances", "stock", "escrows"];
+
+/// Why a named operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// No projection has that name.
+    #[error("no projection named {0:?} (known: {known})", known = NAMES.join(", "))]
+    Unknown(String),
+    /// The rebuild stopped.
+    #[error(transparent)]
+    CatchUp(#[from] CatchUpError),
+}
+
+/// Rebuilds projection `name` from zero into a new generation and switches
+/// readers to it; returns the new generation.
+pub async fn rebuild(
+    pool: &PgPool,
+    name: &str,
+    progress: impl FnMut(u64, u64),
+) -> Result<i32, RegistryError> {
+    match name {
+        "orders" => Ok(rebuild_projection(pool, &Orders, progress).await?),
+        "balances" => Ok(rebuild_projection(pool, &Balances, progress).await?),
+        "stock" => Ok(rebuild_projection(pool, &Stock, progress).await?),
+        "escrows" => Ok(rebuild_projection(pool, &Escrows, progress).await?),
+        other => Err(RegistryError::Unknown(other.to_owned())),
+    }
+}
+
+/// Runs every projection's worker until `stop()` completes. Workers wake on
+/// appends signalled by `notifier` in this process, on `NOTIFY` from other
+/// processes, and by polling.
+pub async fn run_all<F>(pool: &PgPool, notifier: Option<&Notifier>, stop: impl Fn() -> F)
+where
+    F: Future<Output = ()>,
+{
+    tokio::join!(
+        worker::run(
+            pool.clone(),
+            Orders,
+            Wakeups::new(pool, notifier).await,
+            stop()
+        ),
+        worker::run(
+            pool.clone(),
+            Balances,
+            Wakeups::new(pool, notifier).await,
+            stop()
+        ),
+        worker::run(
+            pool.clone(),
+            Stock,
+            Wakeups::new(pool, notifier).await,
+            stop()
+        ),
+        worker::run(
+            pool.clone(),
+            Escrows,
+            Wakeups::new(pool, notifier).await,
+            stop()
+        ),
+    );
+}
