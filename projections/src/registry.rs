@@ -79,3 +79,25 @@ where
         ),
     );
 }
+
+/// Applies everything committed so far to projection `name`'s live
+/// generation (creating it if need be).
+pub async fn catch_up_live(pool: &PgPool, name: &str) -> Result<u64, RegistryError> {
+    async fn live<P: crate::Projection>(
+        pool: &PgPool,
+        projection: &P,
+    ) -> Result<u64, RegistryError> {
+        let generation = crate::generation::ensure_live(pool, projection)
+            .await
+            .map_err(CatchUpError::from)?;
+        let run = crate::runtime::catch_up_fully(pool, projection, generation.generation, |_| {});
+        Ok(run.await?)
+    }
+    match name {
+        "orders" => live(pool, &Orders).await,
+        "balances" => live(pool, &Balances).await,
+        "stock" => live(pool, &Stock).await,
+        "escrows" => live(pool, &Escrows).await,
+        other => Err(RegistryError::Unknown(other.to_owned())),
+    }
+}
