@@ -43,6 +43,12 @@ impl Wakeups {
         }
     }
 
+    /// The same signals with another polling interval.
+    pub fn with_poll(mut self, poll: Duration) -> Self {
+        self.poll = poll;
+        self
+    }
+
     /// Polling only (tests, tools).
     pub fn polling(poll: Duration) -> Self {
         Self {

@@ -23,6 +23,10 @@ use crate::wakeups::Wakeups;
 
 /// How often a standby worker tries to take over.
 const STANDBY: Duration = Duration::from_secs(2);
+/// First pause before re-reading events the horizon holds back.
+const FIRST_RECHECK: Duration = Duration::from_millis(2);
+/// Longest such pause.
+const MAX_RECHECK: Duration = Duration::from_millis(100);
 
 /// Runs `projection` until `stop` completes.
 pub async fn run<P: Projection>(
@@ -78,6 +82,11 @@ async fn elect<P: Projection>(
 }
 
 /// Applies batches to `generation` until it is retired or fails.
+///
+/// When a read finds nothing, the worker waits for a signal — unless
+/// committed events exist that an older transaction elsewhere still holds
+/// behind the read horizon: then it re-reads after a short, growing pause,
+/// so a signal that arrived too early is never the last word.
 async fn follow<P: Projection>(
     pool: &PgPool,
     projection: &P,
@@ -85,10 +94,21 @@ async fn follow<P: Projection>(
     wakeups: &mut Wakeups,
 ) {
     let mut at = generation.checkpoint();
+    let mut pause = FIRST_RECHECK;
     loop {
         match step(pool, projection, generation.generation, at).await {
-            Ok(Some(next)) if next == at => wakeups.wait().await,
-            Ok(Some(next)) => at = next,
+            Ok(Some(next)) if next == at => {
+                if held_back(pool, at).await.unwrap_or(false) {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(MAX_RECHECK);
+                } else {
+                    wakeups.wait().await;
+                }
+            }
+            Ok(Some(next)) => {
+                at = next;
+                pause = FIRST_RECHECK;
+            }
             Ok(None) => return,
             Err(error) => {
                 tracing::warn!(projection = P::NAME, %error, "projection batch failed; retrying");
@@ -96,6 +116,15 @@ async fn follow<P: Projection>(
             }
         }
     }
+}
+
+/// Whether committed events after `at` exist that the horizon holds back.
+async fn held_back(pool: &PgPool, at: Position) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists (select 1 from events where (tx_id, global_position) > ($1::text::xid8, $2))")
+        .bind(at.tx_id.to_string())
+        .bind(at.global_position)
+        .fetch_one(pool)
+        .await
 }
 
 /// One batch: the new checkpoint, or `None` when the generation stopped.

@@ -250,3 +250,61 @@ async fn status_reports_lag_in_events_and_seconds(pool: PgPool) {
     assert!(behind.lag_seconds > 0.0 && caught_up.lag_seconds == 0.0);
     assert_eq!(caught_up.events_applied, 4);
 }
+
+/// Appends through a store wired to `notifier`, from "another process" when
+/// the worker does not share it.
+async fn append_notified(pool: &PgPool, notifier: &bazaar_event_store::Notifier) {
+    let meta = EventMetadata::for_command(Uuid::now_v7(), "admin:test").to_map();
+    let id = Uuid::now_v7().to_string();
+    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
+    sqlx::query(
+        "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+         values ('Order', $1, 1, 'OrderPlaced', '1.0', '{}', $2)",
+    )
+    .bind(id)
+    .bind(serde_json::to_value(meta).unwrap())
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    notifier.appended();
+}
+
+/// With polling pushed out to an hour, only a wake-up can bring the event
+/// in before the test's deadline.
+async fn woken(
+    pool: &PgPool,
+    worker_notifier: Option<&bazaar_event_store::Notifier>,
+    appender: &bazaar_event_store::Notifier,
+) {
+    let counter = Counter::default();
+    ensure_live(pool, &counter).await.unwrap();
+    let wakeups = Wakeups::new(pool, worker_notifier)
+        .await
+        .with_poll(Duration::from_secs(3600));
+    let run = worker::run(pool.clone(), counter, wakeups, std::future::pending());
+    let check = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        append_notified(pool, appender).await;
+        while counts(pool).await.is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::select! {
+        () = run => unreachable!("the worker runs until stopped"),
+        done = tokio::time::timeout(Duration::from_secs(20), check) => done.expect("woken well before the poll"),
+    }
+    assert_eq!(counts(pool).await, [("Order".to_owned(), 1)]);
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn an_append_in_this_process_wakes_the_worker(pool: PgPool) {
+    let notifier = bazaar_event_store::Notifier::local_only();
+    woken(&pool, Some(&notifier), &notifier).await;
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn an_append_in_another_process_wakes_the_worker_through_notify(pool: PgPool) {
+    let other_process = bazaar_event_store::Notifier::new(pool.clone());
+    woken(&pool, None, &other_process).await;
+}
