@@ -1,7 +1,7 @@
 -- The event store: postgres-es compatible `events` and `snapshots` tables, with
 -- the columns postgres-es does not know about (global order, transaction id,
 -- event id, recorded time, hash chain) given defaults so that any
--- postgres-es writer still works. See docs/adr/0001-own-event-repository.md.
+-- postgres-es writer still works. See docs/adr/0001-own-event-store.md.
 
 -- UUIDv7 (time-ordered) for event ids written by clients that do not supply
 -- one; Bazaar's own writers supply a UUIDv7 generated in Rust.

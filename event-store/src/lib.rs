@@ -4,7 +4,7 @@
 //! consumer (projectors, the Kafka relay, the checkout saga, auditors) reads
 //! the log in commit order with [`read_after`] from a durable checkpoint.
 //! The tables stay compatible with postgres-es, whose own repository and
-//! snapshot store are not used: see `docs/adr/0001-own-event-repository.md`
+//! snapshot store are not used: see `docs/adr/0001-own-event-store.md`
 //! for the traps that made us write this crate.
 //!
 //! What the database itself guarantees (first migration): events cannot be

@@ -4,7 +4,10 @@
 //! with a streaming cursor, so memory stays flat however large the store.
 //! The first broken link is named: a changed event (its stored hash no
 //! longer matches), a removed one (a gap in the sequence) or a reordered one
-//! (the hash covers the sequence and the previous hash).
+//! (the hash covers the sequence and the previous hash). Cutting off a
+//! stream's last events, or deleting a whole stream, leaves the remaining
+//! chains intact: that needs an anchor kept outside the database (signed
+//! checkpoints of the chain heads, an auditor feature still to come).
 
 use futures::TryStreamExt;
 use serde::Serialize;

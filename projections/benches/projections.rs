@@ -27,7 +27,10 @@ use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn place(lines: usize) -> OrderCommand {
@@ -60,9 +63,18 @@ fn meta() -> EventMetadata {
 async fn seed(pool: &PgPool, app: &Bazaar, total: u64) {
     for n in 0..500 {
         let id = format!("seed-{n}");
-        app.orders.execute(&id, place(1 + n % 4), &meta()).await.expect("place");
-        let cancel = OrderCommand::CancelOrder { reason: "bench".into(), at: Utc::now() };
-        app.orders.execute(&id, cancel, &meta()).await.expect("cancel");
+        app.orders
+            .execute(&id, place(1 + n % 4), &meta())
+            .await
+            .expect("place");
+        let cancel = OrderCommand::CancelOrder {
+            reason: "bench".into(),
+            at: Utc::now(),
+        };
+        app.orders
+            .execute(&id, cancel, &meta())
+            .await
+            .expect("cancel");
     }
     let copies = total.div_ceil(1_000);
     let started = Instant::now();
@@ -77,11 +89,18 @@ async fn seed(pool: &PgPool, app: &Bazaar, total: u64) {
     .execute(pool)
     .await
     .expect("clone");
-    eprintln!("seeded {} events in {:.1}s", count(pool).await, started.elapsed().as_secs_f64());
+    eprintln!(
+        "seeded {} events in {:.1}s",
+        count(pool).await,
+        started.elapsed().as_secs_f64()
+    );
 }
 
 async fn count(pool: &PgPool) -> i64 {
-    sqlx::query_scalar("select count(*) from events").fetch_one(pool).await.unwrap()
+    sqlx::query_scalar("select count(*) from events")
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 async fn rebuild(pool: &PgPool, app: &Bazaar) {
@@ -92,10 +111,15 @@ async fn rebuild(pool: &PgPool, app: &Bazaar) {
         .await
         .unwrap();
     let started = Instant::now();
-    sqlx::query("insert into events_copy select * from events").execute(pool).await.unwrap();
+    sqlx::query("insert into events_copy select * from events")
+        .execute(pool)
+        .await
+        .unwrap();
     let copy = events / started.elapsed().as_secs_f64();
     let started = Instant::now();
-    registry::rebuild(pool, "orders", |_, _| {}).await.expect("rebuild");
+    registry::rebuild(pool, "orders", |_, _| {})
+        .await
+        .expect("rebuild");
     let rate = events / started.elapsed().as_secs_f64();
     println!(
         "{{\"mode\":\"rebuild\",\"projection\":\"orders\",\"events\":{events},\"events_per_second\":{rate:.0},\
@@ -137,14 +161,20 @@ async fn drive(app: Arc<Bazaar>, committed: mpsc::UnboundedSender<(String, Insta
         let (app, committed) = (Arc::clone(&app), committed.clone());
         tasks.spawn(async move {
             let id = format!("lag-{n}");
-            app.orders.execute(&id, place(1), &meta()).await.expect("place");
+            app.orders
+                .execute(&id, place(1), &meta())
+                .await
+                .expect("place");
             let _ = committed.send((id, Instant::now()));
         });
     }
     while tasks.join_next().await.is_some() {}
 }
 
-async fn observe(pool: &PgPool, mut seen: mpsc::UnboundedReceiver<(String, Instant)>) -> Vec<Duration> {
+async fn observe(
+    pool: &PgPool,
+    mut seen: mpsc::UnboundedReceiver<(String, Instant)>,
+) -> Vec<Duration> {
     let mut pending: HashMap<String, Instant> = HashMap::new();
     let mut lags = Vec::new();
     let mut open = true;
@@ -158,11 +188,12 @@ async fn observe(pool: &PgPool, mut seen: mpsc::UnboundedReceiver<(String, Insta
             continue;
         }
         let ids: Vec<String> = pending.keys().cloned().collect();
-        let found: Vec<String> = sqlx::query_scalar("select order_id from read.orders where order_id = any($1)")
-            .bind(&ids)
-            .fetch_all(pool)
-            .await
-            .unwrap();
+        let found: Vec<String> =
+            sqlx::query_scalar("select order_id from read.orders where order_id = any($1)")
+                .bind(&ids)
+                .fetch_all(pool)
+                .await
+                .unwrap();
         let now = Instant::now();
         for id in found {
             if let Some(at) = pending.remove(&id) {
@@ -176,7 +207,8 @@ async fn observe(pool: &PgPool, mut seen: mpsc::UnboundedReceiver<(String, Insta
 
 fn report_lag(lags: &mut [Duration]) {
     lags.sort_unstable();
-    let pct = |p: f64| lags[((lags.len() as f64 * p) as usize).min(lags.len() - 1)].as_secs_f64() * 1e3;
+    let pct =
+        |p: f64| lags[((lags.len() as f64 * p) as usize).min(lags.len() - 1)].as_secs_f64() * 1e3;
     println!(
         "{{\"mode\":\"lag\",\"commands\":{},\"rate\":{},\"p50_ms\":{:.1},\"p99_ms\":{:.1},\"max_ms\":{:.1}}}",
         lags.len(),
@@ -188,20 +220,22 @@ fn report_lag(lags: &mut [Duration]) {
 }
 
 fn main() {
-    tokio::runtime::Runtime::new().expect("runtime").block_on(async {
-        let url = std::env::var("DATABASE_URL").expect("DATABASE_URL of a scratch database");
-        let mut settings = PgSettings::new(url);
-        settings.max_connections = 40;
-        let pool = bazaar_event_store::connect(&settings).expect("pool");
-        bazaar_event_store::migrate(&pool).await.expect("migrate");
-        let app = Bazaar::new(pool.clone());
-        let modes = std::env::var("BENCH_MODES").unwrap_or_else(|_| "lag,rebuild".into());
-        for mode in modes.split(',') {
-            match mode {
-                "rebuild" => rebuild(&pool, &app).await,
-                "lag" => lag(&pool).await,
-                other => panic!("unknown mode {other}"),
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let url = std::env::var("DATABASE_URL").expect("DATABASE_URL of a scratch database");
+            let mut settings = PgSettings::new(url);
+            settings.max_connections = 40;
+            let pool = bazaar_event_store::connect(&settings).expect("pool");
+            bazaar_event_store::migrate(&pool).await.expect("migrate");
+            let app = Bazaar::new(pool.clone());
+            let modes = std::env::var("BENCH_MODES").unwrap_or_else(|_| "lag,rebuild".into());
+            for mode in modes.split(',') {
+                match mode {
+                    "rebuild" => rebuild(&pool, &app).await,
+                    "lag" => lag(&pool).await,
+                    other => panic!("unknown mode {other}"),
+                }
             }
-        }
-    });
+        });
 }

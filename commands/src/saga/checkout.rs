@@ -8,18 +8,26 @@
 //!   reserved and cancel the order.
 //! - `PaymentConfirmed` → compute the split, create and fund the order's
 //!   escrow (one milestone per vendor, amount = its subtotal), commit the
-//!   reservations. A reservation that can no longer be committed cancels
-//!   the order, which refunds it.
+//!   reservations. Every commit is tried; a vendor order whose stock can no
+//!   longer be committed is cancelled, which refunds it. Reservations hold
+//!   until the payment deadline plus a grace period, so a payment taken on
+//!   time still finds its stock however late the saga runs.
 //! - `PaymentExpired`, `OrderCancelled`, `VendorOrderCancelled` → release the
 //!   reservations (or restock what was committed), refund what was captured
-//!   (split refund and escrow refund), cancel an unfunded escrow.
+//!   (split refund and escrow refund). No escrow exists before payment.
 //! - Shipped → schedule auto-confirmation; delivered → mark the escrow
 //!   milestone delivered; the escrow then schedules the inspection lapse;
 //!   released funds → schedule the vendor's payout; payout scheduled → a
 //!   timer releases it. Returns restock undamaged units and refund.
-//! - A payment that arrives after the order closed (or twice) is recorded
-//!   by the order with `refund_due`; the payment provider integration acts
-//!   on that event, the saga has nothing to do.
+//! - A payment that arrives after the order closed is recorded by the order
+//!   with `refund_due`; the saga books it in the order's split as captured
+//!   and refunded in full, so the money ledger shows it in and out. The
+//!   payment provider integration executes the refund from `refund_due`. A
+//!   second payment of a paid order (`DuplicatePaymentReceived`) is only
+//!   recorded by the order, with its `refund_due`.
+//! - Steps that move money and are refused (the ledgers disagree) are
+//!   logged at error level; other refused steps mean "no longer applies".
+//! - One saga process at a time is elected with an advisory lock.
 //!
 //! The escrow and the payment split of an order use the order's id as their
 //! own; the milestone id of a vendor order is the vendor id.
