@@ -129,6 +129,16 @@ id_type!(
     /// A payout to a vendor.
     PayoutId, "payout id"
 );
+id_type!(
+    /// A party to an escrow: a buyer id, a vendor id, or for a checkout
+    /// escrow the marketplace itself.
+    PartyId, "party id"
+);
+id_type!(
+    /// A chargeback (a card dispute the buyer's bank decided) at the
+    /// payment provider.
+    ChargebackId, "chargeback id"
+);
 
 #[cfg(test)]
 mod tests {
