@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Runs the whole test suite against a real Postgres: formatting, lints, then
-# every test of the workspace. Prepares a local Postgres unless
-# PG_SERVER_URL (a server URL without a database) is set; each test gets a
-# fresh database on that server.
+# Runs the whole test suite against a real Postgres and a real
+# Kafka-compatible broker: formatting, lints, then every test of the
+# workspace. Prepares a local Postgres unless PG_SERVER_URL (a server URL
+# without a database) is set; each test gets a fresh database on that
+# server. Makes sure Tansu is installed (TANSU_BIN); the Kafka relay tests
+# start their own broker per test and fail if it cannot be found.
 set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO_ROOT"
 # shellcheck source=scripts/postgres.sh
 . scripts/postgres.sh
+# shellcheck source=scripts/kafka.sh
+. scripts/kafka.sh
 
 ensure_postgres
 export DATABASE_URL="$PG_SERVER_URL/postgres"
 echo "test.sh: using $PG_SERVER_URL"
+ensure_tansu
+echo "test.sh: using $TANSU_BIN"
 
 cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets -- -D warnings

@@ -1,6 +1,7 @@
 //! The `bazaar` command line: one subcommand per job.
 
 use anyhow::Context;
+use bazaar_projections::relay::RelayHealth;
 use clap::{Parser, Subcommand};
 
 use crate::config::{HttpSettings, Settings};
@@ -25,11 +26,13 @@ pub struct Cli {
 pub enum Command {
     /// Create the database if needed and apply pending migrations.
     Migrate,
-    /// Migrate, then serve the API and run the workers (checkout saga,
-    /// scheduler) until Ctrl-C or SIGTERM.
+    /// Migrate, then serve the API and run the workers (projections,
+    /// checkout saga, scheduler, Kafka relay) until Ctrl-C or SIGTERM.
     Serve(HttpSettings),
     /// Migrate, then run only the workers (no HTTP), to scale them apart.
     Workers,
+    /// Migrate, then run only the Kafka relay (needs `KAFKA_BROKERS`).
+    Relay,
     /// Inspect or rebuild the read models.
     #[command(subcommand)]
     Projections(ProjectionsCommand),
@@ -59,15 +62,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(http) => serve(&cli.settings, &http).await,
         Command::Workers => {
             let pool = prepare_database(&cli.settings).await?;
-            let (raise, stop) = Stop::new();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                let _ = raise.send(true);
-            });
+            let stop = Stop::on_signal();
             let (app, notifier) = workers::write_side(&pool);
-            workers::run(pool, app, notifier, stop).await;
+            let relay = workers::relay_from(&cli.settings);
+            workers::run(pool, app, notifier, relay, stop).await;
             Ok(())
         }
+        Command::Relay => relay(&cli.settings).await,
         Command::Projections(command) => {
             let pool = prepare_database(&cli.settings).await?;
             crate::projections::run(&pool, command).await
@@ -87,9 +88,25 @@ async fn prepare_database(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
     Ok(pool)
 }
 
+async fn relay(settings: &Settings) -> anyhow::Result<()> {
+    let relay = settings
+        .kafka
+        .relay()
+        .context("`bazaar relay` needs KAFKA_BROKERS (or --kafka-brokers)")?;
+    let pool = prepare_database(settings).await?;
+    let stop = Stop::on_signal();
+    tracing::info!(brokers = %relay.brokers, "kafka relay starting");
+    workers::run_relay(&pool, Some((relay, RelayHealth::on())), None, stop.wait()).await;
+    tracing::info!("kafka relay stopped");
+    Ok(())
+}
+
 async fn serve(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
     let pool = prepare_database(settings).await?;
-    let app = Application::build(pool.clone(), http.http_addr).await?;
+    let relay = workers::relay_from(settings);
+    let app = Application::build(pool.clone(), http.http_addr)
+        .await?
+        .with_relay(workers::relay_health(&relay));
     tracing::info!(addr = %app.local_addr()?, "serving; ready at /health/ready");
     let (raise, stop) = Stop::new();
     let raise = std::sync::Arc::new(raise);
@@ -107,7 +124,10 @@ async fn serve(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
         served
     };
     let (write, notifier) = workers::write_side(&pool);
-    let (served, ()) = tokio::join!(http, workers::run(pool, write, notifier, stop.clone()));
+    let (served, ()) = tokio::join!(
+        http,
+        workers::run(pool, write, notifier, relay, stop.clone())
+    );
     signal.abort();
     served
 }

@@ -12,7 +12,7 @@
 //! - [`state`]: what handlers share.
 //! - [`routes`]: one module per resource; now the health checks.
 //! - [`telemetry`]: tracing subscriber set-up.
-//! - [`workers`]: the checkout saga and the scheduler, run beside the API.
+//! - [`workers`]: projections, checkout saga, scheduler and Kafka relay, run beside the API.
 
 pub mod cli;
 pub mod config;

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use bazaar_projections::relay::RelayHealth;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
@@ -17,15 +18,26 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `addr` (port 0 picks a free port) over an open pool.
+    /// Binds `addr` (port 0 picks a free port) over an open pool. The
+    /// Kafka relay is reported `off` unless [`Self::with_relay`] says more.
     pub async fn build(pool: PgPool, addr: SocketAddr) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         Ok(Self {
             listener,
-            state: AppState { pool },
+            state: AppState {
+                pool,
+                relay: RelayHealth::off(),
+            },
         })
+    }
+
+    /// Reports the Kafka relay that `health` follows on `/health/ready`.
+    #[must_use]
+    pub fn with_relay(mut self, health: RelayHealth) -> Self {
+        self.state.relay = health;
+        self
     }
 
     /// The address actually bound.

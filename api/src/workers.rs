@@ -1,7 +1,9 @@
 //! The background workers `bazaar serve` and `bazaar workers` run next to
-//! (or without) the API: the projections, the checkout saga and the durable
-//! scheduler. Each is elected across processes (advisory locks) or claims
-//! its work (`SKIP LOCKED`), so any number of processes may run them.
+//! (or without) the API: the projections, the checkout saga, the durable
+//! scheduler and, when Kafka is configured, the Kafka relay (which `bazaar
+//! relay` also runs alone). Each is elected across processes (advisory
+//! locks) or claims its work (`SKIP LOCKED`), so any number of processes
+//! may run them.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -11,6 +13,8 @@ use bazaar_commands::saga::checkout::{CheckoutPolicy, CheckoutSaga};
 use bazaar_commands::{saga, scheduler, Bazaar};
 use bazaar_event_store::Notifier;
 use bazaar_projections::registry;
+use bazaar_projections::relay::{self, RelayHealth, RelaySettings};
+use bazaar_projections::wakeups::Wakeups;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
@@ -37,18 +41,64 @@ impl Stop {
             let _ = receiver.wait_for(|stop| *stop).await;
         }
     }
+
+    /// A signal raised by Ctrl-C or SIGTERM.
+    pub fn on_signal() -> Self {
+        let (raise, stop) = Self::new();
+        tokio::spawn(async move {
+            crate::startup::shutdown_signal().await;
+            let _ = raise.send(true);
+        });
+        stop
+    }
 }
 
-/// Runs the projections, the checkout saga and the scheduler until `stop`.
-/// Commands of `app` wake the projections through `notifier` at once.
-pub async fn run(pool: PgPool, app: Arc<Bazaar>, notifier: Notifier, stop: Stop) {
+/// The Kafka relay a process runs (its settings, and the health handle
+/// `/health/ready` reads), or `None` when Kafka is not configured.
+pub type Relay = Option<(RelaySettings, RelayHealth)>;
+
+/// The relay part of `settings`, logging when it is off.
+pub fn relay_from(settings: &crate::config::Settings) -> Relay {
+    let relay = settings.kafka.relay().map(|s| (s, RelayHealth::on()));
+    if relay.is_none() {
+        tracing::info!("kafka relay off: KAFKA_BROKERS is not set");
+    }
+    relay
+}
+
+/// The health handle of `relay`, `off` when there is none.
+pub fn relay_health(relay: &Relay) -> RelayHealth {
+    relay
+        .as_ref()
+        .map_or_else(RelayHealth::off, |(_, health)| health.clone())
+}
+
+/// Runs the projections, the checkout saga, the scheduler and the Kafka
+/// relay (if configured) until `stop`. Commands of `app` wake the
+/// projections and the relay through `notifier` at once.
+pub async fn run(pool: PgPool, app: Arc<Bazaar>, notifier: Notifier, relay: Relay, stop: Stop) {
     let checkout = CheckoutSaga::new(Arc::clone(&app), CheckoutPolicy::default());
     tokio::join!(
         registry::run_all(&pool, Some(&notifier), || stop.wait()),
         saga::run_worker(pool.clone(), checkout, SAGA_POLL, stop.wait()),
         scheduler::run_worker(pool.clone(), app, SCHEDULER_POLL, stop.wait()),
+        run_relay(&pool, relay, Some(&notifier), stop.wait()),
     );
     tracing::info!("workers stopped");
+}
+
+/// Runs the Kafka relay until `stop`, if there is one.
+pub async fn run_relay(
+    pool: &PgPool,
+    relay: Relay,
+    notifier: Option<&Notifier>,
+    stop: impl Future<Output = ()>,
+) {
+    let Some((settings, health)) = relay else {
+        return;
+    };
+    let wakeups = Wakeups::new(pool, notifier).await;
+    relay::run(pool.clone(), settings, health, wakeups, stop).await;
 }
 
 /// The write side, wired to wake this process's projections.

@@ -1,5 +1,5 @@
 //! Bazaar's projector workers: Postgres read models built from the event
-//! log, each from its own durable checkpoint.
+//! log, each from its own durable checkpoint, and the Kafka relay.
 //!
 //! A read model is not a cqrs-es query (those run in-process after commit
 //! and are lost on a crash). Each [`Projection`] is followed by one worker
@@ -20,6 +20,7 @@
 //! - [`wakeups`]: waiting for new events (signal, LISTEN, polling).
 //! - [`rebuild`]: filling a new generation and switching readers to it.
 //! - [`status`]: position, lag and state of every projection.
+//! - [`relay`]: the Kafka relay, one more projector with its own checkpoint.
 
 pub mod batch;
 pub mod generation;
@@ -27,6 +28,7 @@ pub mod projection;
 pub mod read_models;
 pub mod rebuild;
 pub mod registry;
+pub mod relay;
 pub mod runtime;
 pub mod status;
 pub mod wakeups;

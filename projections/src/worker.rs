@@ -119,7 +119,7 @@ async fn follow<P: Projection>(
 }
 
 /// Whether committed events after `at` exist that the horizon holds back.
-async fn held_back(pool: &PgPool, at: Position) -> sqlx::Result<bool> {
+pub(crate) async fn held_back(pool: &PgPool, at: Position) -> sqlx::Result<bool> {
     sqlx::query_scalar("select exists (select 1 from events where (tx_id, global_position) > ($1::text::xid8, $2))")
         .bind(at.tx_id.to_string())
         .bind(at.global_position)

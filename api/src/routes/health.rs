@@ -1,13 +1,20 @@
 //! Liveness and readiness, for load balancers and orchestrators.
 //!
 //! Live means the process answers. Ready means it can do its work: the
-//! database answers and its schema is at the version this build expects.
-//! Later parts (projections, relay) add their checks here.
+//! database answers and its schema is at the version this build expects,
+//! and the Kafka relay, if this process runs it, reaches Kafka. A relay
+//! that is `off` (no `KAFKA_BROKERS`) or `lagging` does not make the
+//! process unready; one that is `down` does, so an orchestrator notices a
+//! Kafka outage. Commands are accepted meanwhile (the event store is the
+//! outbox); to keep API replicas in rotation during a Kafka outage, run
+//! the relay apart with `bazaar relay` — a `serve` process that stands by
+//! reports only the shared lag.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use bazaar_projections::relay::RelayCheck;
 use serde::Serialize;
 
 use crate::state::AppState;
@@ -26,6 +33,8 @@ pub struct Readiness {
     pub status: &'static str,
     /// Database check: `ok` or what failed.
     pub database: String,
+    /// Kafka relay check: `ok`, `lagging`, `down` or `off`, with its lag.
+    pub relay: RelayCheck,
 }
 
 async fn live() -> StatusCode {
@@ -41,7 +50,13 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
             "unreachable".to_owned()
         }
     };
-    let ok = database == "ok";
+    // without the database the relay's lag is unknown: do not wait twice
+    let relay = if database == "ok" {
+        state.relay.check(&state.pool).await
+    } else {
+        state.relay.verdict(None)
+    };
+    let ok = database == "ok" && relay.is_ready();
     let status = if ok {
         StatusCode::OK
     } else {
@@ -50,6 +65,7 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let report = Readiness {
         status: if ok { "ready" } else { "unavailable" },
         database,
+        relay,
     };
     (status, Json(report))
 }

@@ -1,6 +1,7 @@
 use std::net::SocketAddr;
 
 use bazaar_api::startup::Application;
+use bazaar_projections::relay::RelayHealth;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
@@ -21,15 +22,21 @@ impl TestApp {
     }
 }
 
-/// Starts the application on a free port over `pool`; it stops when the
-/// returned `TestApp` is dropped.
+/// Starts the application on a free port over `pool`, without Kafka; it
+/// stops when the returned `TestApp` is dropped.
 pub(crate) async fn spawn_app(pool: PgPool) -> TestApp {
+    spawn_app_with_relay(pool, RelayHealth::off()).await
+}
+
+/// Starts the application reporting the relay that `relay` follows.
+pub(crate) async fn spawn_app_with_relay(pool: PgPool, relay: RelayHealth) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         bazaar_api::telemetry::init(bazaar_api::config::LogFormat::Text);
     }
     let app = Application::build(pool, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
-        .expect("application builds");
+        .expect("application builds")
+        .with_relay(relay);
     let address = format!("http://{}", app.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run(async {
