@@ -101,6 +101,15 @@ pub struct CheckoutSaga {
     policy: CheckoutPolicy,
 }
 
+/// What a refused step means (see [`CheckoutSaga::run_or_log`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// The step no longer applies.
+    Skip,
+    /// Money that should have moved did not.
+    Alert,
+}
+
 /// What became of one of the saga's commands.
 enum Step<E> {
     Done,
@@ -229,10 +238,15 @@ impl CheckoutSaga {
         }
     }
 
-    /// Like [`Self::run`], for steps whose rejection only means the step no
-    /// longer applies (logged, not fatal).
-    async fn run_or_skip<A>(
+    /// Like [`Self::run`], for steps whose refusal does not stop the
+    /// reaction: with [`Refusal::Skip`] it only means the step no longer
+    /// applies (logged at info); with [`Refusal::Alert`], for money steps
+    /// that should always apply, it means the ledgers disagree and is logged
+    /// at error level for an operator (the saga goes on; halting every
+    /// checkout would not mend it).
+    async fn run_or_log<A>(
         &self,
+        refusal: Refusal,
         executor: &Executor<A>,
         event: &RecordedEvent,
         step: &str,
@@ -244,43 +258,20 @@ impl CheckoutSaga {
         A::Command: Serialize + Clone,
         A::Error: Serialize + serde::de::DeserializeOwned,
     {
-        if let Step::Rejected(reason) = self
+        let Step::Rejected(reason) = self
             .run(executor, event, step, aggregate_id, command)
             .await?
-        {
-            tracing::info!(step, aggregate_id, %reason, event_id = %event.event_id, "saga step does not apply");
-        }
-        Ok(())
-    }
-
-    /// Like [`Self::run`], for money steps that should always apply: a
-    /// rejection means the ledgers disagree, and is raised at error level
-    /// for an operator (the saga goes on; halting every checkout would not
-    /// mend it).
-    async fn run_money<A>(
-        &self,
-        executor: &Executor<A>,
-        event: &RecordedEvent,
-        step: &str,
-        aggregate_id: &str,
-        command: A::Command,
-    ) -> Result<(), String>
-    where
-        A: Aggregate,
-        A::Command: Serialize + Clone,
-        A::Error: Serialize + serde::de::DeserializeOwned,
-    {
-        if let Step::Rejected(reason) = self
-            .run(executor, event, step, aggregate_id, command)
-            .await?
-        {
-            tracing::error!(
-                step,
-                aggregate_id,
-                %reason,
-                event_id = %event.event_id,
-                "money step refused: the ledgers need attention"
-            );
+        else {
+            return Ok(());
+        };
+        let event_id = event.event_id;
+        match refusal {
+            Refusal::Skip => {
+                tracing::info!(step, aggregate_id, %reason, %event_id, "saga step does not apply")
+            }
+            Refusal::Alert => {
+                tracing::error!(step, aggregate_id, %reason, %event_id, "money step refused: the ledgers need attention")
+            }
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use bazaar_domain::order::{OrderCommand, OrderEvent};
 use bazaar_domain::payment_split::{PaymentSplitCommand, PaymentSplitEvent};
 use bazaar_event_store::RecordedEvent;
 
-use super::{step_id, CheckoutSaga};
+use super::{step_id, CheckoutSaga, Refusal};
 
 fn vendor_of(milestone: &bazaar_domain::ids::MilestoneId) -> Result<VendorId, String> {
     VendorId::parse(milestone.to_string()).map_err(|e| e.to_string())
@@ -46,8 +46,15 @@ impl CheckoutSaga {
                     at: delivered_at,
                 };
                 let step = format!("escrow-delivered/{vendor}");
-                self.run_or_skip(&self.app.escrows, event, &step, order_id, delivered)
-                    .await
+                self.run_or_log(
+                    Refusal::Skip,
+                    &self.app.escrows,
+                    event,
+                    &step,
+                    order_id,
+                    delivered,
+                )
+                .await
             }
             OrderEvent::ReturnReceived {
                 vendor,
@@ -65,8 +72,15 @@ impl CheckoutSaga {
                         at: received_at,
                     };
                     let step = format!("restock-return/{}", line.line_no);
-                    self.run_or_skip(&self.app.stock, event, &step, &stock, restock)
-                        .await?;
+                    self.run_or_log(
+                        Refusal::Skip,
+                        &self.app.stock,
+                        event,
+                        &step,
+                        &stock,
+                        restock,
+                    )
+                    .await?;
                 }
                 if refund_total.amount() == 0 {
                     return Ok(());
@@ -134,8 +148,15 @@ impl CheckoutSaga {
                     at,
                 };
                 let step = format!("schedule-payout/{vendor}");
-                self.run_or_skip(&self.app.splits, event, &step, escrow_id, payout)
-                    .await
+                self.run_or_log(
+                    Refusal::Skip,
+                    &self.app.splits,
+                    event,
+                    &step,
+                    escrow_id,
+                    payout,
+                )
+                .await
             }
             EscrowEvent::FundsRefunded {
                 cause: RefundCause::DisputeResolution,
@@ -199,7 +220,8 @@ impl CheckoutSaga {
             allocation: Some(vec![(vendor, amount)]),
             at,
         };
-        self.run_or_skip(
+        self.run_or_log(
+            Refusal::Skip,
             &self.app.splits,
             event,
             "record-refund",

@@ -12,7 +12,7 @@ use bazaar_domain::payment_split::PaymentSplitCommand;
 use bazaar_event_store::RecordedEvent;
 use chrono::{DateTime, Utc};
 
-use super::{step_id, CheckoutSaga, Closure, Hold, Step, MARKETPLACE_PARTY};
+use super::{step_id, CheckoutSaga, Closure, Hold, Refusal, Step, MARKETPLACE_PARTY};
 
 fn id_error(e: impl std::fmt::Display) -> String {
     e.to_string()
@@ -47,19 +47,40 @@ impl CheckoutSaga {
                 .collect(),
             at: paid_at,
         };
-        self.run_money(&self.app.splits, event, "compute-split", order_id, split)
-            .await?;
+        self.run_or_log(
+            Refusal::Alert,
+            &self.app.splits,
+            event,
+            "compute-split",
+            order_id,
+            split,
+        )
+        .await?;
         let placed = self.placed(order_id).await?;
         let create = self.escrow_terms(&placed.buyer, amount, &vendor_gross, paid_at)?;
-        self.run_money(&self.app.escrows, event, "create-escrow", order_id, create)
-            .await?;
+        self.run_or_log(
+            Refusal::Alert,
+            &self.app.escrows,
+            event,
+            "create-escrow",
+            order_id,
+            create,
+        )
+        .await?;
         let fund = EscrowCommand::Fund {
             payment_id,
             amount,
             at: paid_at,
         };
-        self.run_money(&self.app.escrows, event, "fund-escrow", order_id, fund)
-            .await?;
+        self.run_or_log(
+            Refusal::Alert,
+            &self.app.escrows,
+            event,
+            "fund-escrow",
+            order_id,
+            fund,
+        )
+        .await?;
         let paid_vendors: Vec<_> = vendor_gross.iter().map(|v| &v.vendor).collect();
         let mut lost = Vec::new();
         for hold in placed
@@ -91,8 +112,15 @@ impl CheckoutSaga {
                 at: paid_at,
             };
             let step = format!("cancel-unfulfillable/{vendor}");
-            self.run_money(&self.app.orders, event, &step, order_id, cancel)
-                .await?;
+            self.run_or_log(
+                Refusal::Alert,
+                &self.app.orders,
+                event,
+                &step,
+                order_id,
+                cancel,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -143,8 +171,15 @@ impl CheckoutSaga {
             allocation: None,
             at,
         };
-        self.run_money(&self.app.splits, event, "stray-refund", order_id, refund)
-            .await
+        self.run_or_log(
+            Refusal::Alert,
+            &self.app.splits,
+            event,
+            "stray-refund",
+            order_id,
+            refund,
+        )
+        .await
     }
 
     fn escrow_terms(
@@ -232,8 +267,15 @@ impl CheckoutSaga {
                     at: closure.at,
                 };
                 let step = format!("restock/{}/{}", hold.stock, hold.vendor);
-                self.run_or_skip(&self.app.stock, event, &step, &hold.stock, restock)
-                    .await
+                self.run_or_log(
+                    Refusal::Skip,
+                    &self.app.stock,
+                    event,
+                    &step,
+                    &hold.stock,
+                    restock,
+                )
+                .await
             }
             Step::Rejected(reason) => {
                 tracing::info!(stock = %hold.stock, %reason, "checkout: nothing to release");
@@ -265,8 +307,15 @@ impl CheckoutSaga {
             allocation: Some(refunds.to_vec()),
             at,
         };
-        self.run_money(&self.app.splits, event, "record-refund", order_id, record)
-            .await?;
+        self.run_or_log(
+            Refusal::Alert,
+            &self.app.splits,
+            event,
+            "record-refund",
+            order_id,
+            record,
+        )
+        .await?;
         for (vendor, amount) in refunds {
             let refund = EscrowCommand::Refund {
                 milestone: Some(MilestoneId::parse(vendor.to_string()).map_err(id_error)?),
@@ -275,8 +324,15 @@ impl CheckoutSaga {
                 at,
             };
             let step = format!("escrow-refund/{vendor}");
-            self.run_money(&self.app.escrows, event, &step, order_id, refund)
-                .await?;
+            self.run_or_log(
+                Refusal::Alert,
+                &self.app.escrows,
+                event,
+                &step,
+                order_id,
+                refund,
+            )
+            .await?;
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use bazaar_domain::order::{OrderCommand, OrderEvent};
 use bazaar_event_store::RecordedEvent;
 use chrono::Duration;
 
-use super::{CheckoutSaga, Hold, Placed, Step};
+use super::{CheckoutSaga, Hold, Placed, Refusal, Step};
 
 impl CheckoutSaga {
     pub(super) async fn on_placed(
@@ -68,14 +68,22 @@ impl CheckoutSaga {
                 at: placed.placed_at,
             };
             let step = format!("release/{}/{}", hold.stock, hold.vendor);
-            self.run_or_skip(&self.app.stock, event, &step, &hold.stock, release)
-                .await?;
+            self.run_or_log(
+                Refusal::Skip,
+                &self.app.stock,
+                event,
+                &step,
+                &hold.stock,
+                release,
+            )
+            .await?;
         }
         let cancel = OrderCommand::CancelOrder {
             reason: format!("insufficient stock of {short}"),
             at: placed.placed_at,
         };
-        self.run_or_skip(
+        self.run_or_log(
+            Refusal::Skip,
             &self.app.orders,
             event,
             "reject-order",
