@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against a real Postgres and a real
-# Kafka-compatible broker: formatting, lints, then every test of the
-# workspace. Prepares a local Postgres unless PG_SERVER_URL (a server URL
-# without a database) is set; each test gets a fresh database on that
-# server. Makes sure Tansu is installed (TANSU_BIN); the Kafka relay tests
-# start their own broker per test and fail if it cannot be found.
+# Kafka-compatible broker: formatting, lints (also of the `otel` feature),
+# the deploy/ checks (scripts/check-deploy.sh), then every test of the
+# workspace, the image's build stage on the binary they built
+# (deploy/build-stages.sh check) and the `otel` feature's tests. Prepares
+# a local Postgres unless PG_SERVER_URL (a server URL without a database)
+# is set; each test gets a fresh database on that server. Makes sure
+# Tansu is installed (TANSU_BIN); the Kafka relay tests start their own
+# broker per test and fail if it cannot be found.
 set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO_ROOT"
@@ -21,10 +24,18 @@ echo "test.sh: using $TANSU_BIN"
 
 cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
+# the OpenTelemetry export is off by default: keep its code compiling and clean
+cargo clippy --locked -p bazaar-api --features otel --all-targets -- -D warnings
+# deploy/: YAML, compose, Kubernetes schemas, Dockerfile (and proof each check bites)
+scripts/check-deploy.sh --self-test
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 cargo test --locked --workspace 2>&1 | tee "$log" || status=$?
+# the image's build stage, run on the binary the tests just built
+deploy/build-stages.sh check 2>&1 | tee -a "$log" || status=$?
+# trace ids in JSON logs and a real OTLP export (feature otel)
+cargo test --locked -p bazaar-api --features otel --lib --test api -- telemetry otel 2>&1 | tee -a "$log" || status=$?
 # one closing line for the whole run (cargo prints one per test binary)
 sum() { grep -E '^test result:' "$log" | grep -Eo "[0-9]+ $1" | awk '{n += $1} END {print n + 0}'; }
 echo "total: $(sum passed) passed, $(sum failed) failed, $(sum ignored) skipped"

@@ -4,6 +4,7 @@ use anyhow::Context;
 use bazaar_projections::relay::RelayHealth;
 use clap::{Parser, Subcommand};
 
+use crate::audit::AuditCommand;
 use crate::config::{HttpSettings, Settings};
 use crate::startup::{shutdown_signal, Application};
 use crate::telemetry;
@@ -29,13 +30,52 @@ pub enum Command {
     /// Migrate, then serve the API and run the workers (projections,
     /// checkout saga, scheduler, Kafka relay) until Ctrl-C or SIGTERM.
     Serve(HttpSettings),
+    /// Serve the API only: no workers, no migration (run `bazaar migrate`
+    /// first; `/health/ready` answers 503 until the schema is current).
+    /// For API replicas scaled apart from `bazaar workers` and `bazaar relay`.
+    Api(HttpSettings),
     /// Migrate, then run only the workers (no HTTP), to scale them apart.
-    Workers,
+    Workers {
+        /// Run only these parts (comma-separated): projections, saga,
+        /// scheduler, relay, indexer. Default: all of them.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        only: Vec<workers::Part>,
+    },
     /// Migrate, then run only the Kafka relay (needs `KAFKA_BROKERS`).
     Relay,
     /// Inspect or rebuild the read models.
     #[command(subcommand)]
     Projections(ProjectionsCommand),
+    /// Print a signed HS256 bearer token (for operators and development).
+    Token(crate::token::TokenArgs),
+    /// Auditors' tools: history, state as of a moment, the filtered log,
+    /// hash-chain verification, signed checkpoints, NDJSON export.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Inspect, rebuild or re-drive the Elasticsearch indices.
+    #[command(subcommand)]
+    Search(SearchCommand),
+}
+
+/// `bazaar search …`
+#[derive(Debug, Subcommand)]
+pub enum SearchCommand {
+    /// Backend, live generation, position, lag and open parked documents.
+    Status,
+    /// Fill new indices from the search documents, catch up, then swap the
+    /// aliases to them (needs `ELASTICSEARCH_URL`).
+    Rebuild,
+    /// List the documents Elasticsearch refused (open ones, oldest first).
+    Parked {
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Send the current version of parked documents again (all, or one).
+    Redrive {
+        /// The parked document's id (from `bazaar search parked`).
+        id: Option<i64>,
+    },
 }
 
 /// `bazaar projections …`
@@ -53,29 +93,45 @@ pub enum ProjectionsCommand {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    telemetry::init(cli.settings.log_format);
+    if let Command::Audit(command) = cli.command {
+        // stdout carries the results (exports, JSON): logs go to stderr
+        let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stderr)?;
+        return crate::audit::run(&cli.settings, command).await;
+    }
+    let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stdout)?;
     match cli.command {
         Command::Migrate => {
             prepare_database(&cli.settings).await?;
             Ok(())
         }
         Command::Serve(http) => serve(&cli.settings, &http).await,
-        Command::Workers => {
+        Command::Api(http) => api(&cli.settings, &http).await,
+        Command::Workers { only } => {
             let pool = prepare_database(&cli.settings).await?;
             let stop = Stop::on_signal();
             let (app, notifier) = workers::write_side(&pool);
             let relay = workers::relay_from(&cli.settings);
-            workers::run(pool, app, notifier, relay, stop).await;
+            let indexer = workers::indexer_from(&cli.settings)?;
+            let parts = workers::Parts::only(only);
+            workers::run_parts(pool, app, notifier, (relay, indexer), &parts, stop).await;
             Ok(())
         }
         Command::Relay => relay(&cli.settings).await,
+        Command::Token(args) => crate::token::run(&args),
         Command::Projections(command) => {
             let pool = prepare_database(&cli.settings).await?;
             crate::projections::run(&pool, command).await
         }
+        Command::Audit(_) => Ok(()),
+        Command::Search(command) => {
+            let pool = prepare_database(&cli.settings).await?;
+            let es = workers::indexer_from(&cli.settings)?.map(|(es, _)| es);
+            crate::search::run(&pool, es, command).await
+        }
     }
 }
 
+#[tracing::instrument(name = "migrate", skip_all)]
 async fn prepare_database(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
     bazaar_event_store::pool::create_database_if_missing(&settings.database_url)
         .await
@@ -101,12 +157,28 @@ async fn relay(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn api(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
+    let pool = bazaar_event_store::connect(&settings.pg()).context("bad DATABASE_URL")?;
+    let es = workers::indexer_from(settings)?.map(|(es, _)| es);
+    let search = bazaar_projections::search::Search::new(pool.clone(), es);
+    let app = Application::build(pool, http).await?.with_search(search);
+    tracing::info!(addr = %app.local_addr()?, "serving the API only (no workers); ready at /health/ready");
+    app.run(shutdown_signal()).await
+}
+
 async fn serve(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
     let pool = prepare_database(settings).await?;
     let relay = workers::relay_from(settings);
-    let app = Application::build(pool.clone(), http.http_addr)
+    let indexer = workers::indexer_from(settings)?;
+    let (write, notifier) = workers::write_side(&pool);
+    let app = Application::build(pool.clone(), http)
         .await?
-        .with_relay(workers::relay_health(&relay));
+        .with_relay(workers::relay_health(&relay))
+        .with_write_side(std::sync::Arc::clone(&write))
+        .with_search(bazaar_projections::search::Search::new(
+            pool.clone(),
+            indexer.as_ref().map(|(es, _)| es.clone()),
+        ));
     tracing::info!(addr = %app.local_addr()?, "serving; ready at /health/ready");
     let (raise, stop) = Stop::new();
     let raise = std::sync::Arc::new(raise);
@@ -123,10 +195,9 @@ async fn serve(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
         let _ = raise.send(true);
         served
     };
-    let (write, notifier) = workers::write_side(&pool);
     let (served, ()) = tokio::join!(
         http,
-        workers::run(pool, write, notifier, relay, stop.clone())
+        workers::run(pool, write, notifier, (relay, indexer), stop.clone())
     );
     signal.abort();
     served

@@ -1,14 +1,25 @@
-//! Every setting of Bazaar, read once from flags or environment variables.
+//! Every setting of Bazaar, read once from flags, environment variables or
+//! a configuration file, in that order of precedence, then the default.
 //!
 //! Library crates never read the environment: they receive the part of
-//! these settings they need.
+//! these settings they need. Every setting is an argument of the clap
+//! [`crate::cli::Cli`] with an environment variable; [`file`] turns the
+//! lines of a configuration file into defaults of those arguments, so the
+//! file needs no schema of its own and cannot drift from the flags.
+//!
+//! # Layout
+//! - [`file`]: the `--config FILE` / `BAZAAR_CONFIG` env-file.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use bazaar_event_store::PgSettings;
 use bazaar_projections::relay::RelaySettings;
+use bazaar_projections::search::es::EsSettings;
 use clap::{Args, ValueEnum};
+
+pub mod file;
 
 /// The database Bazaar uses when `DATABASE_URL` is not set: the local
 /// Postgres that `scripts/run.sh` starts.
@@ -17,6 +28,11 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/bazaa
 /// Settings shared by every subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
+    /// A file of `NAME=value` lines (the variables below) read before
+    /// parsing: flags and environment variables override it.
+    #[arg(long = "config", env = file::CONFIG_ENV, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+
     /// Postgres URL of the event store and read models; the database is
     /// created if it does not exist.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
@@ -35,9 +51,83 @@ pub struct Settings {
     #[arg(long, env = "BAZAAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
+    /// Log filter and trace export.
+    #[command(flatten)]
+    pub telemetry: TelemetrySettings,
+
     /// The Kafka relay's settings.
     #[command(flatten)]
     pub kafka: KafkaSettings,
+
+    /// The Elasticsearch settings of search.
+    #[command(flatten)]
+    pub search: SearchSettings,
+}
+
+/// Settings of search; without a URL searches answer from Postgres and no
+/// indexer runs.
+#[derive(Debug, Clone, Args)]
+pub struct SearchSettings {
+    /// Elasticsearch URL (credentials in it are sent as basic auth); unset
+    /// turns Elasticsearch off.
+    #[arg(long, env = "ELASTICSEARCH_URL", global = true)]
+    pub elasticsearch_url: Option<String>,
+
+    /// First part of every index, alias and template name.
+    #[arg(
+        long,
+        env = "ELASTICSEARCH_INDEX_PREFIX",
+        default_value = "bazaar",
+        global = true
+    )]
+    pub elasticsearch_index_prefix: String,
+
+    /// Replicas of each index the indexer creates (0 on a single node).
+    #[arg(
+        long,
+        env = "ELASTICSEARCH_REPLICAS",
+        default_value_t = 1,
+        global = true
+    )]
+    pub elasticsearch_replicas: u32,
+}
+
+impl SearchSettings {
+    /// The Elasticsearch settings, or `None` when no URL is configured.
+    pub fn elasticsearch(&self) -> Option<EsSettings> {
+        let url = self.elasticsearch_url.as_deref()?.trim();
+        if url.is_empty() {
+            return None;
+        }
+        let mut es = EsSettings::new(url);
+        es.index_prefix.clone_from(&self.elasticsearch_index_prefix);
+        es.replicas = self.elasticsearch_replicas;
+        Some(es)
+    }
+}
+
+/// What is logged and where traces go.
+#[derive(Debug, Clone, Args)]
+pub struct TelemetrySettings {
+    /// Which logs are written, in tracing's `EnvFilter` syntax, e.g.
+    /// `info` or `info,bazaar_projections=debug,sqlx=warn`.
+    #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
+    pub log_filter: String,
+
+    /// Base URL of an OpenTelemetry collector's OTLP/HTTP endpoint, e.g.
+    /// `http://otel-collector:4318`; spans go to its `/v1/traces`. Unset: no
+    /// export. Needs a build with the `otel` cargo feature.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
+    pub otel_endpoint: Option<String>,
+
+    /// `service.name` of the exported spans.
+    #[arg(
+        long,
+        env = "OTEL_SERVICE_NAME",
+        default_value = "bazaar",
+        global = true
+    )]
+    pub otel_service_name: String,
 }
 
 /// Settings of the Kafka relay; without brokers the relay is off and
@@ -97,6 +187,87 @@ pub struct HttpSettings {
     /// Address the API listens on (port 0 picks a free port).
     #[arg(long, env = "BAZAAR_HTTP_ADDR", default_value = "127.0.0.1:8080")]
     pub http_addr: SocketAddr,
+
+    /// Shared secret of HS256 bearer tokens. One of this and
+    /// `BAZAAR_JWT_PUBLIC_KEY` is required.
+    #[arg(long, env = "BAZAAR_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// PEM file of the RSA public key of RS256 bearer tokens (instead of a secret).
+    #[arg(long, env = "BAZAAR_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<std::path::PathBuf>,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "BAZAAR_MAX_BODY_BYTES", default_value_t = 262_144)]
+    pub max_body_bytes: usize,
+
+    /// Requests per second each principal may make (per API process; 0 = unlimited).
+    #[arg(long, env = "BAZAAR_RATE_LIMIT_PER_SECOND", default_value_t = 50)]
+    pub rate_limit_per_second: u32,
+
+    /// Requests a principal may make at once before the rate applies.
+    #[arg(long, env = "BAZAAR_RATE_LIMIT_BURST", default_value_t = 100)]
+    pub rate_limit_burst: u32,
+
+    /// Longest a query with `min_position` waits for the read models, in ms.
+    #[arg(long, env = "BAZAAR_READ_WAIT_MS", default_value_t = 5_000)]
+    pub read_wait_ms: u64,
+
+    /// Hours idempotency keys are kept (at least 24).
+    #[arg(long, env = "BAZAAR_IDEMPOTENCY_RETENTION_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u64).range(24..))]
+    pub idempotency_retention_hours: u64,
+
+    /// The platform fee rate in force for new orders, in basis points.
+    #[arg(long, env = "BAZAAR_FEE_RATE_BPS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub fee_rate_bps: u32,
+
+    /// Minutes a buyer has to pay a new order before it expires.
+    #[arg(long, env = "BAZAAR_PAYMENT_WINDOW_MINUTES", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=10_080))]
+    pub payment_window_minutes: u32,
+}
+
+impl HttpSettings {
+    /// Settings for `addr` with every default and `secret` for tokens.
+    pub fn new(addr: SocketAddr, secret: &str) -> Self {
+        Self {
+            http_addr: addr,
+            jwt_secret: Some(secret.to_owned()),
+            jwt_public_key: None,
+            max_body_bytes: 262_144,
+            rate_limit_per_second: 50,
+            rate_limit_burst: 100,
+            read_wait_ms: 5_000,
+            idempotency_retention_hours: 24,
+            fee_rate_bps: 1_000,
+            payment_window_minutes: 30,
+        }
+    }
+
+    /// The token verifier these settings describe.
+    pub fn verifier(&self) -> anyhow::Result<crate::http::auth::Verifier> {
+        use crate::http::auth::Verifier;
+        use anyhow::Context as _;
+        match (&self.jwt_secret, &self.jwt_public_key) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("set one of BAZAAR_JWT_SECRET and BAZAAR_JWT_PUBLIC_KEY, not both")
+            }
+            (Some(secret), None) if secret.len() >= 32 => Ok(Verifier::hs256(secret.as_bytes())),
+            (Some(_), None) => anyhow::bail!("BAZAAR_JWT_SECRET must be at least 32 bytes"),
+            (None, Some(path)) => {
+                let pem = std::fs::read(path).with_context(|| {
+                    format!("cannot read BAZAAR_JWT_PUBLIC_KEY {}", path.display())
+                })?;
+                Verifier::rs256_pem(&pem)
+                    .context("BAZAAR_JWT_PUBLIC_KEY is not an RSA public key in PEM")
+            }
+            (None, None) => anyhow::bail!(
+                "the API needs BAZAAR_JWT_SECRET (HS256) or BAZAAR_JWT_PUBLIC_KEY (RS256)"
+            ),
+        }
+    }
 }
 
 /// How logs are written.

@@ -1,8 +1,10 @@
 //! The `bazaar` binary: a shim over [`bazaar_api::cli::run`].
 
-use clap::Parser;
+use bazaar_api::cli::Cli;
+use bazaar_api::config::file;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    bazaar_api::cli::run(bazaar_api::cli::Cli::parse()).await
+    let cli: Cli = file::parse()?;
+    bazaar_api::cli::run(cli).await
 }

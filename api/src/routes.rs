@@ -1,12 +1,99 @@
-//! The HTTP routes, one module per resource.
+//! The HTTP routes, one module per resource, and the layers around them.
+//!
+//! `/v1/...` needs a bearer token; every request there passes, in order:
+//! the request span, metrics, authentication, the principal's rate limit
+//! and, for POST, the idempotency key. Health, metrics and the OpenAPI
+//! document are open (put `/metrics` behind the network's own access
+//! control).
 
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
 
+use crate::http::problem::ProblemBody;
+use crate::http::{auth, idempotency, metrics, rate_limit, trace};
 use crate::state::AppState;
+use crate::write::Accepted;
 
+pub mod audit;
+pub mod common;
+pub mod docs;
+pub mod escrows;
 pub mod health;
+pub mod orders;
+pub mod payments;
+pub mod responses;
+pub mod search;
+pub mod stock;
+
+/// The OpenAPI document's fixed parts; paths come from the handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Bazaar",
+        description = "Event-sourced multi-vendor marketplace: commands and queries. \
+            Errors are RFC 9457 problem details; POSTs accept `Idempotency-Key`; \
+            queries accept `min_position` (a command's `position`) to read your writes.",
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(Accepted, ProblemBody, common::MoneyDoc)),
+    tags(
+        (name = "orders", description = "Checkout and the life of orders"),
+        (name = "vendors", description = "A vendor's orders, balances and ledger"),
+        (name = "audit", description = "Event history, state as of a moment, the log, exports, chain verification (auditors, admins)"),
+        (name = "escrows", description = "Escrows with milestones, inspection and disputes"),
+        (name = "payments", description = "Payment splits, refunds, chargebacks, payouts, platform fees"),
+        (name = "search", description = "Full-text search over orders and stock, with facets"),
+        (name = "stock", description = "Stock per SKU and warehouse, batches and holds"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The `/v1` routes and their OpenAPI description.
+pub fn v1() -> OpenApiRouter<AppState> {
+    let resources = OpenApiRouter::new()
+        .merge(orders::router())
+        .merge(stock::router())
+        .merge(payments::router())
+        .merge(escrows::router())
+        .merge(audit::router())
+        .merge(search::router());
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/v1", resources)
+}
 
 /// Every route of the API.
 pub fn router(state: AppState) -> Router {
-    Router::new().merge(health::router()).with_state(state)
+    let (v1, openapi) = v1().split_for_parts();
+    let v1 = v1
+        .layer(from_fn_with_state(state.clone(), idempotency::idempotent))
+        .layer(from_fn_with_state(state.clone(), rate_limit::limit))
+        .layer(from_fn_with_state(state.clone(), auth::authenticate));
+    Router::new()
+        .merge(v1)
+        .merge(health::router())
+        .merge(docs::router(openapi))
+        .layer(from_fn(metrics::track))
+        .layer(from_fn(trace::span))
+        .layer(DefaultBodyLimit::max(state.idempotency.body_limit))
+        .with_state(state)
 }

@@ -1,15 +1,22 @@
 //! Building the application and serving it until shutdown.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
+use bazaar_commands::Bazaar;
+use bazaar_domain::money::FeeRate;
 use bazaar_projections::relay::RelayHealth;
+use bazaar_projections::search::Search;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
+use crate::config::HttpSettings;
+use crate::http::idempotency::{self, Idempotency};
+use crate::http::rate_limit::RateLimiter;
 use crate::routes;
-use crate::state::AppState;
+use crate::state::{AppState, Policy};
 
 /// A bound, not yet running, HTTP application.
 pub struct Application {
@@ -18,19 +25,38 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `addr` (port 0 picks a free port) over an open pool. The
-    /// Kafka relay is reported `off` unless [`Self::with_relay`] says more.
-    pub async fn build(pool: PgPool, addr: SocketAddr) -> anyhow::Result<Self> {
+    /// Binds `settings.http_addr` (port 0 picks a free port) over an open
+    /// pool, with a write side of its own. The Kafka relay is reported
+    /// `off` unless [`Self::with_relay`] says more.
+    pub async fn build(pool: PgPool, settings: &HttpSettings) -> anyhow::Result<Self> {
+        let verifier = settings.verifier()?;
+        let fee_rate = FeeRate::from_bps(settings.fee_rate_bps)
+            .map_err(|e| anyhow::anyhow!("BAZAAR_FEE_RATE_BPS: {e}"))?;
+        let addr = settings.http_addr;
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
-        Ok(Self {
-            listener,
-            state: AppState {
-                pool,
-                relay: RelayHealth::off(),
+        let state = AppState {
+            app: Arc::new(Bazaar::new(pool.clone())),
+            relay: RelayHealth::off(),
+            verifier,
+            limiter: RateLimiter::new(settings.rate_limit_per_second, settings.rate_limit_burst),
+            idempotency: Idempotency {
+                pool: pool.clone(),
+                body_limit: settings.max_body_bytes,
+                retention: Duration::from_secs(settings.idempotency_retention_hours * 3600),
             },
-        })
+            policy: Policy {
+                fee_rate,
+                payment_window: chrono::Duration::minutes(i64::from(
+                    settings.payment_window_minutes,
+                )),
+            },
+            read_wait: Duration::from_millis(settings.read_wait_ms),
+            search: Search::postgres(pool.clone()),
+            pool,
+        };
+        Ok(Self { listener, state })
     }
 
     /// Reports the Kafka relay that `health` follows on `/health/ready`.
@@ -40,8 +66,23 @@ impl Application {
         self
     }
 
+    /// Runs commands through `app` (shared with this process's workers, so
+    /// its commands wake them at once).
+    #[must_use]
+    pub fn with_write_side(mut self, app: Arc<Bazaar>) -> Self {
+        self.state.app = app;
+        self
+    }
+
+    /// Answers searches with `search` (Elasticsearch when configured).
+    #[must_use]
+    pub fn with_search(mut self, search: Search) -> Self {
+        self.state.search = search;
+        self
+    }
+
     /// The address actually bound.
-    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
         self.listener.local_addr()
     }
 
@@ -50,11 +91,14 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let purge = tokio::spawn(idempotency::purge_forever(self.state.idempotency.clone()));
         let app = routes::router(self.state);
-        axum::serve(self.listener, app)
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await
-            .context("http server failed")
+            .context("http server failed");
+        purge.abort();
+        served
     }
 }
 

@@ -1,13 +1,73 @@
 //! What every handler shares: cheap to clone.
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRef;
+use bazaar_commands::Bazaar;
+use bazaar_domain::money::FeeRate;
 use bazaar_projections::relay::RelayHealth;
+use bazaar_projections::search::Search;
 use sqlx::PgPool;
 
+use crate::http::auth::Verifier;
+use crate::http::idempotency::Idempotency;
+use crate::http::rate_limit::RateLimiter;
+
 /// Shared application state.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     /// The event store's and read models' database.
     pub pool: PgPool,
     /// The state of this process's Kafka relay, for `/health/ready`.
     pub relay: RelayHealth,
+    /// The write side: one executor per aggregate.
+    pub app: Arc<Bazaar>,
+    /// Checks bearer tokens.
+    pub verifier: Verifier,
+    /// Per-principal request budget.
+    pub limiter: RateLimiter,
+    /// Idempotency keys.
+    pub idempotency: Idempotency,
+    /// The marketplace's commercial policy for new orders.
+    pub policy: Policy,
+    /// Longest wait of a query for `min_position`.
+    pub read_wait: Duration,
+    /// Search, over Elasticsearch or Postgres.
+    pub search: Search,
+}
+
+/// Commercial terms the API applies to new orders.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// The platform fee rate in force.
+    pub fee_rate: FeeRate,
+    /// How long a buyer has to pay.
+    pub payment_window: chrono::Duration,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FromRef<AppState> for Verifier {
+    fn from_ref(state: &AppState) -> Self {
+        state.verifier.clone()
+    }
+}
+
+impl FromRef<AppState> for RateLimiter {
+    fn from_ref(state: &AppState) -> Self {
+        state.limiter.clone()
+    }
+}
+
+impl FromRef<AppState> for Idempotency {
+    fn from_ref(state: &AppState) -> Self {
+        state.idempotency.clone()
+    }
 }

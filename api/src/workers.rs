@@ -14,6 +14,7 @@ use bazaar_commands::{saga, scheduler, Bazaar};
 use bazaar_event_store::Notifier;
 use bazaar_projections::registry;
 use bazaar_projections::relay::{self, RelayHealth, RelaySettings};
+use bazaar_projections::search::es::{worker as indexer, EsClient, IndexerHealth};
 use bazaar_projections::wakeups::Wakeups;
 use sqlx::PgPool;
 use tokio::sync::watch;
@@ -66,6 +67,22 @@ pub fn relay_from(settings: &crate::config::Settings) -> Relay {
     relay
 }
 
+/// The Elasticsearch indexer a process runs (its client, and the health
+/// handle with its counters), or `None` when Elasticsearch is not configured.
+pub type Indexer = Option<(EsClient, IndexerHealth)>;
+
+/// The indexer part of `settings`, logging when it is off.
+pub fn indexer_from(settings: &crate::config::Settings) -> anyhow::Result<Indexer> {
+    let Some(es) = settings.search.elasticsearch() else {
+        tracing::info!(
+            "elasticsearch off: ELASTICSEARCH_URL is not set; search answers from postgres"
+        );
+        return Ok(None);
+    };
+    let client = EsClient::new(es).map_err(|e| anyhow::anyhow!("ELASTICSEARCH_URL: {e}"))?;
+    Ok(Some((client, IndexerHealth::new())))
+}
+
 /// The health handle of `relay`, `off` when there is none.
 pub fn relay_health(relay: &Relay) -> RelayHealth {
     relay
@@ -73,16 +90,86 @@ pub fn relay_health(relay: &Relay) -> RelayHealth {
         .map_or_else(RelayHealth::off, |(_, health)| health.clone())
 }
 
-/// Runs the projections, the checkout saga, the scheduler and the Kafka
-/// relay (if configured) until `stop`. Commands of `app` wake the
-/// projections and the relay through `notifier` at once.
-pub async fn run(pool: PgPool, app: Arc<Bazaar>, notifier: Notifier, relay: Relay, stop: Stop) {
+/// One kind of background work, for `bazaar workers --only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// The read models' projectors.
+    Projections,
+    /// The checkout saga.
+    Saga,
+    /// The durable scheduler's timers.
+    Scheduler,
+    /// The Kafka relay (if `KAFKA_BROKERS` is set).
+    Relay,
+    /// The Elasticsearch indexer (if `ELASTICSEARCH_URL` is set).
+    Indexer,
+}
+
+/// Which parts a process runs: all of them when none is named.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parts(Vec<Part>);
+
+impl Parts {
+    /// Every part.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Only `parts` (every part if empty).
+    pub fn only(parts: Vec<Part>) -> Self {
+        Self(parts)
+    }
+
+    /// Whether this process runs `part`.
+    pub fn runs(&self, part: Part) -> bool {
+        self.0.is_empty() || self.0.contains(&part)
+    }
+}
+
+/// Runs the projections, the checkout saga, the scheduler, the Kafka
+/// relay and the Elasticsearch indexer (each if configured and among
+/// `parts`) until `stop`. Commands of `app` wake the projections, the
+/// relay and the indexer through `notifier` at once.
+pub async fn run(
+    pool: PgPool,
+    app: Arc<Bazaar>,
+    notifier: Notifier,
+    (relay, indexer): (Relay, Indexer),
+    stop: Stop,
+) {
+    run_parts(pool, app, notifier, (relay, indexer), &Parts::all(), stop).await;
+}
+
+/// Like [`run`], for the parts named only, so each can scale apart.
+pub async fn run_parts(
+    pool: PgPool,
+    app: Arc<Bazaar>,
+    notifier: Notifier,
+    (relay, indexer): (Relay, Indexer),
+    parts: &Parts,
+    stop: Stop,
+) {
     let checkout = CheckoutSaga::new(Arc::clone(&app), CheckoutPolicy::default());
+    let relay = relay.filter(|_| parts.runs(Part::Relay));
+    let indexer = indexer.filter(|_| parts.runs(Part::Indexer));
     tokio::join!(
-        registry::run_all(&pool, Some(&notifier), || stop.wait()),
-        saga::run_worker(pool.clone(), checkout, SAGA_POLL, stop.wait()),
-        scheduler::run_worker(pool.clone(), app, SCHEDULER_POLL, stop.wait()),
+        async {
+            if parts.runs(Part::Projections) {
+                registry::run_all(&pool, Some(&notifier), || stop.wait()).await;
+            }
+        },
+        async {
+            if parts.runs(Part::Saga) {
+                saga::run_worker(pool.clone(), checkout, SAGA_POLL, stop.wait()).await;
+            }
+        },
+        async {
+            if parts.runs(Part::Scheduler) {
+                scheduler::run_worker(pool.clone(), app, SCHEDULER_POLL, stop.wait()).await;
+            }
+        },
         run_relay(&pool, relay, Some(&notifier), stop.wait()),
+        run_indexer(&pool, indexer, Some(&notifier), stop.wait()),
     );
     tracing::info!("workers stopped");
 }
@@ -101,6 +188,20 @@ pub async fn run_relay(
     relay::run(pool.clone(), settings, health, wakeups, stop).await;
 }
 
+/// Runs the Elasticsearch indexer until `stop`, if there is one.
+pub async fn run_indexer(
+    pool: &PgPool,
+    indexer: Indexer,
+    notifier: Option<&Notifier>,
+    stop: impl Future<Output = ()>,
+) {
+    let Some((es, health)) = indexer else {
+        return;
+    };
+    let wakeups = Wakeups::new(pool, notifier).await;
+    indexer::run(pool.clone(), es, health, wakeups, stop).await;
+}
+
 /// The write side, wired to wake this process's projections.
 pub fn write_side(pool: &PgPool) -> (Arc<Bazaar>, Notifier) {
     let notifier = Notifier::new(pool.clone());
@@ -108,4 +209,17 @@ pub fn write_side(pool: &PgPool) -> (Arc<Bazaar>, Notifier) {
         Arc::new(Bazaar::with_notifier(pool.clone(), notifier.clone())),
         notifier,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_part_named_means_every_part() {
+        assert!(Parts::all().runs(Part::Saga));
+        let only = Parts::only(vec![Part::Projections, Part::Relay]);
+        assert!(only.runs(Part::Projections) && only.runs(Part::Relay));
+        assert!(!only.runs(Part::Saga) && !only.runs(Part::Scheduler) && !only.runs(Part::Indexer));
+    }
 }

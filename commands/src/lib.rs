@@ -10,12 +10,14 @@
 //!
 //! # Layout
 //! - [`app`]: every aggregate's executor; the use-case entry points.
+//! - [`audit`]: aggregates by name, and their state as of a point in time.
 //! - [`executor`]: one command, once, with bounded retries.
 //! - [`saga`]: process managers, among them the checkout saga.
 //! - [`error`]: why a command did not take effect.
 //! - [`scheduler`]: durable timers.
 
 pub mod app;
+pub mod audit;
 pub mod error;
 pub mod executor;
 mod locks;

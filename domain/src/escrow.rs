@@ -112,6 +112,15 @@ pub struct Escrow {
     payment_id: Option<PaymentId>,
 }
 
+impl Escrow {
+    /// The buyer and the seller, once created.
+    pub fn parties(&self) -> Option<(&PartyId, &PartyId)> {
+        self.terms
+            .as_ref()
+            .map(|terms| (&terms.buyer, &terms.seller))
+    }
+}
+
 impl Aggregate for Escrow {
     const TYPE: &'static str = "Escrow";
     type Command = EscrowCommand;

@@ -124,7 +124,7 @@ pub use event::{
 };
 pub use state::{Batch, Reservation, ReservationStatus};
 
-use crate::ids::{BatchId, ReservationId, Sku, WarehouseId};
+use crate::ids::{BatchId, ReservationId, Sku, VendorId, WarehouseId};
 
 /// The largest quantity one command may receive, reserve or restock.
 pub const MAX_QUANTITY: u32 = 1_000_000;
@@ -147,6 +147,8 @@ pub struct InventoryReservation {
 struct StockKey {
     sku: Sku,
     warehouse: WarehouseId,
+    /// The vendor who owns and sells this stock.
+    vendor: VendorId,
 }
 
 impl Aggregate for InventoryReservation {
@@ -169,11 +171,19 @@ impl Aggregate for InventoryReservation {
             C::ReceiveBatch {
                 sku,
                 warehouse,
+                vendor,
                 batch,
                 quantity,
                 expires_on,
                 at,
-            } => self.receive_batch(sku, warehouse, batch, quantity, expires_on, at)?,
+            } => {
+                let key = StockKey {
+                    sku,
+                    warehouse,
+                    vendor,
+                };
+                self.receive_batch(key, batch, quantity, expires_on, at)?
+            }
             C::Reserve {
                 reservation,
                 quantity,
@@ -228,8 +238,17 @@ impl Aggregate for InventoryReservation {
             self.assign(levels);
         }
         match event {
-            E::BatchReceived { sku, warehouse, .. } => {
-                self.stock = Some(StockKey { sku, warehouse })
+            E::BatchReceived {
+                sku,
+                warehouse,
+                vendor,
+                ..
+            } => {
+                self.stock = Some(StockKey {
+                    sku,
+                    warehouse,
+                    vendor,
+                })
             }
             E::StockReserved { .. } => self.record_hold(event),
             E::ReservationExtended {

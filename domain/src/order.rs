@@ -98,6 +98,7 @@ mod status;
 #[cfg(test)]
 mod tests;
 
+use crate::ids::{BuyerId, VendorId};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
@@ -131,6 +132,16 @@ impl Order {
     /// The order status, once placed.
     pub fn status(&self) -> Option<OrderStatus> {
         self.status
+    }
+
+    /// Who placed the order, once placed.
+    pub fn buyer(&self) -> Option<&BuyerId> {
+        self.checkout.as_ref().map(|checkout| &checkout.buyer)
+    }
+
+    /// Whether `vendor` sells in this order.
+    pub fn has_vendor(&self, vendor: &VendorId) -> bool {
+        self.vendor_orders.iter().any(|part| part.vendor == *vendor)
     }
 }
 

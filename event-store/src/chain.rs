@@ -9,6 +9,8 @@
 //! function: the two must agree on every untouched event, and an altered,
 //! removed or reordered event breaks the chain from that point on.
 
+use std::fmt::Write;
+
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -43,38 +45,46 @@ pub struct ChainFields<'a> {
 
 /// The hash of an event given the hash of its predecessor.
 pub fn event_hash(previous: &[u8], fields: &ChainFields<'_>) -> [u8; 32] {
+    event_hash_with(&mut String::new(), previous, fields)
+}
+
+/// [`event_hash`], rendering the input into `buffer` (cleared first) so a
+/// caller hashing many events reuses one allocation.
+pub fn event_hash_with(buffer: &mut String, previous: &[u8], fields: &ChainFields<'_>) -> [u8; 32] {
+    buffer.clear();
+    write_input(buffer, fields);
     let mut hasher = Sha256::new();
     hasher.update(previous);
-    hasher.update(hash_input(fields).as_bytes());
+    hasher.update(buffer.as_bytes());
     hasher.finalize().into()
 }
 
 /// The text Postgres produces for the trigger's `jsonb_build_array(…)`.
 pub fn hash_input(fields: &ChainFields<'_>) -> String {
     let mut text = String::with_capacity(128 + fields.payload.len() + fields.metadata.len());
-    text.push('[');
-    for string in [fields.aggregate_type, fields.aggregate_id] {
-        push_json_string(&mut text, string);
-        text.push_str(", ");
-    }
-    text.push_str(&fields.sequence.to_string());
-    text.push_str(", ");
-    push_json_string(&mut text, fields.event_type);
-    text.push_str(", ");
-    push_json_string(&mut text, fields.event_version);
-    text.push_str(", ");
-    push_json_string(&mut text, &fields.event_id.to_string());
-    for part in [
-        &fields.global_position.to_string(),
-        &fields.recorded_at_micros.to_string(),
-        fields.payload,
-        fields.metadata,
-    ] {
-        text.push_str(", ");
-        text.push_str(part);
-    }
-    text.push(']');
+    write_input(&mut text, fields);
     text
+}
+
+fn write_input(text: &mut String, fields: &ChainFields<'_>) {
+    // writing to a String cannot fail
+    let _ = write!(text, "[");
+    push_json_string(text, fields.aggregate_type);
+    text.push_str(", ");
+    push_json_string(text, fields.aggregate_id);
+    let _ = write!(text, ", {}, ", fields.sequence);
+    push_json_string(text, fields.event_type);
+    text.push_str(", ");
+    push_json_string(text, fields.event_version);
+    let _ = write!(
+        text,
+        ", \"{}\", {}, {}, {}, {}]",
+        fields.event_id.hyphenated(),
+        fields.global_position,
+        fields.recorded_at_micros,
+        fields.payload,
+        fields.metadata
+    );
 }
 
 /// Appends `value` as a JSON string escaped exactly as Postgres's
@@ -90,7 +100,9 @@ fn push_json_string(text: &mut String, value: &str) {
             '\n' => text.push_str("\\n"),
             '\r' => text.push_str("\\r"),
             '\t' => text.push_str("\\t"),
-            c if c < ' ' => text.push_str(&format!("\\u{:04x}", c as u32)),
+            c if c < ' ' => {
+                let _ = write!(text, "\\u{:04x}", c as u32);
+            }
             c => text.push(c),
         }
     }

@@ -25,8 +25,11 @@
 //! - [`snapshot`]: when and how snapshots are stored.
 //! - [`wakeup`]: coalesced append notifications for readers.
 //! - [`upcasters`]: turning old event versions into current ones.
+//! - [`audit`]: history, point-in-time state, the filtered log, exports and
+//!   signed checkpoints for auditors.
 
 mod append;
+pub mod audit;
 pub mod chain;
 pub mod command_log;
 mod error;
@@ -52,5 +55,5 @@ pub use reader::{load_checkpoint, read_after, save_checkpoint};
 pub use recorded::{read_stream, RecordedEvent};
 pub use repository::PgEventRepository;
 pub use store::PgEventStore;
-pub use verify::{verify_all, verify_stream, BreakReason, BrokenLink, Verification};
+pub use verify::{verify, verify_all, verify_stream, BreakReason, BrokenLink, Scope, Verification};
 pub use wakeup::Notifier;

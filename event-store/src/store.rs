@@ -32,7 +32,7 @@ use crate::wakeup::Notifier;
 
 /// Postgres event store for aggregate `A`.
 pub struct PgEventStore<A> {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
     snapshot_every: usize,
     upcasters: Arc<[Box<dyn EventUpcaster>]>,
     notifier: Option<Notifier>,
@@ -203,7 +203,7 @@ impl<A: Aggregate> PgEventStore<A> {
             .collect()
     }
 
-    fn deserialize(&self, event: SerializedEvent) -> Result<EventEnvelope<A>> {
+    pub(crate) fn deserialize(&self, event: SerializedEvent) -> Result<EventEnvelope<A>> {
         let upcast = self.upcasters.iter().fold(event, |event, upcaster| {
             if upcaster.can_upcast(&event.event_type, &event.event_version) {
                 upcaster.upcast(event)

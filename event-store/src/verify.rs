@@ -1,35 +1,47 @@
 //! Recomputing the hash chains to prove the log was not altered.
 //!
 //! Streams are walked in `(aggregate_type, aggregate_id, sequence)` order
-//! with a streaming cursor, so memory stays flat however large the store.
-//! The first broken link is named: a changed event (its stored hash no
+//! with streaming cursors, so memory stays flat however large the store.
+//! The store is split into ranges of streams walked at once on separate
+//! connections (see `verify/partition`): rendering `jsonb` as text costs the
+//! database more than hashing costs us, so the work is spread over its
+//! cores. The first broken link (in stream order) is named: a changed event (its stored hash no
 //! longer matches), a removed one (a gap in the sequence) or a reordered one
 //! (the hash covers the sequence and the previous hash). Cutting off a
 //! stream's last events, or deleting a whole stream, leaves the remaining
-//! chains intact: that needs an anchor kept outside the database (signed
-//! checkpoints of the chain heads, an auditor feature still to come).
+//! chains intact: that needs an anchor kept outside the database, the
+//! signed checkpoints of the chain heads in [`crate::audit::checkpoint`],
+//! which walk the store with [`verify`] and a [`Scope`] below a commit
+//! horizon.
 
-use futures::TryStreamExt;
-use serde::Serialize;
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 
-use crate::chain::{event_hash, ChainFields, GENESIS};
+use crate::audit::heads::Digested;
 use crate::error::Result;
 
+mod partition;
+mod walk;
+
 /// What a verification found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verification {
     /// Streams walked.
     pub streams: u64,
     /// Events whose hash was recomputed.
     pub events: u64,
+    /// The highest global position among them (0: none).
+    pub max_global_position: i64,
     /// The first broken link, if any; verification stops there.
     pub broken: Option<BrokenLink>,
+    /// The digest of the streams' heads (see [`crate::audit::heads`]), when
+    /// the scope asked for it and no link broke.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heads: Option<Digested>,
 }
 
 /// The first event at which a chain does not hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokenLink {
     /// Stream type.
     pub aggregate_type: String,
@@ -43,8 +55,24 @@ pub struct BrokenLink {
     pub reason: BreakReason,
 }
 
+impl std::fmt::Display for BrokenLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}/{} sequence {} (global position {}): ",
+            self.aggregate_type, self.aggregate_id, self.sequence, self.global_position
+        )?;
+        match self.reason {
+            BreakReason::HashMismatch => {
+                f.write_str("stored hash is not the hash of the stored event")
+            }
+            BreakReason::SequenceGap { expected } => write!(f, "sequence {expected} is missing"),
+        }
+    }
+}
+
 /// Why a link is broken.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BreakReason {
     /// The event's content or its predecessor changed: the stored hash is not
@@ -57,14 +85,35 @@ pub enum BreakReason {
     },
 }
 
-const SELECT: &str = "select aggregate_type, aggregate_id, sequence, event_type, event_version, \
-        event_id, global_position, (extract(epoch from recorded_at) * 1000000)::bigint as recorded_us, \
-        payload::text as payload, metadata::text as metadata, hash from events";
+/// Which events a verification walks, and how.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Only this stream (aggregate type, aggregate id); none: every stream.
+    pub stream: Option<(String, String)>,
+    /// Only events of transactions below this id: the events visible below
+    /// a commit horizon, a set later appends never change.
+    pub below_tx: Option<u64>,
+    /// Also digest the heads of the streams walked (32 bytes of memory per
+    /// stream until the end).
+    pub digest_heads: bool,
+    /// Connections walking at once (0: one per CPU, at most 8 and half the
+    /// pool).
+    pub workers: usize,
+}
+
+impl Scope {
+    /// One stream, every event.
+    pub fn stream(aggregate_type: &str, aggregate_id: &str) -> Self {
+        Self {
+            stream: Some((aggregate_type.to_owned(), aggregate_id.to_owned())),
+            ..Self::default()
+        }
+    }
+}
 
 /// Verifies every stream in the store.
 pub async fn verify_all(pool: &PgPool) -> Result<Verification> {
-    let sql = format!("{SELECT} order by aggregate_type, aggregate_id, sequence");
-    walk(sqlx::query(&sql).fetch(pool)).await
+    verify(pool, &Scope::default()).await
 }
 
 /// Verifies one stream.
@@ -73,87 +122,12 @@ pub async fn verify_stream(
     aggregate_type: &str,
     aggregate_id: &str,
 ) -> Result<Verification> {
-    let sql = format!("{SELECT} where aggregate_type = $1 and aggregate_id = $2 order by sequence");
-    let rows = sqlx::query(&sql)
-        .bind(aggregate_type)
-        .bind(aggregate_id)
-        .fetch(pool);
-    walk(rows).await
+    verify(pool, &Scope::stream(aggregate_type, aggregate_id)).await
 }
 
-async fn walk(
-    mut rows: impl futures::Stream<Item = Result<PgRow, sqlx::Error>> + Unpin,
-) -> Result<Verification> {
-    let mut report = Verification::default();
-    let mut cursor = Cursor::default();
-    while let Some(row) = rows.try_next().await? {
-        report.events += 1;
-        if let Some(link) = cursor.check(&row, &mut report.streams)? {
-            report.broken = Some(link);
-            break;
-        }
-    }
-    Ok(report)
-}
-
-/// The chain state while walking: the current stream, its last sequence and
-/// hash.
-#[derive(Default)]
-struct Cursor {
-    stream: Option<(String, String)>,
-    sequence: i64,
-    hash: Vec<u8>,
-}
-
-impl Cursor {
-    fn check(&mut self, row: &PgRow, streams: &mut u64) -> Result<Option<BrokenLink>> {
-        let aggregate_type: String = row.try_get("aggregate_type")?;
-        let aggregate_id: String = row.try_get("aggregate_id")?;
-        let sequence: i64 = row.try_get("sequence")?;
-        if self.stream.as_ref() != Some(&(aggregate_type.clone(), aggregate_id.clone())) {
-            *streams += 1;
-            self.stream = Some((aggregate_type.clone(), aggregate_id.clone()));
-            self.sequence = 0;
-            self.hash = GENESIS.to_vec();
-        }
-        let broken = |reason| BrokenLink {
-            aggregate_type: aggregate_type.clone(),
-            aggregate_id: aggregate_id.clone(),
-            sequence,
-            global_position: row.try_get("global_position").unwrap_or_default(),
-            reason,
-        };
-        if sequence != self.sequence + 1 {
-            return Ok(Some(broken(BreakReason::SequenceGap {
-                expected: self.sequence + 1,
-            })));
-        }
-        let computed = event_hash(&self.hash, &fields(row, &aggregate_type, &aggregate_id)?);
-        let stored: Vec<u8> = row.try_get("hash")?;
-        if stored != computed {
-            return Ok(Some(broken(BreakReason::HashMismatch)));
-        }
-        self.sequence = sequence;
-        self.hash = stored;
-        Ok(None)
-    }
-}
-
-fn fields<'r>(
-    row: &'r PgRow,
-    aggregate_type: &'r str,
-    aggregate_id: &'r str,
-) -> Result<ChainFields<'r>> {
-    Ok(ChainFields {
-        aggregate_type,
-        aggregate_id,
-        sequence: row.try_get("sequence")?,
-        event_type: row.try_get("event_type")?,
-        event_version: row.try_get("event_version")?,
-        event_id: row.try_get("event_id")?,
-        global_position: row.try_get("global_position")?,
-        recorded_at_micros: row.try_get("recorded_us")?,
-        payload: row.try_get("payload")?,
-        metadata: row.try_get("metadata")?,
-    })
+/// Verifies the streams in `scope`.
+pub async fn verify(pool: &PgPool, scope: &Scope) -> Result<Verification> {
+    let ranges = partition::ranges(pool, scope).await?;
+    let parts = walk::walk_ranges(pool, scope, ranges).await?;
+    Ok(walk::merge(parts, scope.digest_heads))
 }

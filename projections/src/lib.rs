@@ -21,6 +21,7 @@
 //! - [`rebuild`]: filling a new generation and switching readers to it.
 //! - [`status`]: position, lag and state of every projection.
 //! - [`relay`]: the Kafka relay, one more projector with its own checkpoint.
+//! - [`search`]: search documents, the Elasticsearch indexer and the search API.
 
 pub mod batch;
 pub mod generation;
@@ -30,6 +31,7 @@ pub mod rebuild;
 pub mod registry;
 pub mod relay;
 pub mod runtime;
+pub mod search;
 pub mod status;
 pub mod wakeups;
 pub mod worker;

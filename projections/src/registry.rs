@@ -12,11 +12,12 @@ use crate::read_models::orders::Orders;
 use crate::read_models::stock::Stock;
 use crate::rebuild::rebuild as rebuild_projection;
 use crate::runtime::CatchUpError;
+use crate::search::store::SearchDocs;
 use crate::wakeups::Wakeups;
 use crate::worker;
 
 /// The projections, by name.
-pub const NAMES: &[&str] = &["orders", "balances", "stock", "escrows"];
+pub const NAMES: &[&str] = &["orders", "balances", "stock", "escrows", "search"];
 
 /// Why a named operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,7 @@ pub async fn rebuild(
         "balances" => Ok(rebuild_projection(pool, &Balances, progress).await?),
         "stock" => Ok(rebuild_projection(pool, &Stock, progress).await?),
         "escrows" => Ok(rebuild_projection(pool, &Escrows, progress).await?),
+        "search" => Ok(rebuild_projection(pool, &SearchDocs, progress).await?),
         other => Err(RegistryError::Unknown(other.to_owned())),
     }
 }
@@ -77,6 +79,12 @@ where
             Wakeups::new(pool, notifier).await,
             stop()
         ),
+        worker::run(
+            pool.clone(),
+            SearchDocs,
+            Wakeups::new(pool, notifier).await,
+            stop()
+        ),
     );
 }
 
@@ -98,6 +106,7 @@ pub async fn catch_up_live(pool: &PgPool, name: &str) -> Result<u64, RegistryErr
         "balances" => live(pool, &Balances).await,
         "stock" => live(pool, &Stock).await,
         "escrows" => live(pool, &Escrows).await,
+        "search" => live(pool, &SearchDocs).await,
         other => Err(RegistryError::Unknown(other.to_owned())),
     }
 }

@@ -15,6 +15,7 @@ use bazaar_domain::order::OrderCommand;
 use bazaar_projections::registry::{self, NAMES};
 use chrono::Duration;
 use serde_json::Value;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use tokio::sync::watch;
 
@@ -64,7 +65,17 @@ async fn more_orders(world: &World) {
 }
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
-async fn every_live_read_model_equals_its_rebuild_after_a_mixed_workload(pool: PgPool) {
+async fn every_live_read_model_equals_its_rebuild_after_a_mixed_workload(
+    _: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    // every worker holds a lease and a LISTEN connection: more than the
+    // default test pool once the writers need theirs too
+    let pool = PgPoolOptions::new()
+        .max_connections(32)
+        .connect_with(connect)
+        .await
+        .unwrap();
     let world = World::new(&pool);
     let (stop, stopped) = watch::channel(false);
     let wait = || {

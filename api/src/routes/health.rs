@@ -1,6 +1,6 @@
 //! Liveness and readiness, for load balancers and orchestrators.
 //!
-//! Live means the process answers. Ready means it can do its work: the
+//! Live means the process answers. Ready means it can take commands: the
 //! database answers and its schema is at the version this build expects,
 //! and the Kafka relay, if this process runs it, reaches Kafka. A relay
 //! that is `off` (no `KAFKA_BROKERS`) or `lagging` does not make the
@@ -35,6 +35,50 @@ pub struct Readiness {
     pub database: String,
     /// Kafka relay check: `ok`, `lagging`, `down` or `off`, with its lag.
     pub relay: RelayCheck,
+    /// Each read model's state and lag. Reported, not judged: a lagging or
+    /// failed projection makes queries stale, not commands impossible, so
+    /// it does not take the process out of rotation (alert on it instead).
+    pub projections: Vec<ProjectionCheck>,
+}
+
+/// One projection's health.
+#[derive(Debug, Serialize)]
+pub struct ProjectionCheck {
+    /// The projection.
+    pub name: String,
+    /// `ok`, `lagging` (more than 30 s behind), `building` or `failed`.
+    pub status: &'static str,
+    /// Committed events not applied yet.
+    pub lag_events: i64,
+    /// Age of the oldest of them, in seconds.
+    pub lag_seconds: f64,
+}
+
+/// Seconds behind after which a live projection is `lagging`.
+const LAGGING_AFTER_SECONDS: f64 = 30.0;
+
+async fn projections(state: &AppState) -> Vec<ProjectionCheck> {
+    let statuses = match bazaar_projections::status::statuses(&state.pool).await {
+        Ok(statuses) => statuses,
+        Err(error) => {
+            tracing::warn!(%error, "readiness: projection status unavailable");
+            return Vec::new();
+        }
+    };
+    statuses
+        .into_iter()
+        .filter(|s| s.status == "live" || s.status == "failed")
+        .map(|s| ProjectionCheck {
+            status: match s.status.as_str() {
+                "failed" => "failed",
+                _ if s.lag_seconds > LAGGING_AFTER_SECONDS => "lagging",
+                _ => "ok",
+            },
+            name: s.projection_name,
+            lag_events: s.lag_events,
+            lag_seconds: s.lag_seconds,
+        })
+        .collect()
 }
 
 async fn live() -> StatusCode {
@@ -56,6 +100,11 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     } else {
         state.relay.verdict(None)
     };
+    let projections = if database == "ok" {
+        projections(&state).await
+    } else {
+        Vec::new()
+    };
     let ok = database == "ok" && relay.is_ready();
     let status = if ok {
         StatusCode::OK
@@ -66,14 +115,21 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
         status: if ok { "ready" } else { "unavailable" },
         database,
         relay,
+        projections,
     };
     (status, Json(report))
 }
 
+/// The latest applied migration; `None` before the first (`bazaar api`
+/// waits so for `bazaar migrate`), an error only if the database fails.
 async fn schema_version(state: &AppState) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("select max(version) from _sqlx_migrations where success")
+    let version = sqlx::query_scalar("select max(version) from _sqlx_migrations where success")
         .fetch_one(&state.pool)
-        .await
+        .await;
+    match version {
+        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("42P01") => Ok(None),
+        version => version,
+    }
 }
 
 fn latest_migration() -> i64 {

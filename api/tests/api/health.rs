@@ -32,6 +32,7 @@ async fn not_ready_when_the_schema_is_missing(pool: PgPool) {
     assert_eq!(response.status(), 503);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["database"], "schema not migrated");
 }
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]

@@ -23,6 +23,7 @@ async fn serve_becomes_ready_and_stops_on_sigterm() {
         .arg("serve")
         .env("DATABASE_URL", &url)
         .env("BAZAAR_HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .env("BAZAAR_JWT_SECRET", crate::helpers::SECRET)
         .stdout(Stdio::null())
         .spawn()
         .expect("bazaar starts");

@@ -80,6 +80,7 @@ impl World {
         let command = Stock::ReceiveBatch {
             sku: Sku::parse(sku).unwrap(),
             warehouse: WarehouseId::parse(WAREHOUSE).unwrap(),
+            vendor: VendorId::parse("v-stock").unwrap(),
             batch: BatchId::parse(format!("b-{sku}")).unwrap(),
             quantity,
             expires_on: NaiveDate::from_ymd_opt(2027, 1, 1),

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ReleaseReason;
-use crate::ids::{BatchId, ReservationId, Sku, WarehouseId};
+use crate::ids::{BatchId, ReservationId, Sku, VendorId, WarehouseId};
 
 /// Commands of [`InventoryReservation`](super::InventoryReservation). Time
 /// always comes from the caller (`at`, `on`); the aggregate reads no clock.
@@ -16,6 +16,9 @@ pub enum InventoryReservationCommand {
         sku: Sku,
         /// The warehouse; must match the stock's.
         warehouse: WarehouseId,
+        /// The vendor who sells it: the first batch's vendor owns the stock
+        /// and no other vendor may receive into it.
+        vendor: VendorId,
         /// A batch id not used before in this stock.
         batch: BatchId,
         /// Units received, 1 to [`MAX_QUANTITY`](super::MAX_QUANTITY).

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::ReservationStatus;
-use crate::ids::{BatchId, ReservationId, Sku, WarehouseId};
+use crate::ids::{BatchId, ReservationId, Sku, VendorId, WarehouseId};
 
 /// Rejections of [`InventoryReservation`](super::InventoryReservation) commands.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -26,6 +26,9 @@ pub enum InventoryReservationError {
     /// The batch belongs to another SKU or warehouse.
     #[error("this stock holds {sku} in {warehouse}")]
     StockMismatch { sku: Sku, warehouse: WarehouseId },
+    /// Another vendor owns this stock (it received the first batch).
+    #[error("this stock belongs to vendor {owner}")]
+    NotOwner { owner: VendorId },
     /// The batch id was already received.
     #[error("batch {batch} was already received")]
     BatchAlreadyReceived { batch: BatchId },

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BatchId, ReservationId, Sku, WarehouseId};
+use crate::ids::{BatchId, ReservationId, Sku, VendorId, WarehouseId};
 
 /// Units of a reservation held on (or moved to or from) one batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +62,7 @@ pub enum InventoryReservationEvent {
     BatchReceived {
         sku: Sku,
         warehouse: WarehouseId,
+        vendor: VendorId,
         batch: BatchId,
         quantity: u32,
         expires_on: Option<NaiveDate>,

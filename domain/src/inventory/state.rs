@@ -10,7 +10,7 @@ use super::{
     ledger, BatchAllocation, InventoryReservation, InventoryReservationError,
     InventoryReservationEvent, StockKey, StockLevels,
 };
-use crate::ids::{BatchId, ReservationId};
+use crate::ids::{BatchId, ReservationId, VendorId};
 
 /// One received batch of the SKU.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +65,11 @@ impl fmt::Display for ReservationStatus {
 }
 
 impl InventoryReservation {
+    /// The vendor who owns this stock; `None` before its first batch.
+    pub fn owner(&self) -> Option<&VendorId> {
+        self.stock.as_ref().map(|key| &key.vendor)
+    }
+
     /// Units that can still be reserved on `on`, over all unexpired batches.
     pub fn available(&self, on: NaiveDate) -> u64 {
         ledger::available(&self.batches, on)

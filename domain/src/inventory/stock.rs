@@ -12,7 +12,7 @@ use super::{
     InventoryReservationEvent as Event, ReleaseReason, Reservation, ReservationStatus, StockKey,
     MAX_QUANTITY,
 };
-use crate::ids::{BatchId, ReservationId, Sku, WarehouseId};
+use crate::ids::{BatchId, ReservationId, Sku, VendorId, WarehouseId};
 
 type Decision = Result<Vec<Event>, Error>;
 
@@ -29,15 +29,15 @@ fn check_reason(reason: &str) -> Result<(), Error> {
 impl InventoryReservation {
     pub(super) fn receive_batch(
         &self,
-        sku: Sku,
-        warehouse: WarehouseId,
+        key: StockKey,
         batch: BatchId,
         quantity: u32,
         expires_on: Option<NaiveDate>,
         at: DateTime<Utc>,
     ) -> Decision {
         check_quantity(quantity)?;
-        self.check_same_stock(&sku, &warehouse)?;
+        self.check_same_stock(&key.sku, &key.warehouse)?;
+        self.check_owner(&key.vendor)?;
         if self.batches.contains_key(&batch) {
             return Err(Error::BatchAlreadyReceived { batch });
         }
@@ -59,8 +59,9 @@ impl InventoryReservation {
         );
         let levels = scratch.levels(today, [&batch]);
         Ok(vec![Event::BatchReceived {
-            sku,
-            warehouse,
+            sku: key.sku,
+            warehouse: key.warehouse,
+            vendor: key.vendor,
             batch,
             quantity,
             expires_on,
@@ -185,6 +186,16 @@ impl InventoryReservation {
                     warehouse: key.warehouse.clone(),
                 })
             }
+            _ => Ok(()),
+        }
+    }
+
+    /// The first batch's vendor owns the stock; nobody else adds to it.
+    fn check_owner(&self, vendor: &VendorId) -> Result<(), Error> {
+        match &self.stock {
+            Some(key) if key.vendor != *vendor => Err(Error::NotOwner {
+                owner: key.vendor.clone(),
+            }),
             _ => Ok(()),
         }
     }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use cqrs_es::test::TestFramework;
 
 use super::*;
-use crate::ids::{BatchId, ReservationId, Sku, WarehouseId};
+use crate::ids::{BatchId, ReservationId, Sku, VendorId, WarehouseId};
 
 type Command = InventoryReservationCommand;
 type Event = InventoryReservationEvent;
@@ -24,6 +24,10 @@ fn sku() -> Sku {
 
 fn warehouse() -> WarehouseId {
     WarehouseId::parse("wh-1").unwrap()
+}
+
+fn vendor() -> VendorId {
+    VendorId::parse("vendor-fresh").unwrap()
 }
 
 fn batch(name: &str) -> BatchId {
@@ -80,6 +84,7 @@ fn receive(name: &str, quantity: u32, expires: Option<u32>) -> Command {
     Command::ReceiveBatch {
         sku: sku(),
         warehouse: warehouse(),
+        vendor: vendor(),
         batch: batch(name),
         quantity,
         expires_on: expires.map(day),

@@ -3,6 +3,10 @@
 
 mod append;
 mod append_only;
+mod audit_checkpoint;
+mod audit_export;
+mod audit_log;
+mod audit_state;
 mod cancellation;
 mod command_log;
 mod compat;

@@ -143,3 +143,23 @@ pub(crate) async fn count_events(pool: &PgPool) -> i64 {
         .await
         .unwrap()
 }
+
+/// Runs `sql` with the append-only guard and the chain trigger lifted, as
+/// a superuser could.
+pub(crate) async fn as_superuser(pool: &PgPool, sql: &str) {
+    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
+    sqlx::query("set local session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sql).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The database clock now.
+pub(crate) async fn db_now(pool: &PgPool) -> chrono::DateTime<chrono::Utc> {
+    sqlx::query_scalar("select clock_timestamp()")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}

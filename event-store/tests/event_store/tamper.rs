@@ -1,23 +1,12 @@
-use bazaar_event_store::{verify_all, verify_stream, BreakReason, PgEventStore};
+use bazaar_event_store::{verify, verify_all, verify_stream, BreakReason, PgEventStore, Scope};
 use sqlx::PgPool;
 
-use crate::support::{cqrs, open_and_deposit};
+use crate::support::{as_superuser, cqrs, open_and_deposit};
 
 async fn seed(pool: &PgPool) {
     let cqrs = cqrs(PgEventStore::new(pool.clone()));
     open_and_deposit(&cqrs, "l-1", vec![10, 20, 30]).await;
     open_and_deposit(&cqrs, "l-2", vec![40]).await;
-}
-
-/// Runs `sql` with the append-only guard lifted, as a superuser could.
-async fn as_superuser(pool: &PgPool, sql: &str) {
-    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
-    sqlx::query("set local session_replication_role = replica")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::raw_sql(sql).execute(&mut *tx).await.unwrap();
-    tx.commit().await.unwrap();
 }
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
@@ -111,4 +100,44 @@ async fn odd_characters_hash_the_same_in_postgres_and_rust(pool: PgPool) {
         (report.streams, report.events, report.broken),
         (4, 12, None)
     );
+}
+
+/// Verification split into ranges walked at once finds what one walk in
+/// stream order finds: the same counts, heads and first broken link.
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn ranges_walked_at_once_find_what_one_walk_finds(pool: PgPool) {
+    let cqrs = cqrs(PgEventStore::new(pool.clone()));
+    for n in 0..40 {
+        open_and_deposit(&cqrs, &format!("l-{n:02}"), vec![n, 1]).await;
+    }
+    sqlx::query("analyze events").execute(&pool).await.unwrap();
+    let scope = |workers| Scope {
+        digest_heads: true,
+        workers,
+        ..Scope::default()
+    };
+
+    let one = verify(&pool, &scope(1)).await.unwrap();
+    let four = verify(&pool, &scope(4)).await.unwrap();
+    assert_eq!(
+        (one.streams, one.events, one.broken.as_ref()),
+        (40, 120, None)
+    );
+    assert_eq!(four, one);
+    assert!(one.heads.is_some());
+
+    as_superuser(
+        &pool,
+        "delete from events where aggregate_id = 'l-07' and sequence = 2; \
+         update events set payload = '{\"Deposited\": {\"amount\": 1, \"currency\": \"EUR\"}}' \
+          where aggregate_id in ('l-21', 'l-33') and sequence = 3;",
+    )
+    .await;
+
+    let one = verify(&pool, &scope(1)).await.unwrap();
+    let four = verify(&pool, &scope(4)).await.unwrap();
+    let broken = one.broken.clone().expect("a broken link");
+    assert_eq!((broken.aggregate_id.as_str(), broken.sequence), ("l-07", 3));
+    assert_eq!(four, one);
+    assert_eq!(one.heads, None);
 }

@@ -20,7 +20,7 @@ struct StoredRow {
     metadata: Value,
 }
 
-async fn load_fixture(pool: &PgPool) {
+pub(crate) async fn load_fixture(pool: &PgPool) {
     let text = include_str!("../fixtures/ledger_v1_events.json");
     let rows: Vec<StoredRow> = serde_json::from_str(text).unwrap();
     for row in rows {
@@ -42,7 +42,7 @@ async fn load_fixture(pool: &PgPool) {
 }
 
 /// Version 1.0 of `Deposited` had no currency: ledgers were EUR only.
-fn deposited_v2() -> Box<dyn EventUpcaster> {
+pub(crate) fn deposited_v2() -> Box<dyn EventUpcaster> {
     fields_upcaster("Deposited", "2.0", |fields| {
         fields
             .entry("currency")

@@ -54,7 +54,7 @@ pub struct Stock;
 
 impl Projection for Stock {
     const NAME: &'static str = "stock";
-    const CODE_VERSION: i32 = 1;
+    const CODE_VERSION: i32 = 2;
 
     fn tables(&self) -> &'static str {
         include_str!("stock/tables.sql")
@@ -98,7 +98,9 @@ async fn assign_rest(
     event: &RecordedEvent,
 ) -> Result<(), ApplyError> {
     match payload {
-        E::BatchReceived { batch, .. } => levels::received(conn, facts, batch).await,
+        E::BatchReceived { batch, vendor, .. } => {
+            levels::received(conn, facts, batch, vendor).await
+        }
         E::ExpiredBatchWrittenOff { batch, on, .. } => {
             levels::written_off(conn, facts, batch, *on).await
         }

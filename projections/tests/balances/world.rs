@@ -89,6 +89,7 @@ impl World {
             batch: BatchId::parse(format!("b-{sku}")).unwrap(),
             sku: sku.clone(),
             warehouse: warehouse.clone(),
+            vendor: VendorId::parse("v-stock").unwrap(),
             quantity,
             expires_on: NaiveDate::from_ymd_opt(2027, 1, 1),
             at: t0() - Days::days(1),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bazaar_commands::Bazaar;
 use bazaar_domain::escrow::{EscrowCommand as Command, MilestoneInput, PartyId};
-use bazaar_domain::ids::{BatchId, MilestoneId, PaymentId, Sku, WarehouseId};
+use bazaar_domain::ids::{BatchId, MilestoneId, PaymentId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::{stock_id, InventoryReservationCommand};
 use bazaar_domain::money::{Currency, Money};
 use bazaar_event_store::EventMetadata;
@@ -158,6 +158,7 @@ pub(crate) async fn unrelated_stock(app: &Bazaar) {
     let command = InventoryReservationCommand::ReceiveBatch {
         sku: sku.clone(),
         warehouse: warehouse.clone(),
+        vendor: VendorId::parse("v-stock").unwrap(),
         batch: BatchId::parse("b-1").unwrap(),
         quantity: 5,
         expires_on: NaiveDate::from_ymd_opt(2026, 12, 31),

@@ -44,6 +44,7 @@ pub(crate) async fn checkouts(pool: &PgPool, orders: usize) {
         batch: BatchId::parse("b-apple").unwrap(),
         sku: sku.clone(),
         warehouse: warehouse.clone(),
+        vendor: VendorId::parse("v-stock").unwrap(),
         quantity: 1_000,
         expires_on: NaiveDate::from_ymd_opt(2027, 1, 1),
         at: t0 - Span::days(1),

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bazaar_commands::Bazaar;
-use bazaar_domain::ids::{BatchId, ReservationId, Sku, WarehouseId};
+use bazaar_domain::ids::{BatchId, ReservationId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::{stock_id, InventoryReservationCommand as Command, ReleaseReason};
 use bazaar_event_store::EventMetadata;
 use bazaar_projections::generation::{self, ensure_live};
@@ -59,6 +59,7 @@ pub(crate) fn receive(
     Command::ReceiveBatch {
         sku: Sku::parse(sku).unwrap(),
         warehouse: WarehouseId::parse(WAREHOUSE).unwrap(),
+        vendor: VendorId::parse("v-stock").unwrap(),
         batch: batch(id),
         quantity,
         expires_on: Some(expires_on),

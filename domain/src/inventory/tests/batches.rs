@@ -10,6 +10,7 @@ fn a_received_batch_adds_to_availability() {
         .then_expect_events(vec![Event::BatchReceived {
             sku: sku(),
             warehouse: warehouse(),
+            vendor: vendor(),
             batch: batch("b2"),
             quantity: 3,
             expires_on: None,
@@ -41,6 +42,28 @@ fn a_batch_of_another_sku_or_warehouse_is_rejected() {
             sku: sku(),
             warehouse: warehouse(),
         });
+}
+
+#[test]
+fn another_vendor_cannot_receive_into_a_stock_it_does_not_own() {
+    let mut command = receive("b2", 1, None);
+    if let Command::ReceiveBatch { vendor, .. } = &mut command {
+        *vendor = VendorId::parse("vendor-other").unwrap();
+    }
+    framework()
+        .given(history(vec![receive("b1", 5, None)]))
+        .when(command)
+        .then_expect_error(Error::NotOwner { owner: vendor() });
+}
+
+#[test]
+fn the_first_batch_makes_its_vendor_the_owner() {
+    let mut stock = InventoryReservation::default();
+    assert_eq!(stock.owner(), None);
+    for event in history(vec![receive("b1", 5, None)]) {
+        stock.apply(event);
+    }
+    assert_eq!(stock.owner(), Some(&vendor()));
 }
 
 #[test]
@@ -152,6 +175,7 @@ fn full_batch() -> Event {
     Event::BatchReceived {
         sku: sku(),
         warehouse: warehouse(),
+        vendor: vendor(),
         batch: batch("b1"),
         quantity: u32::MAX,
         expires_on: None,

@@ -125,6 +125,7 @@ pub(super) fn command(step: Step, now: DateTime<Utc>) -> Command {
         } => Command::ReceiveBatch {
             sku: sku(),
             warehouse: warehouse(),
+            vendor: vendor(),
             batch: b(batch),
             quantity,
             expires_on: expires.map(|d| base + Days::new(d)),

@@ -1,6 +1,6 @@
 //! Writes to `stock_levels`, `stock_batches` and `stock_movements`.
 
-use bazaar_domain::ids::BatchId;
+use bazaar_domain::ids::{BatchId, VendorId};
 use bazaar_domain::inventory::{BatchLevel, StockLevels};
 use bazaar_event_store::RecordedEvent;
 use chrono::NaiveDate;
@@ -142,7 +142,14 @@ pub(super) async fn received(
     conn: &mut PgConnection,
     facts: &Facts<'_>,
     batch: &BatchId,
+    vendor: &VendorId,
 ) -> Result<(), ApplyError> {
+    sqlx::query("update stock_levels set vendor_id = $3 where sku = $1 and warehouse_id = $2")
+        .bind(facts.sku.as_ref())
+        .bind(facts.warehouse.as_ref())
+        .bind(vendor.as_ref())
+        .execute(&mut *conn)
+        .await?;
     let updated = sqlx::query(
         "update stock_batches set received_at = $4 \
           where sku = $1 and warehouse_id = $2 and batch_id = $3",

@@ -7,6 +7,9 @@ create table stock_levels (
     warehouse_id   text        not null,
     -- the stream's aggregate id, "{sku}@{warehouse}"
     stock_id       text        not null unique,
+    -- the vendor who owns the stock (its first batch's); null only
+    -- before the first batch's event is applied
+    vendor_id      text,
     -- reservable units on the date of as_of, as the latest event computed it
     available      bigint      not null default 0,
     -- sums over this stock's stock_batches rows
@@ -20,6 +23,7 @@ create table stock_levels (
 );
 -- lookups by sku use the primary key's leading column
 create index stock_levels_warehouse_idx on stock_levels (warehouse_id);
+create index stock_levels_vendor_idx on stock_levels (vendor_id, sku);
 
 create table stock_batches (
     sku             text        not null,

@@ -1,0 +1,339 @@
+//! `Idempotency-Key` on POST requests, with Stripe's semantics:
+//! - the first response to a principal's key is stored and replayed, with
+//!   `Idempotent-Replayed: true`, for every retry of the same request;
+//! - the same key with a different request (method, path or body) is 422;
+//! - the same key while its first request still runs is 409;
+//! - keys are kept for the retention period (at least 24 hours).
+//!
+//! Responses that say "try again" (5xx, and anything with `Retry-After`:
+//! rate limits, contention) are not stored: the key is freed so the retry
+//! really runs. That is safe because the command id itself is derived
+//! from the key ([`crate::write::CommandRequest`]), so the event store's
+//! command log still runs the command at most once.
+//!
+//! A request that dies mid-way leaves its key `in_flight` until its lease
+//! lapses; then a retry takes the key over.
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use super::auth::Principal;
+use super::problem::Problem;
+
+/// The request header.
+pub const HEADER: &str = "idempotency-key";
+/// Set on a replayed response.
+pub const REPLAYED: &str = "idempotent-replayed";
+/// How long a running request holds its key.
+const LEASE: Duration = Duration::from_secs(60);
+
+/// What the middleware needs.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    /// The database holding the keys.
+    pub pool: PgPool,
+    /// Largest body read (the same limit as the extractors').
+    pub body_limit: usize,
+    /// How long keys are kept.
+    pub retention: Duration,
+}
+
+/// A stored key.
+#[derive(Debug, sqlx::FromRow)]
+struct Stored {
+    request_hash: Vec<u8>,
+    state: String,
+    response_status: Option<i32>,
+    response_type: Option<String>,
+    response_location: Option<String>,
+    response_body: Option<Vec<u8>>,
+}
+
+/// Middleware for POST routes; other methods and keyless requests pass.
+pub async fn idempotent(
+    State(config): State<Idempotency>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let key = match key_of(&request) {
+        Ok(Some(key)) => key,
+        Ok(None) => return next.run(request).await,
+        Err(problem) => return problem.into_response(),
+    };
+    let Some(principal) = request
+        .extensions()
+        .get::<Principal>()
+        .map(Principal::actor)
+    else {
+        return next.run(request).await;
+    };
+    match run(&config, &principal, &key, request, next).await {
+        Ok(response) | Err(response) => response,
+    }
+}
+
+fn key_of(request: &Request) -> Result<Option<String>, Problem> {
+    let Some(value) = request.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            Problem::bad_request(
+                "invalid-idempotency-key",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            )
+        })?;
+    Ok(Some(key.to_owned()))
+}
+
+async fn run(
+    config: &Idempotency,
+    principal: &str,
+    key: &str,
+    request: Request,
+    next: Next,
+) -> Result<Response, Response> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, config.body_limit)
+        .await
+        .map_err(|_| {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body-too-large",
+                "The request body is too large",
+            )
+            .into_response()
+        })?;
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or("", |p| p.as_str())
+        .to_owned();
+    let hash = request_hash(parts.method.as_str(), &path, &bytes);
+    let claimed = claim(
+        &config.pool,
+        principal,
+        key,
+        &hash,
+        parts.method.as_str(),
+        &path,
+    )
+    .await
+    .map_err(|e| Problem::from(e).into_response())?;
+    if !claimed {
+        return Err(existing(&config.pool, principal, key, &hash).await);
+    }
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    Ok(finish(&config.pool, principal, key, response).await)
+}
+
+fn request_hash(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(method.as_bytes());
+    hasher.update([0]);
+    hasher.update(path.as_bytes());
+    hasher.update([0]);
+    hasher.update(body);
+    hasher.finalize().to_vec()
+}
+
+/// Takes the key: a new row, or a row whose runner's lease lapsed (same
+/// request only). False when someone else holds or finished it.
+async fn claim(
+    pool: &PgPool,
+    principal: &str,
+    key: &str,
+    hash: &[u8],
+    method: &str,
+    path: &str,
+) -> sqlx::Result<bool> {
+    let lease = format!("{} seconds", LEASE.as_secs());
+    let claimed: Option<bool> = sqlx::query_scalar(
+        "insert into api_idempotency \
+             (principal, idempotency_key, request_hash, method, path, state, lease_until) \
+         values ($1, $2, $3, $4, $5, 'in_flight', now() + $6::interval) \
+         on conflict (principal, idempotency_key) do update \
+             set lease_until = now() + $6::interval \
+           where api_idempotency.state = 'in_flight' \
+             and api_idempotency.lease_until < now() \
+             and api_idempotency.request_hash = excluded.request_hash \
+         returning true",
+    )
+    .bind(principal)
+    .bind(key)
+    .bind(hash)
+    .bind(method)
+    .bind(path)
+    .bind(lease)
+    .fetch_optional(pool)
+    .await?;
+    Ok(claimed.unwrap_or(false))
+}
+
+/// The answer for a key already taken: the stored response, 422 for
+/// another request, 409 while it runs.
+async fn existing(pool: &PgPool, principal: &str, key: &str, hash: &[u8]) -> Response {
+    let stored: Option<Stored> = match sqlx::query_as(
+        "select request_hash, state, response_status, \
+                response_type, response_location, response_body \
+           from api_idempotency where principal = $1 and idempotency_key = $2",
+    )
+    .bind(principal)
+    .bind(key)
+    .fetch_optional(pool)
+    .await
+    {
+        Ok(stored) => stored,
+        Err(error) => return Problem::from(error).into_response(),
+    };
+    let Some(stored) = stored else {
+        // freed between our claim and this read: the client may retry now
+        return in_flight();
+    };
+    if stored.request_hash != hash {
+        return Problem::invalid(
+            "idempotency-key-reused",
+            "this Idempotency-Key was used for a different request",
+        )
+        .into_response();
+    }
+    if stored.state != "done" {
+        return in_flight();
+    }
+    replay(stored)
+}
+
+fn in_flight() -> Response {
+    Problem::new(
+        StatusCode::CONFLICT,
+        "idempotency-request-in-flight",
+        "A request with this Idempotency-Key is still running",
+    )
+    .retry_after(1)
+    .into_response()
+}
+
+fn replay(stored: Stored) -> Response {
+    let status = stored
+        .response_status
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut response = (status, stored.response_body.unwrap_or_default()).into_response();
+    let headers = response.headers_mut();
+    if let Some(value) = stored
+        .response_type
+        .and_then(|v| HeaderValue::from_str(&v).ok())
+    {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Some(value) = stored
+        .response_location
+        .and_then(|v| HeaderValue::from_str(&v).ok())
+    {
+        headers.insert(header::LOCATION, value);
+    }
+    headers.insert(REPLAYED, HeaderValue::from_static("true"));
+    response
+}
+
+/// Stores a final response, or frees the key for a transient one.
+async fn finish(pool: &PgPool, principal: &str, key: &str, response: Response) -> Response {
+    let transient =
+        response.status().is_server_error() || response.headers().contains_key(header::RETRY_AFTER);
+    if transient {
+        let freed = sqlx::query(
+            "delete from api_idempotency where principal = $1 and idempotency_key = $2",
+        )
+        .bind(principal)
+        .bind(key)
+        .execute(pool)
+        .await;
+        if let Err(error) = freed {
+            tracing::warn!(%error, "could not free an idempotency key; it frees when its lease lapses");
+        }
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(error) => return Problem::internal(&error).into_response(),
+    };
+    if let Err(error) = store(pool, principal, key, &parts, &bytes).await {
+        // the command ran; the client gets its answer, a retry re-runs the
+        // command, which the command log turns into a replay
+        tracing::warn!(%error, "could not store an idempotent response");
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+async fn store(
+    pool: &PgPool,
+    principal: &str,
+    key: &str,
+    parts: &axum::http::response::Parts,
+    body: &Bytes,
+) -> sqlx::Result<()> {
+    let text = |name: header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    sqlx::query(
+        "update api_idempotency set state = 'done', response_status = $3, response_type = $4, \
+                response_location = $5, response_body = $6, completed_at = now() \
+          where principal = $1 and idempotency_key = $2",
+    )
+    .bind(principal)
+    .bind(key)
+    .bind(i32::from(parts.status.as_u16()))
+    .bind(text(header::CONTENT_TYPE))
+    .bind(text(header::LOCATION))
+    .bind(body.as_ref())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Purges expired keys every ten minutes, forever (`serve` aborts it).
+pub async fn purge_forever(config: Idempotency) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match purge(&config.pool, config.retention).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "expired idempotency keys purged"),
+            Err(error) => tracing::warn!(%error, "idempotency key purge failed"),
+        }
+    }
+}
+
+/// Deletes keys older than `retention`.
+pub async fn purge(pool: &PgPool, retention: Duration) -> sqlx::Result<u64> {
+    let result = sqlx::query(
+        "delete from api_idempotency \
+          where created_at < now() - make_interval(secs => $1) and state = 'done' \
+             or lease_until < now() - make_interval(secs => $1)",
+    )
+    .bind(retention.as_secs_f64())
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}

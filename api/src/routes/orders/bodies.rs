@@ -1,0 +1,140 @@
+//! Request bodies of the order commands. Ids, money and currencies are
+//! checked while the body is read, so a bad one is a 422 naming the field.
+
+use bazaar_domain::ids::{BuyerId, PaymentId, ProductId, Sku, VendorId, WarehouseId};
+use bazaar_domain::money::{Currency, Money};
+use bazaar_domain::order::{LineInput, ReturnReceipt};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::routes::common::MoneyDoc;
+
+/// A checkout.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrderBody {
+    /// The buyer; only admins set it, a buyer's token is its own buyer.
+    #[schema(value_type = Option<String>)]
+    pub buyer: Option<BuyerId>,
+    /// The order's currency; every unit price must be in it.
+    #[schema(value_type = String, example = "EUR")]
+    pub currency: Currency,
+    /// The cart, in order; line numbers are positions from 1.
+    pub lines: Vec<LineBody>,
+}
+
+/// One cart line.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineBody {
+    /// The listing.
+    #[schema(value_type = String)]
+    pub product: ProductId,
+    /// The stock keeping unit to reserve.
+    #[schema(value_type = String)]
+    pub sku: Sku,
+    /// The warehouse to ship from.
+    #[schema(value_type = String)]
+    pub warehouse: WarehouseId,
+    /// Who sells it.
+    #[schema(value_type = String)]
+    pub vendor: VendorId,
+    /// What the buyer saw (1 to 200 characters).
+    pub title: String,
+    /// Units (1 to 1,000,000).
+    pub quantity: u32,
+    /// Price of one unit, in the order's currency.
+    #[schema(value_type = MoneyDoc)]
+    pub unit_price: Money,
+}
+
+impl From<LineBody> for LineInput {
+    fn from(line: LineBody) -> Self {
+        Self {
+            product: line.product,
+            sku: line.sku,
+            warehouse: line.warehouse,
+            vendor: line.vendor,
+            title: line.title,
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+        }
+    }
+}
+
+/// A captured payment, as the payment provider reported it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmPaymentBody {
+    /// The capture's id at the provider.
+    #[schema(value_type = String)]
+    pub payment_id: PaymentId,
+    /// What was captured.
+    #[schema(value_type = MoneyDoc)]
+    pub amount: Money,
+}
+
+/// Units of one line.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineQuantity {
+    /// The order line.
+    pub line_no: u32,
+    /// Units.
+    pub quantity: u32,
+}
+
+/// A parcel.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipBody {
+    /// The carrier's tracking reference.
+    pub tracking: String,
+    /// The units in this parcel, per line.
+    pub lines: Vec<LineQuantity>,
+}
+
+/// A return request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnBody {
+    /// Units to send back, per line.
+    pub lines: Vec<LineQuantity>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Returned units as received and inspected.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiveReturnBody {
+    /// Per line: units received, and of those, too damaged to resell.
+    pub lines: Vec<ReceiptBody>,
+}
+
+/// One line of a return receipt.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptBody {
+    /// The order line.
+    pub line_no: u32,
+    /// Units that arrived.
+    pub received: u32,
+    /// Of those, units that cannot be sold again.
+    pub damaged: u32,
+}
+
+impl From<ReceiptBody> for ReturnReceipt {
+    fn from(receipt: ReceiptBody) -> Self {
+        Self {
+            line_no: receipt.line_no,
+            received: receipt.received,
+            damaged: receipt.damaged,
+        }
+    }
+}
+
+/// `(line_no, quantity)` pairs, as the domain takes them.
+pub(super) fn pairs(lines: &[LineQuantity]) -> Vec<(u32, u32)> {
+    lines.iter().map(|l| (l.line_no, l.quantity)).collect()
+}

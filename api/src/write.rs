@@ -1,0 +1,269 @@
+//! Running one command from an HTTP request: who asks, under which ids,
+//! and what the client gets back.
+//!
+//! The command id is derived from the principal and its `Idempotency-Key`
+//! when there is one (so even a retry the HTTP layer could not match — a
+//! lost response store, a lapsed lease — is matched by the event store's
+//! command log and runs once), or fresh otherwise. Ids of new aggregates
+//! (an order, an escrow) are derived the same way, so a retried checkout
+//! lands on the same order. The response carries the position of the
+//! command's last event: pass it as `min_position` to a query to read
+//! your own write.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::Json;
+use bazaar_commands::{CommandError, Executor, Outcome};
+use bazaar_event_store::{EventMetadata, Position};
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::http::auth::Principal;
+use crate::http::idempotency;
+use crate::http::metrics::metrics;
+use crate::http::problem::Problem;
+
+pub mod rejections;
+
+pub use rejections::Rejection;
+
+/// Namespace of ids derived from idempotency keys.
+const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x6a1c_62f5_3b0e_4f7d_9d4e_5b7f_0c2a_9e11);
+/// Request header naming the business flow a command belongs to.
+pub const CORRELATION_HEADER: &str = "x-correlation-id";
+
+/// Everything about a command request except its body.
+#[derive(Debug, Clone)]
+pub struct CommandRequest {
+    /// The caller.
+    pub principal: Principal,
+    /// Its `Idempotency-Key`, if any.
+    pub key: Option<String>,
+    /// The flow it belongs to (`X-Correlation-Id`), or the command itself.
+    pub correlation_id: Option<Uuid>,
+    /// When the API received it: the `at` of the command.
+    pub received_at: DateTime<Utc>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CommandRequest {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        principal.require_writer()?;
+        let text = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+        let correlation_id = text(CORRELATION_HEADER)
+            .map(|value| {
+                Uuid::parse_str(value).map_err(|_| {
+                    Problem::bad_request(
+                        "invalid-correlation-id",
+                        "X-Correlation-Id must be a UUID",
+                    )
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            principal,
+            key: text(idempotency::HEADER).map(str::to_owned),
+            correlation_id,
+            received_at: Utc::now(),
+        })
+    }
+}
+
+impl CommandRequest {
+    /// The command's id: derived from the idempotency key, or fresh.
+    pub fn command_id(&self) -> Uuid {
+        self.derived("command").unwrap_or_else(Uuid::now_v7)
+    }
+
+    /// The id of an aggregate this request creates.
+    pub fn new_id(&self, kind: &str) -> String {
+        self.derived(kind).unwrap_or_else(Uuid::now_v7).to_string()
+    }
+
+    fn derived(&self, kind: &str) -> Option<Uuid> {
+        let key = self.key.as_deref()?;
+        let name = format!("{kind}\n{}\n{key}", self.principal.actor());
+        Some(Uuid::new_v5(&KEY_NAMESPACE, name.as_bytes()))
+    }
+
+    /// The events' metadata.
+    pub fn metadata(&self) -> EventMetadata {
+        let command_id = self.command_id();
+        EventMetadata {
+            command_id,
+            correlation_id: self.correlation_id.unwrap_or(command_id),
+            causation_id: command_id,
+            actor: self.principal.actor(),
+        }
+    }
+}
+
+/// What a command did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Accepted {
+    /// The command's id (also in every event's metadata).
+    pub command_id: Uuid,
+    /// The aggregate it ran on.
+    pub aggregate_id: String,
+    /// Position of its last event, for `min_position` on queries; absent
+    /// when the command changed nothing.
+    pub position: Option<String>,
+    /// Stream sequence of its first event.
+    pub first_sequence: Option<i64>,
+    /// Stream sequence of its last event.
+    pub last_sequence: Option<i64>,
+    /// Whether this is the stored outcome of an earlier run of this command.
+    pub replayed: bool,
+}
+
+impl From<Outcome> for Accepted {
+    fn from(outcome: Outcome) -> Self {
+        Self {
+            command_id: outcome.command_id,
+            aggregate_id: outcome.aggregate_id,
+            position: outcome.last_position.map(position_token),
+            first_sequence: outcome.sequences.map(|s| s.0),
+            last_sequence: outcome.sequences.map(|s| s.1),
+            replayed: outcome.replayed,
+        }
+    }
+}
+
+/// `"<tx_id>-<global_position>"`: opaque to clients, ordered like the log.
+pub fn position_token(position: Position) -> String {
+    format!("{}-{}", position.tx_id, position.global_position)
+}
+
+/// The position a token names.
+pub fn parse_position(token: &str) -> Result<Position, Problem> {
+    let invalid = || {
+        Problem::bad_request(
+            "invalid-position",
+            format!("{token:?} is not a position token"),
+        )
+    };
+    let (tx, position) = token.split_once('-').ok_or_else(invalid)?;
+    Ok(Position::new(
+        tx.parse().map_err(|_| invalid())?,
+        position.parse().map_err(|_| invalid())?,
+    ))
+}
+
+/// Runs `command` on `aggregate_id` for `request`; 200 with [`Accepted`],
+/// or the rejection as a problem.
+pub async fn run<A>(
+    executor: &Executor<A>,
+    request: &CommandRequest,
+    aggregate_id: &str,
+    command: A::Command,
+) -> Result<(StatusCode, Json<Accepted>), Problem>
+where
+    A: Aggregate,
+    A::Command: Serialize + DeserializeOwned + Clone,
+    A::Error: Rejection + DeserializeOwned,
+{
+    let name = command_name(&command);
+    let metadata = request.metadata();
+    // With a key, the HTTP layer has already checked that a retry is the
+    // same request; its command differs only in `at`, so it is matched by
+    // stream and command name like the saga's derived commands.
+    let result = if request.key.is_some() {
+        executor
+            .execute_derived(aggregate_id, command, &metadata)
+            .await
+    } else {
+        executor.execute(aggregate_id, command, &metadata).await
+    };
+    let outcome = match &result {
+        Ok(outcome) if outcome.replayed => "replayed",
+        Ok(_) => "applied",
+        Err(CommandError::Rejected(_)) => "rejected",
+        Err(_) => "failed",
+    };
+    metrics().inc(
+        "bazaar_commands_total",
+        vec![
+            ("aggregate", A::TYPE.to_owned()),
+            ("command", name),
+            ("outcome", outcome.to_owned()),
+        ],
+    );
+    match result {
+        Ok(outcome) => Ok((StatusCode::OK, Json(outcome.into()))),
+        Err(error) => Err(problem_of(error)),
+    }
+}
+
+fn command_name<C: Serialize>(command: &C) -> String {
+    match serde_json::to_value(command) {
+        Ok(serde_json::Value::Object(map)) => map.keys().next().cloned(),
+        Ok(serde_json::Value::String(name)) => Some(name),
+        _ => None,
+    }
+    .unwrap_or_else(|| "Command".to_owned())
+}
+
+fn problem_of<E: Rejection>(error: CommandError<E>) -> Problem {
+    match error {
+        CommandError::Rejected(rejection) => rejection.problem(),
+        CommandError::CommandIdReused(id) => Problem::invalid(
+            "idempotency-key-reused",
+            format!("command id {id} (from this Idempotency-Key) was used for a different command"),
+        ),
+        CommandError::Contention { aggregate_id } => Problem::new(
+            StatusCode::CONFLICT,
+            "contention",
+            "Too many concurrent changes",
+        )
+        .detail(format!("{aggregate_id} is changing too fast; retry"))
+        .retry_after(1),
+        CommandError::Encoding(error) => Problem::internal(&error),
+        CommandError::Store(error) => Problem::internal(&error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::auth::Role;
+
+    fn request(key: Option<&str>, sub: &str) -> CommandRequest {
+        CommandRequest {
+            principal: Principal {
+                sub: sub.into(),
+                role: Role::Buyer,
+                vendor: None,
+            },
+            key: key.map(str::to_owned),
+            correlation_id: None,
+            received_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn ids_derive_from_the_key_and_the_principal() {
+        let a = request(Some("k-1"), "buyer-1");
+        assert_eq!(a.command_id(), request(Some("k-1"), "buyer-1").command_id());
+        assert_ne!(a.command_id(), request(Some("k-1"), "buyer-2").command_id());
+        assert_ne!(a.command_id(), request(Some("k-2"), "buyer-1").command_id());
+        assert_ne!(a.new_id("order"), a.command_id().to_string());
+        let fresh = request(None, "buyer-1");
+        assert_ne!(fresh.command_id(), fresh.command_id());
+    }
+
+    #[test]
+    fn position_tokens_round_trip_and_bad_ones_are_400() {
+        let position = Position::new(812, 40_001);
+        assert_eq!(parse_position(&position_token(position)).unwrap(), position);
+        for bad in ["", "12", "a-b", "1-2-3", "-1"] {
+            assert_eq!(parse_position(bad).unwrap_err().status(), 400, "{bad}");
+        }
+    }
+}

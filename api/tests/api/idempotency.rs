@@ -1,0 +1,167 @@
+//! `Idempotency-Key` with Stripe's semantics, against a real database.
+
+use std::time::Duration;
+
+use bazaar_api::http::idempotency::purge;
+use serde_json::{json, Value};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::fixtures::{line, receive_stock};
+use crate::helpers::{buyer, spawn_full};
+
+fn checkout() -> Value {
+    json!({"currency": "EUR", "lines": [line("v-1", "apple", 2, 250)]})
+}
+
+async fn order_events(pool: &sqlx::PgPool) -> i64 {
+    sqlx::query_scalar(
+        "select count(*) from events where aggregate_type = 'Order' and event_type = 'OrderPlaced'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_retry_with_the_same_key_replays_the_first_response(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let app = spawn_full(options, |_| {}).await;
+    receive_stock(&app, "v-1", "apple", 10).await;
+    let token = buyer("buyer-1");
+
+    let first = app
+        .post_with(&token, "/v1/orders", &checkout(), Some("checkout-1"))
+        .await;
+    assert_eq!(first.status(), 201);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    let first: Value = first.json().await.unwrap();
+    let again = app
+        .post_with(&token, "/v1/orders", &checkout(), Some("checkout-1"))
+        .await;
+
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"].to_str().unwrap(), location);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again, first);
+    assert_eq!(order_events(&app.pool).await, 1);
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn the_same_key_with_another_body_is_422_and_writes_nothing(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let app = spawn_full(options, |_| {}).await;
+    receive_stock(&app, "v-1", "apple", 10).await;
+    let token = buyer("buyer-1");
+    app.post_with(&token, "/v1/orders", &checkout(), Some("k"))
+        .await;
+
+    let other = json!({"currency": "EUR", "lines": [line("v-1", "apple", 3, 250)]});
+    let response = app.post_with(&token, "/v1/orders", &other, Some("k")).await;
+
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["type"], "/problems/idempotency-key-reused");
+    assert_eq!(order_events(&app.pool).await, 1);
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn keys_belong_to_their_principal(_: PgPoolOptions, options: PgConnectOptions) {
+    let app = spawn_full(options, |_| {}).await;
+    receive_stock(&app, "v-1", "apple", 10).await;
+
+    let a = app
+        .post_with(&buyer("buyer-1"), "/v1/orders", &checkout(), Some("same"))
+        .await;
+    let b = app
+        .post_with(&buyer("buyer-2"), "/v1/orders", &checkout(), Some("same"))
+        .await;
+
+    assert_eq!(a.status(), 201);
+    assert_eq!(b.status(), 201);
+    assert!(b.headers().get("idempotent-replayed").is_none());
+    assert_eq!(order_events(&app.pool).await, 2);
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn concurrent_requests_with_one_key_run_the_command_once(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let app = spawn_full(options, |_| {}).await;
+    receive_stock(&app, "v-1", "apple", 10).await;
+    let token = buyer("buyer-1");
+
+    let cart = checkout();
+    let requests = (0..8).map(|_| app.post_with(&token, "/v1/orders", &cart, Some("race")));
+    let responses = futures::future::join_all(requests).await;
+
+    let mut created = 0;
+    for response in responses {
+        match response.status().as_u16() {
+            201 => created += 1,
+            409 => {
+                assert_eq!(response.headers()["retry-after"], "1");
+                let body: Value = response.json().await.unwrap();
+                assert_eq!(body["type"], "/problems/idempotency-request-in-flight");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(created >= 1);
+    assert_eq!(order_events(&app.pool).await, 1);
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn rejections_are_stored_too_and_keys_expire_after_retention(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let app = spawn_full(options, |_| {}).await;
+    let token = buyer("buyer-1");
+    let empty = json!({"currency": "EUR", "lines": []});
+
+    let first = app
+        .post_with(&token, "/v1/orders", &empty, Some("empty"))
+        .await;
+    assert_eq!(first.status(), 422);
+    let again = app
+        .post_with(&token, "/v1/orders", &empty, Some("empty"))
+        .await;
+    assert_eq!(again.status(), 422);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+
+    sqlx::query("update api_idempotency set created_at = now() - interval '25 hours'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let purged = purge(&app.pool, Duration::from_secs(24 * 3600))
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    let fresh = app
+        .post_with(&token, "/v1/orders", &empty, Some("empty"))
+        .await;
+    assert_eq!(fresh.status(), 422);
+    assert!(fresh.headers().get("idempotent-replayed").is_none());
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_bad_key_is_400(_: PgPoolOptions, options: PgConnectOptions) {
+    let app = spawn_full(options, |_| {}).await;
+    let long = "k".repeat(256);
+
+    for key in [long.as_str(), "has space"] {
+        let response = app
+            .post_with(&buyer("buyer-1"), "/v1/orders", &checkout(), Some(key))
+            .await;
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["type"], "/problems/invalid-idempotency-key");
+    }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The image's HEALTHCHECK: GET PATH (default /health/ready) from the bazaar
+# HTTP server in this container, on the port of BAZAAR_HTTP_ADDR, over
+# loopback. Exits 0 on HTTP 200 only. Uses bash's /dev/tcp, so the runtime
+# image needs no HTTP client; the container runtime's timeout bounds it.
+set -euo pipefail
+addr=${BAZAAR_HTTP_ADDR:-127.0.0.1:8080}
+port=${addr##*:}
+path=${1:-/health/ready}
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET %s HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$path" >&3
+IFS=' ' read -r _ status _ <&3
+[ "$status" = 200 ]

@@ -1,0 +1,37 @@
+//! Auditors' tools over the event store: what happened, who did it, what an
+//! aggregate looked like at a moment, and proof that the record was not
+//! altered.
+//!
+//! Every function takes plain, serialisable request types and returns plain
+//! response types, so the `bazaar audit` command line and the HTTP API call
+//! the same code. Reads of the whole log use the commit-ordered horizon of
+//! [`crate::reader`]: a cursor handed out once never has an event appear
+//! behind it later.
+//!
+//! # Layout
+//! - [`event`]: one event as auditors see it, with its metadata and hashes.
+//! - [`history`]: a stream's events, paged by sequence.
+//! - [`log`]: the global log, paged by a stable cursor, with filters.
+//! - [`state`]: an aggregate folded up to a sequence number or an instant.
+//! - [`export`]: NDJSON exports, streamed, and their offline verification.
+//! - [`heads`]: the chain heads of the store below a horizon, and their digest.
+//! - [`checkpoint`]: Ed25519-signed checkpoints of those heads.
+//! - [`keys`]: generating and reading the signing keys.
+
+pub mod checkpoint;
+pub mod event;
+pub mod export;
+pub mod heads;
+mod hex;
+pub mod history;
+pub mod keys;
+pub mod log;
+pub mod state;
+
+pub use checkpoint::{Checkpoint, CheckpointCheck, StoreCheck};
+pub use event::AuditEvent;
+pub use export::{export_ndjson, export_to_string, verify_export, ExportCheck, ExportSelection};
+pub use heads::{Digested, HeadsDigest, StreamHead};
+pub use history::{stream_history, HistoryPage, HistoryRequest};
+pub use log::{read_log, Cursor, LogFilter, LogPage, PageRequest};
+pub use state::{AggregateState, StateBound, StateRequest};

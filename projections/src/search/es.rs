@@ -1,0 +1,38 @@
+//! The Elasticsearch side of search: index templates with explicit
+//! mappings, versioned indices behind aliases, the indexer that keeps them
+//! in step with the log, parked documents, and the queries.
+//!
+//! Indices are named `<prefix>-<kind>-v<mapping version>-<generation>` and
+//! read through the alias `<prefix>-<kind>`. A generation is a row of the
+//! `projection` table named [`generation::NAME`], so `bazaar projections
+//! status` shows its position and lag; a rebuild fills the next generation's
+//! indices and swaps both aliases in one `_aliases` request.
+//!
+//! # Layout
+//! - [`client`]: settings, the client, index and alias names, raw calls.
+//! - [`mappings`]: the index templates.
+//! - [`bulk`]: bulk request lines and the verdict on every item.
+//! - [`indexer`]: shipping documents for a batch of events, retries, parking.
+//! - [`generation`]: generations in `projection`, the checkpoint, the switch.
+//! - [`indices`]: templates, indices, the atomic alias swap.
+//! - [`rebuild`]: filling a new generation and switching to it.
+//! - [`worker`]: the long-running, elected indexer.
+//! - [`parked`]: documents Elasticsearch refused, and re-driving them.
+//! - [`health`]: counters and state for status, logs and metrics.
+//! - [`query`]: searches and their answers; `facets`: their aggregations.
+
+pub mod bulk;
+pub mod client;
+mod facets;
+pub mod generation;
+pub mod health;
+pub mod indexer;
+pub mod indices;
+pub mod mappings;
+pub mod parked;
+pub mod query;
+pub mod rebuild;
+pub mod worker;
+
+pub use client::{DocKind, EsClient, EsError, EsSettings};
+pub use health::IndexerHealth;

@@ -1,0 +1,152 @@
+//! The long-running indexer: elected across processes per generation (an
+//! advisory lock, like the projection workers), it builds the first
+//! generation if there is none, points the aliases at the live one, then
+//! follows the log: ship a batch, checkpoint, wait for new events. Every
+//! failure backs off (doubling up to the configured maximum) and retries
+//! from the checkpoint; nothing is skipped.
+
+use std::future::Future;
+use std::time::Duration;
+
+use sqlx::{PgConnection, PgPool};
+
+use super::client::EsClient;
+use super::generation::NAME;
+use super::health::{IndexerHealth, IndexerState};
+use super::indexer::{step, IndexError, Step};
+use super::indices::point_aliases;
+use super::rebuild::ensure_live;
+use crate::generation::{generations, Generation};
+use crate::wakeups::Wakeups;
+
+/// How often a standby indexer tries to take over.
+const STANDBY: Duration = Duration::from_secs(2);
+/// First pause after a failure.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// First pause while the `search` projection has not applied new events
+/// yet; it doubles up to [`MAX_BEHIND`] (a failed projection stays behind).
+const BEHIND: Duration = Duration::from_millis(20);
+/// Longest such pause.
+const MAX_BEHIND: Duration = Duration::from_secs(1);
+
+/// Runs the indexer until `stop` completes.
+pub async fn run(
+    pool: PgPool,
+    es: EsClient,
+    health: IndexerHealth,
+    mut wakeups: Wakeups,
+    stop: impl Future<Output = ()>,
+) {
+    tokio::pin!(stop);
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        // the first build can take long: stopping must not wait for it
+        let elected = tokio::select! {
+            () = &mut stop => return,
+            elected = elect(&pool, &es, &health) => elected,
+        };
+        let pause = match elected {
+            Ok(Some((generation, lease))) => {
+                tokio::select! {
+                    () = &mut stop => return,
+                    () = follow(&pool, &es, &health, &generation, &mut wakeups) => {}
+                }
+                drop(lease);
+                backoff = FIRST_BACKOFF;
+                Duration::ZERO
+            }
+            Ok(None) => {
+                health.set(IndexerState::Standby);
+                STANDBY
+            }
+            Err(error) => {
+                tracing::warn!(%error, retry_in = ?backoff, "search indexer cannot start; retrying");
+                health.failed(&error);
+                let pause = backoff;
+                backoff = (backoff * 2).min(es.settings().max_backoff);
+                pause
+            }
+        };
+        tokio::select! {
+            () = &mut stop => return,
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+async fn elect(
+    pool: &PgPool,
+    es: &EsClient,
+    health: &IndexerHealth,
+) -> Result<Option<(Generation, PgConnection)>, IndexError> {
+    let generation = ensure_live(pool, es, health).await?;
+    let mut lease = pool.acquire().await?.detach();
+    let won: bool =
+        sqlx::query_scalar("select pg_try_advisory_lock(hashtext('projection'), hashtext($1))")
+            .bind(format!("{NAME}:{}", generation.generation))
+            .fetch_one(&mut lease)
+            .await?;
+    if !won {
+        return Ok(None);
+    }
+    point_aliases(es, generation.generation).await?;
+    health.set(IndexerState::Up);
+    Ok(Some((generation, lease)))
+}
+
+/// Ships batches of `generation` until it is retired.
+async fn follow(
+    pool: &PgPool,
+    es: &EsClient,
+    health: &IndexerHealth,
+    generation: &Generation,
+    wakeups: &mut Wakeups,
+) {
+    let mut at = generation.checkpoint();
+    let mut backoff = FIRST_BACKOFF;
+    let mut behind = BEHIND;
+    loop {
+        match step(pool, es, health, generation.generation, at).await {
+            Ok(Step::Advanced(to)) => {
+                at = to;
+                backoff = FIRST_BACKOFF;
+                behind = BEHIND;
+                health.set(IndexerState::Up);
+            }
+            Ok(Step::Moved(to)) => at = to,
+            Ok(Step::Idle) => {
+                behind = BEHIND;
+                wakeups.wait().await;
+            }
+            Ok(Step::Behind) => {
+                tokio::time::sleep(behind).await;
+                behind = (behind * 2).min(MAX_BEHIND);
+            }
+            Err(IndexError::Stopped(status)) => {
+                tracing::info!(
+                    generation = generation.generation,
+                    status,
+                    "search indexer generation replaced"
+                );
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, retry_in = ?backoff, "search indexer batch failed; retrying from the checkpoint");
+                health.failed(&error);
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(es.settings().max_backoff);
+                if let Some(row) = reload(pool, generation.generation).await {
+                    at = row.checkpoint();
+                }
+            }
+        }
+    }
+}
+
+async fn reload(pool: &PgPool, generation: i32) -> Option<Generation> {
+    generations(pool, NAME)
+        .await
+        .ok()?
+        .into_iter()
+        .find(|g| g.generation == generation)
+}

@@ -1,0 +1,210 @@
+//! What a search asks and what it answers: plain serializable types the
+//! API deserializes from a request and serializes back, identical for both
+//! backends.
+//!
+//! The [`Scope`] is never part of what a client sends: the API sets it from
+//! the authenticated principal (a buyer sees only its orders, a vendor only
+//! its part of its orders), so [`OrderSearch`] and [`StockSearch`] are not
+//! `Deserialize`; only the client's [`OrderQuery`] and [`StockQuery`] are.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::document::{BatchDoc, OrderDoc};
+
+/// Whose documents a search may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Scope {
+    /// Everything (admins, auditors).
+    All,
+    /// The orders this buyer placed; stock availability without batches.
+    Buyer(String),
+    /// This vendor's part of the orders it sells in, every order-level
+    /// field replaced by the part's own; its own stock, with batches.
+    Vendor(String),
+}
+
+/// Order filters as a client sends them (every field optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderQuery {
+    /// Full text, web-search syntax: words (all must match), `"a phrase"`,
+    /// `-excluded`, `a or b`.
+    pub text: Option<String>,
+    /// Any of these statuses (order statuses; vendor order statuses in
+    /// vendor scope).
+    pub status: Vec<String>,
+    /// Orders with a part sold by this vendor.
+    pub vendor_id: Option<String>,
+    /// Orders of this buyer.
+    pub buyer_id: Option<String>,
+    /// Placed at or after.
+    pub placed_from: Option<DateTime<Utc>>,
+    /// Placed strictly before.
+    pub placed_before: Option<DateTime<Utc>>,
+    /// ISO-4217 code; required with an amount range.
+    pub currency: Option<String>,
+    /// Smallest total (subtotal in vendor scope), minor units, inclusive.
+    pub amount_min: Option<i64>,
+    /// Largest total (subtotal in vendor scope), minor units, inclusive.
+    pub amount_max: Option<i64>,
+    /// Hits per page: 1 to [`MAX_PAGE`], default [`DEFAULT_PAGE`].
+    pub size: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Stock filters as a client sends them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StockQuery {
+    /// Full text over SKU, warehouse and batch ids.
+    pub text: Option<String>,
+    /// Exactly this SKU.
+    pub sku: Option<String>,
+    /// Exactly this warehouse.
+    pub warehouse_id: Option<String>,
+    /// At least this many available units.
+    pub min_available: Option<u64>,
+    /// With free units in a batch expiring strictly before this day.
+    pub expiring_before: Option<NaiveDate>,
+    /// Hits per page.
+    pub size: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Default hits per page.
+pub const DEFAULT_PAGE: u32 = 20;
+/// Most hits per page.
+pub const MAX_PAGE: u32 = 100;
+
+/// An order search: the client's query within the caller's scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderSearch {
+    /// Set by the API from the principal.
+    pub scope: Scope,
+    /// The client's filters.
+    pub query: OrderQuery,
+}
+
+/// A stock search: the client's query within the caller's scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StockSearch {
+    /// Set by the API from the principal.
+    pub scope: Scope,
+    /// The client's filters.
+    pub query: StockQuery,
+}
+
+/// Which backend answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// The Elasticsearch indices.
+    Elasticsearch,
+    /// The Postgres full-text fallback.
+    Postgres,
+}
+
+/// How many documents match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Total {
+    /// The count.
+    pub value: u64,
+    /// `false` when `value` is a lower bound: Elasticsearch stops counting
+    /// at 10,000, and so does Postgres on pages after the first (whose
+    /// status facet counts every match).
+    pub exact: bool,
+}
+
+/// One page of orders, newest first (then by order id, descending).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPage {
+    /// The orders of the page, scoped (see [`Scope`]); `text` is omitted.
+    pub hits: Vec<OrderDoc>,
+    /// Matching orders over all pages.
+    pub total: Total,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// Facets over all matching orders; on the first page only.
+    pub facets: Option<OrderFacets>,
+    /// Who answered.
+    pub backend: Backend,
+}
+
+/// Counts by status and sales by vendor per day.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderFacets {
+    /// Matching orders per status, most frequent first (then by name).
+    pub status: Vec<StatusCount>,
+    /// Sales of the matching orders' vendor parts that were paid and not
+    /// cancelled, per vendor, UTC day of checkout and currency; ordered by
+    /// vendor, day, currency.
+    pub sales: Vec<SalesBucket>,
+}
+
+/// Orders in one status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCount {
+    /// The status.
+    pub status: String,
+    /// How many.
+    pub count: u64,
+}
+
+/// One vendor's sales on one day in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesBucket {
+    /// The vendor.
+    pub vendor_id: String,
+    /// UTC day of checkout.
+    pub day: NaiveDate,
+    /// ISO-4217 code of the amounts.
+    pub currency: String,
+    /// Vendor orders counted.
+    pub orders: u64,
+    /// Sum of their subtotals, minor units.
+    pub gross: i64,
+    /// Sum refunded on them, minor units.
+    pub refunded: i64,
+}
+
+/// One stock as a search shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockHit {
+    /// `sku@warehouse`.
+    pub stock_id: String,
+    /// The SKU.
+    pub sku: String,
+    /// The warehouse.
+    pub warehouse_id: String,
+    /// The vendor owning the stock.
+    pub vendor_id: Option<String>,
+    /// Reservable units on the date of `as_of`.
+    pub available: u64,
+    /// When `available` was computed for.
+    pub as_of: DateTime<Utc>,
+    /// Earliest expiry among batches with free units.
+    pub next_expiry: Option<NaiveDate>,
+    /// Units on hand; not shown to buyers.
+    pub on_hand: Option<u64>,
+    /// Units reserved; not shown to buyers.
+    pub reserved: Option<u64>,
+    /// The batches; not shown to buyers.
+    pub batches: Option<Vec<BatchDoc>>,
+}
+
+/// One page of stock, by stock id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockPage {
+    /// The stocks of the page.
+    pub hits: Vec<StockHit>,
+    /// Matching stocks over all pages.
+    pub total: Total,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// Who answered.
+    pub backend: Backend,
+}
