@@ -12,7 +12,9 @@ use crate::error::Result;
 use crate::position::Position;
 
 /// The columns every read selects, in the order [`RecordedEvent::from_row`]
-/// expects.
+/// expects. Its text alias `tx_id` shadows the column in `ORDER BY` (an
+/// output name wins over an input name there): order by `events.tx_id`,
+/// or "10" sorts before "9".
 pub(crate) const COLUMNS: &str = "aggregate_type, aggregate_id, sequence, event_type, \
      event_version, payload, metadata, global_position, tx_id::text as tx_id, recorded_at, event_id";
 

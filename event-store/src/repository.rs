@@ -156,7 +156,8 @@ impl PersistedEventRepository for PgEventRepository {
 
     async fn stream_all_events<A: Aggregate>(&self) -> Result<ReplayStream, PersistenceError> {
         let sql = format!(
-            "select {COLUMNS} from events where aggregate_type = $1 order by tx_id, global_position"
+            "select {COLUMNS} from events where aggregate_type = $1 \
+             order by events.tx_id, events.global_position"
         );
         Ok(self.replay(sql, A::TYPE, None))
     }

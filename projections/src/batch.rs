@@ -42,6 +42,14 @@ pub async fn apply_batch<P: Projection>(
 ) -> sqlx::Result<Batch> {
     match try_apply(pool, projection, generation, from, events).await? {
         Attempt::Done(batch) => Ok(batch),
+        Attempt::PoisonIn(reason) => {
+            tracing::warn!(
+                projection = P::NAME,
+                reason,
+                "a set-based write failed; applying the batch one event at a time to find the event"
+            );
+            one_by_one(pool, projection, generation, from, events).await
+        }
         Attempt::PoisonAt(index, reason) => {
             let prefix = try_apply(pool, projection, generation, from, &events[..index]).await?;
             if index > 0 && !matches!(prefix, Attempt::Done(Batch::Applied(_))) {
@@ -61,6 +69,33 @@ pub async fn apply_batch<P: Projection>(
 enum Attempt {
     Done(Batch),
     PoisonAt(usize, String),
+    /// A set-based write refused the batch; which event is not known.
+    PoisonIn(String),
+}
+
+/// Applies `events` as batches of one, so a poison event is named exactly.
+async fn one_by_one<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    generation: i32,
+    mut from: Position,
+    events: &[RecordedEvent],
+) -> sqlx::Result<Batch> {
+    for event in events {
+        let single = std::slice::from_ref(event);
+        match try_apply(pool, projection, generation, from, single).await? {
+            Attempt::Done(Batch::Applied(_)) => from = event.position,
+            Attempt::Done(other) => return Ok(other),
+            Attempt::PoisonAt(_, reason) | Attempt::PoisonIn(reason) => {
+                mark_failed(pool, P::NAME, generation, event, &reason).await?;
+                return Ok(Batch::Poisoned {
+                    position: event.position,
+                    reason,
+                });
+            }
+        }
+    }
+    Ok(Batch::Applied(events.len()))
 }
 
 async fn try_apply<P: Projection>(
@@ -85,13 +120,12 @@ async fn try_apply<P: Projection>(
     sqlx::raw_sql(&format!("set local search_path = {schema}, public"))
         .execute(&mut *tx)
         .await?;
-    for (index, event) in events.iter().enumerate() {
-        if let Err(error) = projection.apply(&mut tx, event).await {
-            return match poison_reason(error) {
-                Ok(reason) => Ok(Attempt::PoisonAt(index, reason)),
-                Err(transient) => Err(transient),
-            };
-        }
+    if let Err(failure) = projection.apply_batch(&mut tx, events).await {
+        return match (poison_reason(failure.error), failure.at) {
+            (Ok(reason), Some(index)) => Ok(Attempt::PoisonAt(index, reason)),
+            (Ok(reason), None) => Ok(Attempt::PoisonIn(reason)),
+            (Err(transient), _) => Err(transient),
+        };
     }
     advance(&mut tx, P::NAME, generation, last, events.len()).await?;
     tx.commit().await?;

@@ -25,6 +25,35 @@ impl ApplyError {
     }
 }
 
+/// Why applying a batch failed, and at which event when that is known.
+#[derive(Debug)]
+pub struct BatchError {
+    /// The index in the batch of the event that failed; `None` when a
+    /// set-based write failed for the batch as a whole (the runtime then
+    /// applies the events one at a time to find it).
+    pub at: Option<usize>,
+    /// What failed.
+    pub error: ApplyError,
+}
+
+impl BatchError {
+    /// The event at `index` failed.
+    pub fn at(index: usize, error: impl Into<ApplyError>) -> Self {
+        Self {
+            at: Some(index),
+            error: error.into(),
+        }
+    }
+
+    /// A statement written for the whole batch failed.
+    pub fn whole(error: impl Into<ApplyError>) -> Self {
+        Self {
+            at: None,
+            error: error.into(),
+        }
+    }
+}
+
 /// A Postgres read model built from the event log.
 ///
 /// `apply` runs inside the batch transaction with `search_path` set to the
@@ -42,6 +71,11 @@ pub trait Projection: Send + Sync + 'static {
     const NAME: &'static str;
     /// Version of the tables and of `apply`; recorded with each generation.
     const CODE_VERSION: i32;
+    /// Whether a rebuild may load the rows before building the secondary
+    /// indexes (`create index` statements of [`tables`](Self::tables)).
+    /// Only for read models whose `apply` finds rows by primary key alone:
+    /// without the other indexes, any other lookup scans the table.
+    const DEFER_INDEXES: bool = false;
 
     /// `CREATE TABLE` statements (unqualified names) of one generation.
     fn tables(&self) -> &'static str;
@@ -56,4 +90,23 @@ pub trait Projection: Send + Sync + 'static {
         conn: &mut PgConnection,
         event: &RecordedEvent,
     ) -> impl Future<Output = Result<(), ApplyError>>;
+
+    /// Applies a batch of events, in order. The default applies them one
+    /// by one; a read model with many events per second overrides it with
+    /// set-based statements (a few per batch, whatever its size), and must
+    /// then give the same rows as applying one event at a time.
+    fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> impl Future<Output = Result<(), BatchError>> {
+        async move {
+            for (index, event) in events.iter().enumerate() {
+                self.apply(conn, event)
+                    .await
+                    .map_err(|error| BatchError::at(index, error))?;
+            }
+            Ok(())
+        }
+    }
 }

@@ -9,7 +9,7 @@
 
 use sqlx::PgPool;
 
-use crate::generation::{create, expose, lock, schema_name};
+use crate::generation::{create, create_deferred_indexes, expose, lock, schema_name};
 use crate::projection::Projection;
 use crate::runtime::{catch_up_fully, CatchUpError};
 
@@ -27,13 +27,18 @@ pub async fn rebuild<P: Projection>(
         .fetch_one(pool)
         .await?;
     let total = u64::try_from(total).unwrap_or_default();
-    // catch up until a pass finds (almost) nothing new, then switch
+    // catch up until a pass finds (almost) nothing new, then switch; the
+    // secondary indexes deferred for the first pass are built after it
+    let mut deferred = P::DEFER_INDEXES;
     loop {
         let applied = catch_up_fully(pool, projection, generation, |done| {
             progress(done, total.max(done))
         })
         .await?;
-        if applied < 100 {
+        if deferred {
+            create_deferred_indexes(pool, projection, generation).await?;
+            deferred = false;
+        } else if applied < 100 {
             break;
         }
     }

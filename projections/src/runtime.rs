@@ -1,14 +1,20 @@
 //! Following the log: catching a generation up, and the long-running worker.
 
-use bazaar_event_store::read_after;
+use bazaar_event_store::{read_after, Position, RecordedEvent};
 use sqlx::PgPool;
 
 use crate::batch::{apply_batch, Batch};
 use crate::generation::{generations, Generation};
 use crate::projection::Projection;
 
-/// Events read and applied per transaction.
+/// Events read and applied per transaction by a worker following the log.
 pub const BATCH_SIZE: i64 = 500;
+
+/// Events read and applied per transaction when catching up from far
+/// behind (a rebuild): set-based read models write a batch in a few
+/// statements, so larger batches mean fewer round trips and fewer row
+/// versions (an order placed and cancelled in one batch is written once).
+pub const CATCH_UP_BATCH_SIZE: i64 = 5_000;
 
 /// Why catching up stopped before reaching the head of the log.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +38,9 @@ pub enum CatchUpError {
     /// Reading the log failed.
     #[error(transparent)]
     Store(#[from] bazaar_event_store::Error),
+    /// The task reading ahead panicked or was cancelled.
+    #[error("reading the log ahead failed: {0}")]
+    ReadAhead(#[from] tokio::task::JoinError),
 }
 
 /// Applies every readable event after `generation`'s checkpoint; returns
@@ -46,33 +55,50 @@ pub async fn catch_up<P: Projection>(
     let mut row = find(pool, P::NAME, generation).await?;
     let mut at = row.checkpoint();
     let mut applied = 0u64;
+    let mut next = prefetch(pool, at);
     loop {
-        let events = read_after(pool, at, BATCH_SIZE).await?;
-        if events.is_empty() {
+        let events = next.await??;
+        let Some(last) = events.last().map(|e| e.position) else {
             return Ok(applied);
-        }
+        };
+        // read the following batch while this one is applied: reading and
+        // writing then run on two connections (two cores) at once
+        next = prefetch(pool, last);
         match apply_batch(pool, projection, generation, at, &events).await? {
             Batch::Applied(n) => {
                 applied += n as u64;
-                at = events[n - 1].position;
+                at = last;
                 progress(u64::try_from(row.events_applied).unwrap_or_default() + applied);
             }
             Batch::Moved(to) => {
+                next.abort();
                 row = find(pool, P::NAME, generation).await?;
                 at = to;
+                next = prefetch(pool, at);
             }
             Batch::Stopped(status) => {
+                next.abort();
                 return Err(CatchUpError::Stopped {
                     name: P::NAME,
                     generation,
                     status,
-                })
+                });
             }
             Batch::Poisoned { position, reason } => {
-                return Err(CatchUpError::Poisoned(format!("at {position}: {reason}")))
+                next.abort();
+                return Err(CatchUpError::Poisoned(format!("at {position}: {reason}")));
             }
         }
     }
+}
+
+/// Reads the batch after `at` on a task of its own.
+fn prefetch(
+    pool: &PgPool,
+    at: Position,
+) -> tokio::task::JoinHandle<Result<Vec<RecordedEvent>, bazaar_event_store::Error>> {
+    let pool = pool.clone();
+    tokio::spawn(async move { read_after(&pool, at, CATCH_UP_BATCH_SIZE).await })
 }
 
 async fn find(pool: &PgPool, name: &str, generation: i32) -> sqlx::Result<Generation> {

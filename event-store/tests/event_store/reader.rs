@@ -24,6 +24,31 @@ fn ids(events: &[RecordedEvent]) -> Vec<&str> {
     events.iter().map(|e| e.aggregate_id.as_str()).collect()
 }
 
+/// Transaction ids are ordered as numbers, not as their text: an event of
+/// transaction 9 comes before one of transaction 10 (as text, "10" < "9",
+/// and a reader ordering by the text skipped the first for good).
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn transaction_ids_are_ordered_as_numbers_not_as_text(pool: PgPool) {
+    for (tx_id, id) in [("10", "second"), ("9", "first"), ("100", "third")] {
+        sqlx::query(
+            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
+                                 payload, metadata, tx_id) \
+             values ('Ledger', $1, 1, 'Opened', '1.0', '{}', '{}', $2::text::xid8)",
+        )
+        .bind(id)
+        .bind(tx_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let all = read_after(&pool, Position::START, 10).await.unwrap();
+    assert_eq!(ids(&all), ["first", "second", "third"]);
+    let page = read_after(&pool, Position::START, 1).await.unwrap();
+    let rest = read_after(&pool, page[0].position, 10).await.unwrap();
+    assert_eq!(ids(&page), ["first"]);
+    assert_eq!(ids(&rest), ["second", "third"]);
+}
+
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn an_event_that_commits_late_with_a_lower_position_is_not_skipped(pool: PgPool) {
     let mut t1 = bazaar_event_store::pool::begin(&pool).await.unwrap();

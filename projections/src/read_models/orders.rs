@@ -16,28 +16,35 @@
 //! `damaged_quantity`, the sum of the damaged units each receipt reports
 //! (the events carry no running total of it).
 //!
-//! Idempotent replay: every event of an order locks the order's row and is
-//! skipped unless its sequence is newer than the row's `last_sequence`; all
-//! three tables of an order change only under that guard.
+//! Idempotent replay: a batch locks the rows of the orders it touches and
+//! skips every event whose sequence is not newer than its order's
+//! `last_sequence`; all three tables of an order change only under that
+//! guard.
+//!
+//! Batches are applied set-based: the events are folded in memory, then
+//! written with one statement per table and kind of change, so a rebuild
+//! is bound by reading the log, not by round trips.
 //!
 //! # Layout
 //! - `orders/tables.sql`: the tables and indexes of one generation.
-//! - `placement`: `OrderPlaced` inserts the order, its vendor orders and lines.
 //! - `changes`, `line_changes`: what every later event assigns, as plain
 //!   data (orders and vendor orders; lines).
-//! - `write`: the statements that apply those changes.
+//! - `fold`: a batch of events merged into rows to insert and patches.
+//! - `store`: the statements that write a fold.
 
 mod changes;
+mod fold;
 mod line_changes;
-mod placement;
-mod write;
+mod store;
 
 use bazaar_domain::order::OrderEvent;
 use bazaar_event_store::RecordedEvent;
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use sqlx::PgConnection;
 
-use crate::projection::{ApplyError, Projection};
+use crate::projection::{ApplyError, BatchError, Projection};
+use fold::Fold;
 
 /// The Order aggregate's persisted type name (`Order::TYPE`, never changed).
 const AGGREGATE_TYPE: &str = "Order";
@@ -60,6 +67,8 @@ struct Stamp<'a> {
 impl Projection for Orders {
     const NAME: &'static str = "orders";
     const CODE_VERSION: i32 = 1;
+    // a batch finds its rows by primary key only (see `store`)
+    const DEFER_INDEXES: bool = true;
 
     fn tables(&self) -> &'static str {
         include_str!("orders/tables.sql")
@@ -74,45 +83,54 @@ impl Projection for Orders {
         conn: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ApplyError> {
-        if event.aggregate_type != AGGREGATE_TYPE {
+        self.apply_batch(conn, std::slice::from_ref(event))
+            .await
+            .map_err(|failure| failure.error)
+    }
+
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), BatchError> {
+        let mine: Vec<(usize, &RecordedEvent)> = events
+            .iter()
+            .enumerate()
+            .filter(|(_, event)| event.aggregate_type == AGGREGATE_TYPE)
+            .collect();
+        if mine.is_empty() {
             return Ok(());
         }
-        let payload: OrderEvent = serde_json::from_value(event.payload.clone()).map_err(|e| {
-            ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type))
-        })?;
-        let stamp = Stamp {
-            order_id: &event.aggregate_id,
-            sequence: event.sequence,
-            recorded_at: event.recorded_at,
-        };
-        match write::last_sequence(conn, stamp.order_id).await? {
-            None => placement::insert(conn, stamp, &payload).await,
-            Some(last) if last >= stamp.sequence => Ok(()),
-            Some(_) => apply_later(conn, stamp, &payload).await,
+        let mut ids: Vec<&str> = mine.iter().map(|(_, e)| e.aggregate_id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let applied = store::applied(conn, &ids)
+            .await
+            .map_err(BatchError::whole)?;
+        let mut fold = Fold::new(applied);
+        for (index, event) in mine {
+            fold.add(
+                stamp(event),
+                decode(event).map_err(|e| BatchError::at(index, e))?,
+            )
+            .map_err(|reason| BatchError::at(index, ApplyError::Poison(reason)))?;
         }
+        if fold.is_empty() {
+            return Ok(());
+        }
+        store::write(conn, &fold).await.map_err(BatchError::whole)
     }
 }
 
-/// Applies an event after `OrderPlaced`.
-async fn apply_later(
-    conn: &mut PgConnection,
-    stamp: Stamp<'_>,
-    event: &OrderEvent,
-) -> Result<(), ApplyError> {
-    if matches!(event, OrderEvent::OrderPlaced { .. }) {
-        return Err(ApplyError::poison(format!(
-            "order {} placed a second time",
-            stamp.order_id
-        )));
+fn stamp(event: &RecordedEvent) -> Stamp<'_> {
+    Stamp {
+        order_id: &event.aggregate_id,
+        sequence: event.sequence,
+        recorded_at: event.recorded_at,
     }
-    write::order(conn, stamp, event.order_status(), &changes::order(event)).await?;
-    let vendors = changes::vendors(event);
-    for change in &vendors {
-        write::vendor_order(conn, stamp, change).await?;
-    }
-    write::lines(conn, stamp, &line_changes::lines(event)).await?;
-    if vendors.iter().any(|change| change.refunded.is_some()) {
-        write::refunded_total(conn, stamp).await?;
-    }
-    Ok(())
+}
+
+fn decode(event: &RecordedEvent) -> Result<OrderEvent, ApplyError> {
+    OrderEvent::deserialize(&event.payload)
+        .map_err(|e| ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type)))
 }
