@@ -20,7 +20,9 @@ use bazaar_domain::ids::{BuyerId, ProductId, Sku, VendorId, WarehouseId};
 use bazaar_domain::money::{Currency, FeeRate, Money};
 use bazaar_domain::order::{LineInput, OrderCommand};
 use bazaar_event_store::{EventMetadata, Notifier, PgSettings};
-use bazaar_projections::registry;
+use bazaar_projections::read_models::orders::Orders;
+use bazaar_projections::wakeups::Wakeups;
+use bazaar_projections::{registry, worker};
 use chrono::{Duration as Span, Utc};
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
@@ -147,7 +149,15 @@ async fn lag(pool: &PgPool) {
         let _ = stop.send(true);
         result.1
     };
-    let (mut lags, ()) = tokio::join!(load, registry::run_all(pool, Some(&notifier), wait));
+    let workers = async {
+        if std::env::var("BENCH_ONLY_ORDERS").is_ok() {
+            let wakeups = Wakeups::new(pool, Some(&notifier)).await;
+            worker::run(pool.clone(), Orders, wakeups, wait()).await;
+        } else {
+            registry::run_all(pool, Some(&notifier), wait).await;
+        }
+    };
+    let (mut lags, ()) = tokio::join!(load, workers);
     report_lag(&mut lags);
 }
 

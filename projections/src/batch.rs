@@ -1,6 +1,7 @@
 //! Applying a batch of events to one generation, exactly once.
 //!
-//! The generation's row is locked, its checkpoint compared with the one the
+//! The generation is locked (an advisory lock, see
+//! [`lock_for_batch`]), its checkpoint compared with the one the
 //! batch was read after, every event applied, and the checkpoint moved — in
 //! one transaction. A second worker that somehow runs the same generation
 //! (a lost advisory lock, a network partition) finds the checkpoint moved
@@ -9,7 +10,7 @@
 use bazaar_event_store::{Position, RecordedEvent};
 use sqlx::PgPool;
 
-use crate::generation::{lock, schema_name};
+use crate::generation::{lock_for_batch, schema_name};
 use crate::projection::{ApplyError, Projection};
 
 /// What became of a batch.
@@ -109,7 +110,7 @@ async fn try_apply<P: Projection>(
         return Ok(Attempt::Done(Batch::Applied(0)));
     };
     let mut tx = bazaar_event_store::pool::begin(pool).await?;
-    let row = lock(&mut tx, P::NAME, generation).await?;
+    let row = lock_for_batch(&mut tx, P::NAME, generation).await?;
     if row.status == "retired" || row.status == "failed" {
         return Ok(Attempt::Done(Batch::Stopped(row.status)));
     }

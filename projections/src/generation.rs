@@ -84,6 +84,32 @@ pub async fn lock(
     .await
 }
 
+/// Serialises the batches of one generation and returns its row, without
+/// taking a transaction id: a row lock (`for update`) assigns one at the
+/// start of every batch, and a running transaction id holds back every
+/// log reader's horizon (`pg_snapshot_xmin`, cluster-wide) for as long as
+/// the batch runs, so a slow projection would delay all the others. The
+/// advisory lock ends with the transaction; only batch holders move a
+/// checkpoint, so the row read after it is current.
+pub async fn lock_for_batch(
+    conn: &mut PgConnection,
+    name: &str,
+    generation: i32,
+) -> sqlx::Result<Generation> {
+    sqlx::query("select pg_advisory_xact_lock(hashtext('projection-batch'), hashtext($1) # $2)")
+        .bind(name)
+        .bind(generation)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query_as(&format!(
+        "{SELECT} where projection_name = $1 and generation = $2"
+    ))
+    .bind(name)
+    .bind(generation)
+    .fetch_one(conn)
+    .await
+}
+
 /// Makes sure `projection` has a live generation, creating the first one
 /// (tables and views) if there is none; returns it. A generation that
 /// failed stays the live one's status `failed` until an operator acts.

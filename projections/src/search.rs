@@ -19,6 +19,7 @@
 //! - [`es`]: Elasticsearch: templates, aliases, indexer, parked documents, queries.
 //! - [`error`]: why a search failed.
 
+mod batch;
 pub mod criteria;
 pub mod document;
 pub mod error;

@@ -16,10 +16,10 @@
 //! `damaged_quantity`, the sum of the damaged units each receipt reports
 //! (the events carry no running total of it).
 //!
-//! Idempotent replay: a batch locks the rows of the orders it touches and
-//! skips every event whose sequence is not newer than its order's
-//! `last_sequence`; all three tables of an order change only under that
-//! guard.
+//! Idempotent replay: a batch (the runtime runs one at a time per
+//! generation) skips every event whose sequence is not newer than its
+//! order's `last_sequence`; all three tables of an order change only under
+//! that guard.
 //!
 //! Batches are applied set-based: the events are folded in memory, then
 //! written with one statement per table and kind of change, so a rebuild

@@ -1,21 +1,19 @@
 //! The `search` projection: the search documents in Postgres, one
 //! generation per build like every read model.
 //!
-//! Each event loads its document, folds the event in ([`super::order_fold`],
-//! [`super::stock_fold`]) and writes it back with the event's sequence as
-//! its `version`; an event at or below the stored version is a replay and
+//! A batch loads the documents it touches, folds its events in
+//! ([`super::order_fold`], [`super::stock_fold`]) and writes each changed
+//! document back once, with its last event's sequence as its `version`
+//! (`batch`); an event at or below the stored version is a replay and
 //! changes nothing. The rows serve the Postgres fallback of the search API
 //! and are what the Elasticsearch indexer ships (see `docs/adr/0006-search.md`).
 
-use bazaar_domain::inventory::InventoryReservationEvent;
-use bazaar_domain::order::OrderEvent;
 use bazaar_event_store::RecordedEvent;
 use sqlx::types::Json;
 use sqlx::PgConnection;
 
-use super::document::{OrderDoc, StockDoc};
-use super::{order_fold, stock_fold};
-use crate::projection::{ApplyError, Projection};
+use super::document::OrderDoc;
+use crate::projection::{ApplyError, BatchError, Projection};
 
 /// The persisted aggregate types whose events become documents.
 pub const ORDER_TYPE: &str = "Order";
@@ -43,33 +41,18 @@ impl Projection for SearchDocs {
         conn: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ApplyError> {
-        match event.aggregate_type.as_str() {
-            ORDER_TYPE => apply_order(conn, event).await,
-            STOCK_TYPE => apply_stock(conn, event).await,
-            _ => Ok(()),
-        }
+        self.apply_batch(conn, std::slice::from_ref(event))
+            .await
+            .map_err(|failure| failure.error)
     }
-}
 
-fn payload<T: serde::de::DeserializeOwned>(event: &RecordedEvent) -> Result<T, ApplyError> {
-    serde_json::from_value(event.payload.clone())
-        .map_err(|e| ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type)))
-}
-
-async fn apply_order(conn: &mut PgConnection, event: &RecordedEvent) -> Result<(), ApplyError> {
-    let payload: OrderEvent = payload(event)?;
-    let stored: Option<(i64, Json<OrderDoc>)> =
-        sqlx::query_as("select version, doc from search_orders where order_id = $1")
-            .bind(&event.aggregate_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let doc = match stored {
-        None => order_fold::placed(&event.aggregate_id, &payload, event.recorded_at),
-        Some((version, _)) if version >= event.sequence => return Ok(()),
-        Some((_, Json(mut doc))) => doc.apply(&payload, event.recorded_at).map(|()| doc),
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), BatchError> {
+        super::batch::apply(conn, events).await
     }
-    .map_err(ApplyError::poison)?;
-    write_order(conn, &doc, event.sequence).await
 }
 
 /// Writes one order document and its vendor rows at `version` (the
@@ -112,39 +95,6 @@ pub async fn write_order(
     .bind(parts.iter().map(|v| v.subtotal).collect::<Vec<_>>())
     .bind(parts.iter().map(|v| v.refunded).collect::<Vec<_>>())
     .bind(parts.iter().map(|v| v.text.as_str()).collect::<Vec<_>>())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-async fn apply_stock(conn: &mut PgConnection, event: &RecordedEvent) -> Result<(), ApplyError> {
-    let payload: InventoryReservationEvent = payload(event)?;
-    let stored: Option<(i64, Json<StockDoc>)> =
-        sqlx::query_as("select version, doc from search_stock where stock_id = $1")
-            .bind(&event.aggregate_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let mut doc = match stored {
-        Some((version, _)) if version >= event.sequence => return Ok(()),
-        Some((_, Json(doc))) => doc,
-        None => stock_fold::new_stock(&event.aggregate_id, &payload, event.recorded_at),
-    };
-    doc.apply(&payload, event.recorded_at);
-    let available = i64::try_from(doc.available).map_err(ApplyError::poison)?;
-    sqlx::query(
-        "insert into search_stock (stock_id, sku, warehouse_id, vendor_id, available, next_expiry, version, doc) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8) \
-         on conflict (stock_id) do update set vendor_id = excluded.vendor_id, available = excluded.available, \
-                next_expiry = excluded.next_expiry, version = excluded.version, doc = excluded.doc",
-    )
-    .bind(&doc.stock_id)
-    .bind(&doc.sku)
-    .bind(&doc.warehouse_id)
-    .bind(&doc.vendor_id)
-    .bind(available)
-    .bind(doc.next_expiry)
-    .bind(event.sequence)
-    .bind(Json(&doc))
     .execute(&mut *conn)
     .await?;
     Ok(())

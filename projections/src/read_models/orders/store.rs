@@ -15,19 +15,18 @@ use sqlx::{PgConnection, Row};
 use super::fold::{Fold, LinePatch, Placed, VendorPatch};
 use crate::projection::ApplyError;
 
-/// Locks the orders' rows (in key order, so batches never deadlock) and
-/// returns their applied sequences.
+/// The applied sequences of the orders already in the table. No row
+/// locks: the runtime runs one batch of a generation at a time, and a row
+/// lock would take a transaction id before the batch writes anything.
 pub(super) async fn applied(
     conn: &mut PgConnection,
     order_ids: &[&str],
 ) -> sqlx::Result<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "select order_id, last_sequence from orders where order_id = any($1) \
-          order by order_id for update",
-    )
-    .bind(order_ids)
-    .fetch_all(conn)
-    .await?;
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("select order_id, last_sequence from orders where order_id = any($1)")
+            .bind(order_ids)
+            .fetch_all(conn)
+            .await?;
     Ok(rows.into_iter().collect())
 }
 

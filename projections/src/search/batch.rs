@@ -1,0 +1,261 @@
+//! A batch of events folded into the search documents in memory, then
+//! written with one statement per table: the documents of the batch's
+//! orders and stocks are loaded at once, every event is folded in (in
+//! order, skipping replays by version), and each changed document is
+//! written once, whatever the number of its events in the batch.
+
+use std::collections::HashMap;
+
+use bazaar_domain::inventory::InventoryReservationEvent;
+use bazaar_domain::order::OrderEvent;
+use bazaar_event_store::RecordedEvent;
+use serde::Deserialize;
+use sqlx::types::Json;
+use sqlx::PgConnection;
+
+use super::document::{OrderDoc, StockDoc};
+use super::store::{ORDER_TYPE, STOCK_TYPE};
+use super::{order_fold, stock_fold};
+use crate::projection::{ApplyError, BatchError};
+
+/// A document and the version (stream sequence) it is at.
+struct Versioned<D> {
+    version: i64,
+    doc: D,
+    changed: bool,
+}
+
+/// The documents a batch touches.
+#[derive(Default)]
+struct Docs {
+    orders: HashMap<String, Versioned<OrderDoc>>,
+    stock: HashMap<String, Versioned<StockDoc>>,
+}
+
+/// Applies `events` to the search tables of the current generation.
+pub(super) async fn apply(
+    conn: &mut PgConnection,
+    events: &[RecordedEvent],
+) -> Result<(), BatchError> {
+    let mut docs = load(conn, events).await.map_err(BatchError::whole)?;
+    for (index, event) in events.iter().enumerate() {
+        let folded = match event.aggregate_type.as_str() {
+            ORDER_TYPE => fold_order(&mut docs, event),
+            STOCK_TYPE => fold_stock(&mut docs, event),
+            _ => Ok(()),
+        };
+        folded.map_err(|error| BatchError::at(index, error))?;
+    }
+    write_orders(conn, &docs).await.map_err(BatchError::whole)?;
+    write_stock(conn, &docs).await.map_err(BatchError::whole)
+}
+
+fn ids<'e>(events: &'e [RecordedEvent], aggregate_type: &str) -> Vec<&'e str> {
+    let mut ids: Vec<&str> = events
+        .iter()
+        .filter(|e| e.aggregate_type == aggregate_type)
+        .map(|e| e.aggregate_id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+async fn load(conn: &mut PgConnection, events: &[RecordedEvent]) -> sqlx::Result<Docs> {
+    let mut docs = Docs::default();
+    let orders = ids(events, ORDER_TYPE);
+    if !orders.is_empty() {
+        let rows: Vec<(String, i64, Json<OrderDoc>)> = sqlx::query_as(
+            "select order_id, version, doc from search_orders where order_id = any($1)",
+        )
+        .bind(orders)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (id, version, Json(doc)) in rows {
+            let changed = false;
+            docs.orders.insert(
+                id,
+                Versioned {
+                    version,
+                    doc,
+                    changed,
+                },
+            );
+        }
+    }
+    let stock = ids(events, STOCK_TYPE);
+    if !stock.is_empty() {
+        let rows: Vec<(String, i64, Json<StockDoc>)> = sqlx::query_as(
+            "select stock_id, version, doc from search_stock where stock_id = any($1)",
+        )
+        .bind(stock)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (id, version, Json(doc)) in rows {
+            let changed = false;
+            docs.stock.insert(
+                id,
+                Versioned {
+                    version,
+                    doc,
+                    changed,
+                },
+            );
+        }
+    }
+    Ok(docs)
+}
+
+fn decode<'de, T: Deserialize<'de>>(event: &'de RecordedEvent) -> Result<T, ApplyError> {
+    T::deserialize(&event.payload)
+        .map_err(|e| ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type)))
+}
+
+fn fold_order(docs: &mut Docs, event: &RecordedEvent) -> Result<(), ApplyError> {
+    let payload: OrderEvent = decode(event)?;
+    let (id, at) = (&event.aggregate_id, event.recorded_at);
+    match docs.orders.get_mut(id) {
+        Some(stored) if stored.version >= event.sequence => {}
+        Some(stored) => {
+            stored.doc.apply(&payload, at).map_err(ApplyError::poison)?;
+            stored.version = event.sequence;
+            stored.changed = true;
+        }
+        None => {
+            let doc = order_fold::placed(id, &payload, at).map_err(ApplyError::poison)?;
+            let version = event.sequence;
+            let changed = true;
+            docs.orders.insert(
+                id.clone(),
+                Versioned {
+                    version,
+                    doc,
+                    changed,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+fn fold_stock(docs: &mut Docs, event: &RecordedEvent) -> Result<(), ApplyError> {
+    let payload: InventoryReservationEvent = decode(event)?;
+    let (id, at) = (&event.aggregate_id, event.recorded_at);
+    let stored = docs.stock.entry(id.clone()).or_insert_with(|| Versioned {
+        version: 0,
+        doc: stock_fold::new_stock(id, &payload, at),
+        changed: false,
+    });
+    if stored.version < event.sequence {
+        stored.doc.apply(&payload, at);
+        stored.version = event.sequence;
+        stored.changed = true;
+    }
+    Ok(())
+}
+
+fn json(doc: &impl serde::Serialize) -> Result<String, ApplyError> {
+    serde_json::to_string(doc).map_err(ApplyError::poison)
+}
+
+async fn write_orders(conn: &mut PgConnection, docs: &Docs) -> Result<(), ApplyError> {
+    let changed: Vec<(&OrderDoc, i64)> = docs
+        .orders
+        .values()
+        .filter(|d| d.changed)
+        .map(|d| (&d.doc, d.version))
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let texts = changed
+        .iter()
+        .map(|(d, _)| json(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    sqlx::query(
+        "insert into search_orders (order_id, buyer_id, status, currency, total, placed_at, version, doc) \
+         select o.order_id, o.buyer_id, o.status, o.currency, o.total, o.placed_at, o.version, o.doc::jsonb \
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::timestamptz[], \
+                       $7::int8[], $8::text[]) \
+                as o(order_id, buyer_id, status, currency, total, placed_at, version, doc) \
+         on conflict (order_id) do update set status = excluded.status, total = excluded.total, \
+                version = excluded.version, doc = excluded.doc",
+    )
+    .bind(changed.iter().map(|(d, _)| d.order_id.as_str()).collect::<Vec<_>>())
+    .bind(changed.iter().map(|(d, _)| d.buyer_id.as_str()).collect::<Vec<_>>())
+    .bind(changed.iter().map(|(d, _)| d.status.as_str()).collect::<Vec<_>>())
+    .bind(changed.iter().map(|(d, _)| d.currency.as_str()).collect::<Vec<_>>())
+    .bind(changed.iter().map(|(d, _)| d.total).collect::<Vec<_>>())
+    .bind(changed.iter().map(|(d, _)| d.placed_at).collect::<Vec<_>>())
+    .bind(changed.iter().map(|(_, v)| *v).collect::<Vec<_>>())
+    .bind(texts)
+    .execute(&mut *conn)
+    .await?;
+    write_vendor_parts(conn, &changed).await
+}
+
+async fn write_vendor_parts(
+    conn: &mut PgConnection,
+    changed: &[(&OrderDoc, i64)],
+) -> Result<(), ApplyError> {
+    let parts: Vec<_> = changed
+        .iter()
+        .flat_map(|(doc, _)| doc.vendors.iter().map(move |part| (*doc, part)))
+        .collect();
+    sqlx::query(
+        "insert into search_order_vendors (order_id, vendor_id, status, currency, subtotal, refunded, placed_at, text) \
+         select v.order_id, v.vendor_id, v.status, v.currency, v.subtotal, v.refunded, v.placed_at, \
+                to_tsvector('simple'::regconfig, v.text) \
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], \
+                       $7::timestamptz[], $8::text[]) \
+                as v(order_id, vendor_id, status, currency, subtotal, refunded, placed_at, text) \
+         on conflict (order_id, vendor_id) do update set status = excluded.status, \
+                subtotal = excluded.subtotal, refunded = excluded.refunded, text = excluded.text",
+    )
+    .bind(parts.iter().map(|(d, _)| d.order_id.as_str()).collect::<Vec<_>>())
+    .bind(parts.iter().map(|(_, v)| v.vendor_id.as_str()).collect::<Vec<_>>())
+    .bind(parts.iter().map(|(_, v)| v.status.as_str()).collect::<Vec<_>>())
+    .bind(parts.iter().map(|(d, _)| d.currency.as_str()).collect::<Vec<_>>())
+    .bind(parts.iter().map(|(_, v)| v.subtotal).collect::<Vec<_>>())
+    .bind(parts.iter().map(|(_, v)| v.refunded).collect::<Vec<_>>())
+    .bind(parts.iter().map(|(d, _)| d.placed_at).collect::<Vec<_>>())
+    .bind(parts.iter().map(|(_, v)| v.text.as_str()).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn write_stock(conn: &mut PgConnection, docs: &Docs) -> Result<(), ApplyError> {
+    let changed: Vec<&Versioned<StockDoc>> = docs.stock.values().filter(|d| d.changed).collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let available = changed
+        .iter()
+        .map(|d| i64::try_from(d.doc.available).map_err(ApplyError::poison))
+        .collect::<Result<Vec<_>, _>>()?;
+    let texts = changed
+        .iter()
+        .map(|d| json(&d.doc))
+        .collect::<Result<Vec<_>, _>>()?;
+    sqlx::query(
+        "insert into search_stock (stock_id, sku, warehouse_id, vendor_id, available, next_expiry, version, doc) \
+         select s.stock_id, s.sku, s.warehouse_id, s.vendor_id, s.available, s.next_expiry, s.version, s.doc::jsonb \
+           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::date[], $7::int8[], \
+                       $8::text[]) \
+                as s(stock_id, sku, warehouse_id, vendor_id, available, next_expiry, version, doc) \
+         on conflict (stock_id) do update set vendor_id = excluded.vendor_id, available = excluded.available, \
+                next_expiry = excluded.next_expiry, version = excluded.version, doc = excluded.doc",
+    )
+    .bind(changed.iter().map(|d| d.doc.stock_id.as_str()).collect::<Vec<_>>())
+    .bind(changed.iter().map(|d| d.doc.sku.as_str()).collect::<Vec<_>>())
+    .bind(changed.iter().map(|d| d.doc.warehouse_id.as_str()).collect::<Vec<_>>())
+    .bind(changed.iter().map(|d| d.doc.vendor_id.as_deref()).collect::<Vec<_>>())
+    .bind(available)
+    .bind(changed.iter().map(|d| d.doc.next_expiry).collect::<Vec<_>>())
+    .bind(changed.iter().map(|d| d.version).collect::<Vec<_>>())
+    .bind(texts)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
