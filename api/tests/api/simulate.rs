@@ -26,6 +26,7 @@ async fn a_simulated_run_reconciles_to_the_minor_unit(_: PgPoolOptions, options:
 
     let run = simulate(&args(&app, 24), |_, _| {}).await.expect("the run");
     let report = &run.report;
+    report.print(&mut std::io::stdout()).unwrap();
 
     assert!(
         report.failures.is_empty(),
