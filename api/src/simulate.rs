@@ -175,13 +175,13 @@ pub async fn simulate(
         step_timeout: timeout,
     };
     let started = Instant::now();
-    let tally = drive(args, (&ctx, &catalog), seed, &mut progress).await;
+    let (tally, starting) = drive(args, (&ctx, &catalog), seed, &mut progress).await;
     let elapsed = started.elapsed().as_secs_f64();
     let vendors: Vec<String> = catalog.vendors.iter().map(|v| v.id.clone()).collect();
     let compared = reconcile::reconcile(&api, (&tally, &vendors), &from, timeout)
         .await
         .map_err(SimulateError::Reconcile)?;
-    let report = Report::new((run, seed), tally.clone(), compared, elapsed);
+    let report = Report::new((run, seed), tally.clone(), compared, (elapsed, starting));
     Ok(Run {
         report,
         tally,
@@ -227,13 +227,14 @@ fn clock_seed() -> u64 {
 }
 
 /// Starts order `n` at `n / rate` seconds, at most `concurrency` in
-/// flight; returns the tally once every order has ended.
+/// flight; returns the tally once every order has ended, and the seconds
+/// it took to start them all.
 async fn drive(
     args: &SimulateArgs,
     (ctx, catalog): (&Ctx, &Catalog),
     seed: u64,
     progress: &mut impl FnMut(u64, u64),
-) -> Tally {
+) -> (Tally, f64) {
     let slots = Arc::new(Semaphore::new(args.concurrency));
     let started = tokio::time::Instant::now();
     let mut tasks = JoinSet::new();
@@ -260,12 +261,13 @@ async fn drive(
             progress(done, args.orders);
         }
     }
+    let starting = started.elapsed().as_secs_f64();
     while let Some(ended) = tasks.join_next().await {
         done += 1;
         add(&mut tally, ended);
         progress(done, args.orders);
     }
-    tally
+    (tally, starting)
 }
 
 fn add(tally: &mut Tally, ended: Result<tally::OrderRun, tokio::task::JoinError>) {

@@ -48,7 +48,8 @@ pub struct Report {
     pub payouts: u64,
     /// Seconds from the first order to the last order's end.
     pub elapsed_seconds: f64,
-    /// Orders started per second, as achieved.
+    /// Orders started per second, as achieved: intervals between the first
+    /// and the last start over the time they took.
     pub achieved_rate: f64,
     /// Unexpected answers and timeouts.
     pub failures: Vec<Failure>,
@@ -62,7 +63,7 @@ impl Report {
         (run, seed): (String, u64),
         tally: Tally,
         (checks, read): (Vec<Check>, ReadModels),
-        elapsed_seconds: f64,
+        (elapsed_seconds, starting_seconds): (f64, f64),
     ) -> Self {
         let orders = tally.orders();
         Self {
@@ -73,7 +74,7 @@ impl Report {
             money: money(&read),
             payouts: tally.payouts,
             elapsed_seconds,
-            achieved_rate: orders as f64 / elapsed_seconds.max(0.001),
+            achieved_rate: start_rate(orders, starting_seconds),
             failures: tally.failures,
             checks,
         }
@@ -93,7 +94,7 @@ impl Report {
     pub fn print(&self, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(
             out,
-            "run {} (seed {}): {} orders in {:.1} s, {:.1} orders/s",
+            "run {} (seed {}): {} orders in {:.1} s, started at {:.1} orders/s",
             self.run, self.seed, self.orders, self.elapsed_seconds, self.achieved_rate
         )?;
         writeln!(out, "\norders by final state")?;
@@ -172,6 +173,14 @@ impl Report {
                 self.checks.len()
             )
         }
+    }
+}
+
+fn start_rate(orders: u64, starting_seconds: f64) -> f64 {
+    if orders > 1 && starting_seconds > 0.0 {
+        (orders - 1) as f64 / starting_seconds
+    } else {
+        orders as f64
     }
 }
 
