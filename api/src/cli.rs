@@ -55,6 +55,11 @@ pub enum Command {
     /// Inspect, rebuild or re-drive the Elasticsearch indices.
     #[command(subcommand)]
     Search(SearchCommand),
+    /// Drive the API with a simulated marketplace (vendors, perishable
+    /// stock, multi-vendor orders, payments, shipping, cancellations,
+    /// returns, disputes, escrow releases, payouts) at a set rate, then
+    /// reconcile the money read models with the events to the minor unit.
+    Simulate(crate::simulate::SimulateArgs),
 }
 
 /// `bazaar search …`
@@ -98,6 +103,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stderr)?;
         return crate::audit::run(&cli.settings, command).await;
     }
+    if let Command::Simulate(args) = &cli.command {
+        // stdout carries the summary: logs go to stderr
+        let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stderr)?;
+        return crate::simulate::run(args).await;
+    }
     let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stdout)?;
     match cli.command {
         Command::Migrate => {
@@ -122,7 +132,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = prepare_database(&cli.settings).await?;
             crate::projections::run(&pool, command).await
         }
-        Command::Audit(_) => Ok(()),
+        Command::Audit(_) | Command::Simulate(_) => Ok(()),
         Command::Search(command) => {
             let pool = prepare_database(&cli.settings).await?;
             let es = workers::indexer_from(&cli.settings)?.map(|(es, _)| es);

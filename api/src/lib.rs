@@ -10,6 +10,9 @@
 //! - [`cli`]: the `bazaar` subcommands.
 //! - [`config`]: every setting, from flags, environment or a file, with defaults.
 //! - [`projections`]: `bazaar projections status` and `rebuild`.
+//! - [`progress`]: the progress bar of long-running subcommands.
+//! - [`simulate`]: `bazaar simulate`, a workload generator that drives the
+//!   API and reconciles the money read models with the events.
 //! - [`startup`]: building and running the HTTP application.
 //! - [`state`]: what handlers share.
 //! - [`http`]: plumbing of every route: auth, rate limits, idempotency
@@ -26,10 +29,12 @@ pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod progress;
 pub mod projections;
 pub mod read;
 pub mod routes;
 pub mod search;
+pub mod simulate;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

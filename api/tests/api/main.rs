@@ -33,4 +33,5 @@ mod scratch;
 mod search_api;
 mod serve;
 mod settings_doc;
+mod simulate;
 mod stock;
