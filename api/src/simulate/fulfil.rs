@@ -64,8 +64,9 @@ pub(crate) async fn after_payment(
     complete(ctx, plan, order, &live).await?;
     if plan.instant_payout {
         for vendor in &accepted {
-            pay_out(ctx, plan, order, vendor).await?;
-            account.payouts += 1;
+            if pay_out(ctx, plan, order, vendor).await? {
+                account.payouts += 1;
+            }
         }
     }
     Ok(outcome)
@@ -225,7 +226,11 @@ async fn complete(
 
 /// Finance pays the vendor's released share out now: once the saga has
 /// scheduled the payout, it moves the hold to now and releases the payout.
-async fn pay_out(ctx: &Ctx, plan: &OrderPlan, order: &str, vendor: &str) -> Result<(), Failure> {
+/// Moving the hold makes the saga set a payout timer due at once, so the
+/// scheduler may pay the share out first; then the release finds nothing
+/// available, and the simulator waits until the payment shows the share
+/// paid out. Returns whether the simulator released the payout itself.
+async fn pay_out(ctx: &Ctx, plan: &OrderPlan, order: &str, vendor: &str) -> Result<bool, Failure> {
     let n = plan.number;
     let path = format!("/v1/payments/{order}");
     let step = format!("wait payout scheduled {vendor}");
@@ -255,7 +260,32 @@ async fn pay_out(ctx: &Ctx, plan: &OrderPlan, order: &str, vendor: &str) -> Resu
     .await?;
     let body = json!({"payout_id": format!("po-{}-o{n}-{vendor}", ctx.run)});
     let step = format!("payout-{vendor}");
-    ctx.post((&Who::Admin, &format!("{base}/payouts"), body), (n, &step))
-        .await?;
-    Ok(())
+    match ctx
+        .post((&Who::Admin, &format!("{base}/payouts"), body), (n, &step))
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(refused) if refused.problem == "nothing-available" => {
+            let step = format!("wait payout by the scheduler {vendor}");
+            wait::until(
+                &ctx.api,
+                (&Who::Admin, &path),
+                (n, &step),
+                ctx.step_timeout,
+                |p| {
+                    p["vendors"].as_array().is_some_and(|shares| {
+                        shares.iter().any(|s| {
+                            s["vendor_id"] == vendor
+                                && s["hold_state"] == "lifted"
+                                && s["available"] == 0
+                                && s["paid_out"].as_i64().is_some_and(|paid| paid > 0)
+                        })
+                    })
+                },
+            )
+            .await?;
+            Ok(false)
+        }
+        Err(refused) => Err(refused),
+    }
 }
