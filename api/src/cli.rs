@@ -60,6 +60,9 @@ pub enum Command {
     /// returns, disputes, escrow releases, payouts) at a set rate, then
     /// reconcile the money read models with the events to the minor unit.
     Simulate(crate::simulate::SimulateArgs),
+    /// Measure throughput, latency, lag, rebuild, verification and relay
+    /// figures beside raw-Postgres baselines, in a scratch database.
+    Bench(crate::bench::BenchArgs),
 }
 
 /// `bazaar search …`
@@ -108,6 +111,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stderr)?;
         return crate::simulate::run(args).await;
     }
+    if let Command::Bench(args) = &cli.command {
+        // stdout carries the table: logs go to stderr
+        let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stderr)?;
+        return crate::bench::run(&cli.settings, args).await;
+    }
     let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stdout)?;
     match cli.command {
         Command::Migrate => {
@@ -132,7 +140,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = prepare_database(&cli.settings).await?;
             crate::projections::run(&pool, command).await
         }
-        Command::Audit(_) | Command::Simulate(_) => Ok(()),
+        Command::Audit(_) | Command::Simulate(_) | Command::Bench(_) => Ok(()),
         Command::Search(command) => {
             let pool = prepare_database(&cli.settings).await?;
             let es = workers::indexer_from(&cli.settings)?.map(|(es, _)| es);

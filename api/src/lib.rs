@@ -26,6 +26,7 @@
 //! - [`workers`]: projections, checkout saga, scheduler and Kafka relay, run beside the API.
 
 pub mod audit;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod http;

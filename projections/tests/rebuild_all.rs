@@ -94,6 +94,7 @@ async fn every_live_read_model_equals_its_rebuild_after_a_mixed_workload(
         registry::catch_up_live(&pool, name).await.unwrap();
     }
     let live = dump(&pool).await;
+    let live_indexes = indexes(&pool).await;
 
     for name in NAMES {
         registry::rebuild(&pool, name, |_, _| {}).await.unwrap();
@@ -109,4 +110,22 @@ async fn every_live_read_model_equals_its_rebuild_after_a_mixed_workload(
         .iter()
         .any(|(view, rows)| view == "orders" && rows.as_array().unwrap().len() == 4));
     assert_eq!(live, rebuilt);
+    // a rebuild that deferred its secondary indexes built every one of them
+    assert_eq!(indexes(&pool).await, live_indexes);
+    assert!(live_indexes
+        .iter()
+        .any(|i| i.starts_with("orders_buyer_idx ")));
+}
+
+/// The index definitions of the live generations, schema names removed.
+async fn indexes(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "select i.indexname || ' ' || regexp_replace(i.indexdef, ' ON rm_[a-z]+_g[0-9]+\\.', ' ON ') \
+           from pg_indexes i join projection p \
+             on i.schemaname = 'rm_' || p.projection_name || '_g' || p.generation \
+          where p.status = 'live' order by 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
 }

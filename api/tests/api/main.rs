@@ -7,6 +7,7 @@ mod api_only;
 mod audit_api;
 mod auth;
 mod bad_input;
+mod bench;
 #[allow(dead_code)]
 #[path = "../../../projections/tests/relay/broker.rs"]
 mod broker;
