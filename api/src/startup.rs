@@ -42,7 +42,7 @@ impl Application {
             verifier,
             limiter: RateLimiter::new(settings.rate_limit_per_second, settings.rate_limit_burst),
             idempotency: Idempotency {
-                pool: pool.clone(),
+                pool: idempotency::async_commit_pool(&pool),
                 body_limit: settings.max_body_bytes,
                 retention: Duration::from_secs(settings.idempotency_retention_hours * 3600),
             },

@@ -1,6 +1,8 @@
 //! The figures measured over HTTP against the running stack: single-event
 //! command throughput and latency, commands on a long stream, end-to-end
 //! orders, projection lag under a fixed command rate, and query latency.
+//! Between two figures the run waits for the projections to catch up, so
+//! one figure's backlog does not weigh on the next.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,13 +28,56 @@ pub(crate) async fn measure(
     base: &Baselines,
 ) -> anyhow::Result<(Vec<Figure>, Vec<String>)> {
     let http = Http::new(&stack.base, &stack.secret);
+    stock_up(&http, args).await;
+    let mut skipped = Vec::new();
     let mut figures = commands(&http, args, base).await;
+    skipped.extend(settled(&stack.pool, "stream").await);
     figures.extend(stream::measure(stack, &http, args).await?);
+    skipped.extend(settled(&stack.pool, "orders").await);
     figures.extend(orders_end_to_end(&http, args).await);
+    skipped.extend(settled(&stack.pool, "lag").await);
     let (lag, placed) = lag::measure(stack, &http, args).await;
     figures.extend(lag);
+    skipped.extend(settled(&stack.pool, "queries").await);
     figures.extend(queries(&http, args, base, placed).await);
-    Ok((figures, Vec::new()))
+    Ok((figures, skipped))
+}
+
+/// Waits (at most three minutes) until every projection has applied the
+/// whole log, so one figure's backlog does not slow the next; a note if
+/// they did not.
+async fn settled(pool: &sqlx::PgPool, phase: &str) -> Option<String> {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(180) {
+        let statuses = bazaar_projections::status::statuses(pool).await.ok()?;
+        if statuses
+            .iter()
+            .filter(|s| s.status == "live")
+            .all(|s| s.lag_events == 0)
+        {
+            tracing::info!(
+                phase,
+                waited_ms = started.elapsed().as_millis() as u64,
+                "projections caught up"
+            );
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Some(format!(
+        "before {phase}: the projections were still behind after 3 minutes"
+    ))
+}
+
+/// Every vendor receives a large batch into its stock, for the orders.
+async fn stock_up(http: &Http, args: &BenchArgs) {
+    for c in 0..args.clients {
+        let token = http.token(As::Vendor(&format!("bench-v{c}")));
+        let path = format!("/v1/stock/sku-c{c}/{WAREHOUSE}/batches");
+        let _ = http
+            .command(&path, &token, &batch("stock", 1_000_000))
+            .await;
+    }
 }
 
 /// The body of a batch receipt (one `BatchReceived` event).
@@ -41,24 +86,35 @@ fn batch(id: &str, quantity: u32) -> Value {
     json!({"batch": id, "quantity": quantity, "expires_on": expires.to_string()})
 }
 
-/// Single-event commands (a vendor receiving a batch into its own stock),
-/// one client per vendor and stock.
+/// The terms of an escrow (one `EscrowCreated` event on a new stream).
+fn escrow(seller: &str) -> Value {
+    let eur = |cents: i64| json!({"amount": cents, "currency": "EUR"});
+    json!({
+        "seller": seller, "currency": "EUR", "amount": eur(10_000),
+        "milestones": [{"milestone": "m1", "description": "hand over", "amount": eur(10_000)}],
+        "inspection_period_days": 3, "dispute_window_hours": 48,
+    })
+}
+
+/// Single-event commands: buyers opening escrows (each a new stream, so
+/// every command costs the same however long the run).
 async fn commands(http: &Http, args: &BenchArgs, base: &Baselines) -> Vec<Figure> {
     let tokens: Arc<Vec<String>> = Arc::new(
         (0..args.clients)
-            .map(|c| http.token(As::Vendor(&format!("bench-v{c}"))))
+            .map(|c| http.token(As::Buyer(&format!("bench-b{c}"))))
             .collect(),
     );
     let client = http.clone();
     let load = closed_loop(
         args.clients,
         Duration::from_secs(args.seconds),
-        move |c, n| {
+        move |c, _| {
             let (http, tokens) = (client.clone(), Arc::clone(&tokens));
             async move {
-                let path = format!("/v1/stock/sku-c{c}/{WAREHOUSE}/batches");
-                let body = batch(&format!("b{n}"), 100_000);
-                http.command(&path, &tokens[c], &body).await.is_some()
+                let body = escrow(&format!("seller-{c}"));
+                http.command("/v1/escrows", &tokens[c], &body)
+                    .await
+                    .is_some()
             }
         },
     )
