@@ -27,16 +27,19 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
-    /// Creates `bazaar_bench_<pid>` on the server of `database_url`.
+    /// Creates `bazaar_bench_<pid>` on the server of `database_url`
+    /// (keeping its parameters, such as `sslmode`).
     pub(crate) async fn create(database_url: &str) -> anyhow::Result<Self> {
-        let (server, _) = database_url
+        let (base, query) = database_url
+            .split_once('?')
+            .map_or((database_url, String::new()), |(b, q)| (b, format!("?{q}")));
+        let (server, _) = base
             .rsplit_once('/')
             .context("DATABASE_URL has no database name")?;
-        let server = server.to_owned();
         let name = format!("bazaar_bench_{}", std::process::id());
         let scratch = Self {
-            url: format!("{server}/{name}"),
-            admin_url: format!("{server}/postgres"),
+            url: format!("{server}/{name}{query}"),
+            admin_url: format!("{server}/postgres{query}"),
             name,
         };
         scratch.remove().await;
