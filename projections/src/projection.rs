@@ -54,6 +54,19 @@ impl BatchError {
     }
 }
 
+/// Applies one event through `projection`'s [`Projection::apply_batch`]:
+/// the `apply` of a read model whose batches are set-based.
+pub async fn apply_one<P: Projection>(
+    projection: &P,
+    conn: &mut PgConnection,
+    event: &RecordedEvent,
+) -> Result<(), ApplyError> {
+    projection
+        .apply_batch(conn, std::slice::from_ref(event))
+        .await
+        .map_err(|failure| failure.error)
+}
+
 /// A Postgres read model built from the event log.
 ///
 /// `apply` runs inside the batch transaction with `search_path` set to the

@@ -43,7 +43,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sqlx::PgConnection;
 
-use crate::projection::{ApplyError, BatchError, Projection};
+use crate::projection::{apply_one, ApplyError, BatchError, Projection};
 use fold::Fold;
 
 /// The Order aggregate's persisted type name (`Order::TYPE`, never changed).
@@ -83,9 +83,7 @@ impl Projection for Orders {
         conn: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ApplyError> {
-        self.apply_batch(conn, std::slice::from_ref(event))
-            .await
-            .map_err(|failure| failure.error)
+        apply_one(self, conn, event).await
     }
 
     async fn apply_batch(

@@ -13,7 +13,7 @@ use sqlx::types::Json;
 use sqlx::PgConnection;
 
 use super::document::OrderDoc;
-use crate::projection::{ApplyError, BatchError, Projection};
+use crate::projection::{apply_one, ApplyError, BatchError, Projection};
 
 /// The persisted aggregate types whose events become documents.
 pub const ORDER_TYPE: &str = "Order";
@@ -41,9 +41,7 @@ impl Projection for SearchDocs {
         conn: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ApplyError> {
-        self.apply_batch(conn, std::slice::from_ref(event))
-            .await
-            .map_err(|failure| failure.error)
+        apply_one(self, conn, event).await
     }
 
     async fn apply_batch(

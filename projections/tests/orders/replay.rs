@@ -186,12 +186,7 @@ fn order_event(id: &str, sequence: i64, payload: serde_json::Value) -> RecordedE
 
 async fn apply_alone(pool: &PgPool, event: &RecordedEvent) -> Result<(), ApplyError> {
     let generation = project(pool).await;
-    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
-    let schema = schema_name(Orders::NAME, generation);
-    sqlx::raw_sql(&format!("set local search_path = {schema}, public"))
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = in_generation(pool, generation).await;
     Orders.apply(&mut tx, event).await
 }
 
