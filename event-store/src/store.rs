@@ -120,6 +120,10 @@ impl<A: Aggregate> PgEventStore<A> {
         let appended = self
             .write(&batch, &context, before + envelopes.len())
             .await?;
+        // committed: readers in this process wake now, others soon
+        if let Some(notifier) = &self.notifier {
+            notifier.appended();
+        }
         Ok(envelopes
             .into_iter()
             .zip(appended)

@@ -300,23 +300,27 @@ async fn status_reports_lag_in_events_and_seconds(pool: PgPool) {
     assert_eq!(caught_up.events_applied, 4);
 }
 
-/// Appends through a store wired to `notifier`, from "another process" when
+/// Receives a batch through the write side wired to `notifier` (the
+/// event store signals it after the commit), from "another process" when
 /// the worker does not share it.
 async fn append_notified(pool: &PgPool, notifier: &bazaar_event_store::Notifier) {
-    let meta = EventMetadata::for_command(Uuid::now_v7(), "admin:test").to_map();
-    let id = Uuid::now_v7().to_string();
-    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
-    sqlx::query(
-        "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
-         values ('Order', $1, 1, 'OrderPlaced', '1.0', '{}', $2)",
-    )
-    .bind(id)
-    .bind(serde_json::to_value(meta).unwrap())
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    notifier.appended();
+    use bazaar_domain::ids::{BatchId, Sku, VendorId, WarehouseId};
+    use bazaar_domain::inventory::InventoryReservationCommand;
+    let app = bazaar_commands::Bazaar::with_notifier(pool.clone(), notifier.clone());
+    let command = InventoryReservationCommand::ReceiveBatch {
+        sku: Sku::parse("apple").unwrap(),
+        warehouse: WarehouseId::parse("wh-1").unwrap(),
+        vendor: VendorId::parse("vendor-a").unwrap(),
+        batch: BatchId::parse("b-1").unwrap(),
+        quantity: 5,
+        expires_on: None,
+        at: chrono::Utc::now(),
+    };
+    let meta = EventMetadata::for_command(Uuid::now_v7(), "admin:test");
+    app.stock
+        .execute("apple@wh-1", command, &meta)
+        .await
+        .unwrap();
 }
 
 /// With polling pushed out to an hour, only a wake-up can bring the event
@@ -343,7 +347,7 @@ async fn woken(
         () = run => unreachable!("the worker runs until stopped"),
         done = tokio::time::timeout(Duration::from_secs(20), check) => done.expect("woken well before the poll"),
     }
-    assert_eq!(counts(pool).await, [("Order".to_owned(), 1)]);
+    assert_eq!(counts(pool).await, [("InventoryReservation".to_owned(), 1)]);
 }
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
