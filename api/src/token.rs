@@ -2,7 +2,6 @@
 //! for operators, local development and the simulator. Deployments that
 //! use an identity provider (RS256) mint tokens there instead.
 
-use anyhow::Context;
 use clap::Args;
 
 use crate::http::auth::{sign_hs256, Claims, Role};
@@ -37,13 +36,8 @@ pub fn run(args: &TokenArgs) -> anyhow::Result<()> {
     if args.role == Role::Vendor && args.vendor_id.is_none() {
         anyhow::bail!("a vendor token needs --vendor-id");
     }
-    let now = u64::try_from(chrono::Utc::now().timestamp()).context("clock before 1970")?;
-    let claims = Claims {
-        sub: args.sub.clone(),
-        role: args.role,
-        vendor_id: args.vendor_id.clone(),
-        exp: now + args.ttl_minutes * 60,
-    };
+    let ttl = std::time::Duration::from_secs(args.ttl_minutes * 60);
+    let claims = Claims::expiring_in(&args.sub, args.role, args.vendor_id.clone(), ttl);
     println!("{}", sign_hs256(args.jwt_secret.as_bytes(), &claims)?);
     Ok(())
 }

@@ -202,6 +202,33 @@ pub async fn run_indexer(
     indexer::run(pool.clone(), es, health, wakeups, stop).await;
 }
 
+/// What the workers still have to do: events the checkout saga or a live
+/// projection has not applied yet, and timers due; at most `limit` rows of
+/// (worker, global position or 0, what), empty when they are idle. Timers
+/// due later (payouts a day on, inspections) are not work yet.
+pub async fn outstanding(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<(String, i64, String)>> {
+    sqlx::query_as(
+        "(select 'checkout saga' as worker, e.global_position, e.aggregate_type || ' ' || e.event_type as what \
+            from events e \
+            left join subscription_checkpoint c on c.subscription_name = 'checkout-saga' \
+           where (e.tx_id, e.global_position) > (coalesce(c.tx_id, '0'::xid8), coalesce(c.position, 0)) \
+           limit $1) \
+         union all \
+         (select 'projection ' || p.projection_name, e.global_position, e.aggregate_type || ' ' || e.event_type \
+            from projection p \
+            join events e on (e.tx_id, e.global_position) > (p.tx_id, p.position) \
+           where p.status = 'live' limit $1) \
+         union all \
+         (select 'scheduler', 0, 'timer due on ' || s.aggregate_type || ' ' || s.aggregate_id \
+            from scheduled_command s \
+           where s.status = 'pending' and s.due_at <= clock_timestamp() limit $1) \
+         order by 1, 2 limit $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
 /// The write side, wired to wake this process's projections.
 pub fn write_side(pool: &PgPool) -> (Arc<Bazaar>, Notifier) {
     let notifier = Notifier::new(pool.clone());

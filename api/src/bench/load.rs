@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
 
-use crate::http::auth::{sign_hs256, Claims, Role};
+use crate::http::auth::sign_hs256;
+pub(crate) use crate::simulate::client::Who;
 
 /// Latencies of one measurement.
 #[derive(Debug, Default)]
@@ -100,17 +101,6 @@ pub(crate) struct Http {
     secret: Vec<u8>,
 }
 
-/// Who a request is made as.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum As<'a> {
-    /// The back office (and the payment webhook).
-    Admin,
-    /// A buyer.
-    Buyer(&'a str),
-    /// A vendor's staff.
-    Vendor(&'a str),
-}
-
 impl Http {
     /// A client of `base`, signing with `secret`.
     pub(crate) fn new(base: &str, secret: &str) -> Self {
@@ -127,19 +117,8 @@ impl Http {
     }
 
     /// A bearer token for `who` (valid for a day).
-    pub(crate) fn token(&self, who: As<'_>) -> String {
-        let (sub, role, vendor_id) = match who {
-            As::Admin => ("bench-admin".to_owned(), Role::Admin, None),
-            As::Buyer(id) => (id.to_owned(), Role::Buyer, None),
-            As::Vendor(id) => (format!("staff-{id}"), Role::Vendor, Some(id.to_owned())),
-        };
-        let exp = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default() + 86_400;
-        let claims = Claims {
-            sub,
-            role,
-            vendor_id,
-            exp,
-        };
+    pub(crate) fn token(&self, who: &Who) -> String {
+        let claims = who.claims(Duration::from_secs(86_400));
         sign_hs256(&self.secret, &claims).unwrap_or_default()
     }
 
@@ -174,6 +153,20 @@ impl Http {
                 tracing::debug!(%status, %value, path, "command refused");
                 None
             }
+        }
+    }
+
+    /// GETs a resource and reads its body without parsing it (the query
+    /// figure times the server, not this client's JSON parser); whether
+    /// the answer was 200.
+    pub(crate) async fn get_ok(&self, path: &str, token: &str) -> bool {
+        let request = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token);
+        match request.send().await {
+            Ok(response) => response.status() == StatusCode::OK && response.bytes().await.is_ok(),
+            Err(_) => false,
         }
     }
 

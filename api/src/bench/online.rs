@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::baseline::Baselines;
-use super::load::{closed_loop, percentile, As, Http};
+use super::load::{closed_loop, percentile, Http, Who};
 use super::report::Figure;
 use super::stack::Stack;
 use super::BenchArgs;
@@ -43,26 +43,14 @@ pub(crate) async fn measure(
     Ok((figures, skipped))
 }
 
-/// Whether a worker still has work: the checkout saga or a live
-/// projection behind the log, or a timer due.
-const BUSY: &str = "\
-    select exists (select 1 from events e \
-                     left join subscription_checkpoint c on c.subscription_name = 'checkout-saga' \
-                    where (e.tx_id, e.global_position) > (coalesce(c.tx_id, '0'::xid8), coalesce(c.position, 0))) \
-        or exists (select 1 from projection p \
-                     join events e on (e.tx_id, e.global_position) > (p.tx_id, p.position) \
-                    where p.status = 'live') \
-        or exists (select 1 from scheduled_command s \
-                    where s.status = 'pending' and s.due_at <= clock_timestamp())";
-
 /// Waits (at most three minutes) until the workers are idle (the saga and
 /// every projection at the end of the log, no timer due), so one figure's
 /// backlog does not slow the next; a note if they were not.
 async fn settled(pool: &sqlx::PgPool, phase: &str) -> Option<String> {
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(180) {
-        let busy: bool = sqlx::query_scalar(BUSY).fetch_one(pool).await.ok()?;
-        if !busy {
+        let busy = crate::workers::outstanding(pool, 1).await.ok()?;
+        if busy.is_empty() {
             let waited_ms = started.elapsed().as_millis() as u64;
             tracing::info!(phase, waited_ms, "workers idle");
             return None;
@@ -77,7 +65,7 @@ async fn settled(pool: &sqlx::PgPool, phase: &str) -> Option<String> {
 /// Every vendor receives a large batch into its stock, for the orders.
 async fn stock_up(http: &Http, args: &BenchArgs) {
     for c in 0..args.clients {
-        let token = http.token(As::Vendor(&format!("bench-v{c}")));
+        let token = http.token(&Who::Vendor(format!("bench-v{c}")));
         let path = format!("/v1/stock/sku-c{c}/{WAREHOUSE}/batches");
         let _ = http
             .command(&path, &token, &batch("stock", 1_000_000))
@@ -106,7 +94,7 @@ fn escrow(seller: &str) -> Value {
 async fn commands(http: &Http, args: &BenchArgs, base: &Baselines) -> Vec<Figure> {
     let tokens: Arc<Vec<String>> = Arc::new(
         (0..args.clients)
-            .map(|c| http.token(As::Buyer(&format!("bench-b{c}"))))
+            .map(|c| http.token(&Who::Buyer(format!("bench-b{c}"))))
             .collect(),
     );
     let client = http.clone();
@@ -166,7 +154,7 @@ async fn place(
 
 /// Orders placed, paid and read back as PAID, by `clients` buyers.
 async fn orders_end_to_end(http: &Http, args: &BenchArgs) -> Vec<Figure> {
-    let admin = http.token(As::Admin);
+    let admin = http.token(&Who::Admin);
     let client = http.clone();
     let vendors = args.clients;
     let load = closed_loop(
@@ -193,7 +181,7 @@ async fn orders_end_to_end(http: &Http, args: &BenchArgs) -> Vec<Figure> {
 }
 
 async fn order_to_paid(http: &Http, admin: &str, c: usize, n: u64, vendors: usize) -> Option<()> {
-    let buyer = http.token(As::Buyer(&format!("bench-b{c}")));
+    let buyer = http.token(&Who::Buyer(format!("bench-b{c}")));
     let (id, _, total) = place(http, &buyer, n, vendors).await?;
     let body = json!({
         "payment_id": format!("pay-{id}"),
@@ -222,7 +210,7 @@ async fn queries(
     let placed: Arc<Vec<(String, String)>> = Arc::new(
         placed
             .into_iter()
-            .map(|(order, buyer)| (order, http.token(As::Buyer(&buyer))))
+            .map(|(order, buyer)| (order, http.token(&Who::Buyer(buyer))))
             .collect(),
     );
     let client = http.clone();
@@ -233,9 +221,7 @@ async fn queries(
             let (http, placed) = (client.clone(), Arc::clone(&placed));
             async move {
                 let (order, token) = &placed[(c * 7919 + n as usize * 104_729) % placed.len()];
-                http.get(&format!("/v1/orders/{order}"), token)
-                    .await
-                    .is_some()
+                http.get_ok(&format!("/v1/orders/{order}"), token).await
             }
         },
     )

@@ -48,6 +48,25 @@ pub struct Claims {
     pub exp: u64,
 }
 
+impl Claims {
+    /// Claims of a token for `sub` as `role` (acting for `vendor_id`, for
+    /// vendors) that expires `ttl` from now.
+    pub fn expiring_in(
+        sub: impl Into<String>,
+        role: Role,
+        vendor_id: Option<String>,
+        ttl: std::time::Duration,
+    ) -> Self {
+        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default();
+        Self {
+            sub: sub.into(),
+            role,
+            vendor_id,
+            exp: now + ttl.as_secs(),
+        }
+    }
+}
+
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {

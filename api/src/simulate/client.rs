@@ -41,6 +41,20 @@ pub enum Who {
     Vendor(String),
 }
 
+impl Who {
+    /// The claims of a token for this principal, valid for `ttl` (the
+    /// simulator's and the benchmark's tokens).
+    pub fn claims(&self, ttl: Duration) -> Claims {
+        let (sub, role, vendor_id) = match self {
+            Self::Admin => ("tool-admin".to_owned(), Role::Admin, None),
+            Self::Auditor => ("tool-auditor".to_owned(), Role::Auditor, None),
+            Self::Buyer(id) => (id.clone(), Role::Buyer, None),
+            Self::Vendor(id) => (format!("staff-of-{id}"), Role::Vendor, Some(id.clone())),
+        };
+        Claims::expiring_in(sub, role, vendor_id, ttl)
+    }
+}
+
 /// Why a request did not succeed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum CallError {
@@ -223,19 +237,7 @@ impl Api {
         if let Some(token) = tokens.get(who) {
             return Ok(token.clone());
         }
-        let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default();
-        let (sub, role, vendor_id) = match who {
-            Who::Admin => ("simulator-admin".to_owned(), Role::Admin, None),
-            Who::Auditor => ("simulator-auditor".to_owned(), Role::Auditor, None),
-            Who::Buyer(id) => (id.clone(), Role::Buyer, None),
-            Who::Vendor(id) => (format!("staff-of-{id}"), Role::Vendor, Some(id.clone())),
-        };
-        let claims = Claims {
-            sub,
-            role,
-            vendor_id,
-            exp: now + TOKEN_TTL_SECS,
-        };
+        let claims = who.claims(Duration::from_secs(TOKEN_TTL_SECS));
         let token = sign_hs256(&self.secret, &claims)
             .map_err(|e| CallError::Local(format!("cannot sign a token: {e}")))?;
         tokens.insert(who.clone(), token.clone());

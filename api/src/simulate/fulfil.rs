@@ -232,21 +232,10 @@ async fn complete(
 /// paid out. Returns whether the simulator released the payout itself.
 async fn pay_out(ctx: &Ctx, plan: &OrderPlan, order: &str, vendor: &str) -> Result<bool, Failure> {
     let n = plan.number;
-    let path = format!("/v1/payments/{order}");
     let step = format!("wait payout scheduled {vendor}");
-    wait::until(
-        &ctx.api,
-        (&Who::Admin, &path),
-        (n, &step),
-        ctx.step_timeout,
-        |p| {
-            p["vendors"].as_array().is_some_and(|shares| {
-                shares
-                    .iter()
-                    .any(|s| s["vendor_id"] == vendor && s["hold_state"] == "scheduled")
-            })
-        },
-    )
+    vendor_share(ctx, (n, order, vendor), &step, |s| {
+        s["hold_state"] == "scheduled"
+    })
     .await?;
     let base = format!("/v1/payments/{order}/vendors/{vendor}");
     // a little in the past, so the API's clock has passed it when it pays out
@@ -267,25 +256,37 @@ async fn pay_out(ctx: &Ctx, plan: &OrderPlan, order: &str, vendor: &str) -> Resu
         Ok(_) => Ok(true),
         Err(refused) if refused.problem == "nothing-available" => {
             let step = format!("wait payout by the scheduler {vendor}");
-            wait::until(
-                &ctx.api,
-                (&Who::Admin, &path),
-                (n, &step),
-                ctx.step_timeout,
-                |p| {
-                    p["vendors"].as_array().is_some_and(|shares| {
-                        shares.iter().any(|s| {
-                            s["vendor_id"] == vendor
-                                && s["hold_state"] == "lifted"
-                                && s["available"] == 0
-                                && s["paid_out"].as_i64().is_some_and(|paid| paid > 0)
-                        })
-                    })
-                },
-            )
+            vendor_share(ctx, (n, order, vendor), &step, |s| {
+                s["hold_state"] == "lifted"
+                    && s["available"] == 0
+                    && s["paid_out"].as_i64().is_some_and(|paid| paid > 0)
+            })
             .await?;
             Ok(false)
         }
         Err(refused) => Err(refused),
     }
+}
+
+/// Waits until `vendor`'s share of order `order`'s payment (as finance
+/// reads it) satisfies `ready`.
+async fn vendor_share(
+    ctx: &Ctx,
+    (n, order, vendor): (u64, &str, &str),
+    step: &str,
+    ready: impl Fn(&Value) -> bool,
+) -> Result<Value, Failure> {
+    let path = format!("/v1/payments/{order}");
+    wait::until(
+        &ctx.api,
+        (&Who::Admin, &path),
+        (n, step),
+        ctx.step_timeout,
+        |p| {
+            p["vendors"]
+                .as_array()
+                .is_some_and(|shares| shares.iter().any(|s| s["vendor_id"] == vendor && ready(s)))
+        },
+    )
+    .await
 }

@@ -92,13 +92,8 @@ impl Drop for Workers {
 
 /// A token for `role` with subject `sub` (and `vendor` for vendors).
 pub(crate) fn token(role: Role, sub: &str, vendor: Option<&str>) -> String {
-    let exp = u64::try_from(chrono::Utc::now().timestamp()).unwrap() + 3600;
-    let claims = Claims {
-        sub: sub.to_owned(),
-        role,
-        vendor_id: vendor.map(str::to_owned),
-        exp,
-    };
+    let hour = std::time::Duration::from_secs(3600);
+    let claims = Claims::expiring_in(sub, role, vendor.map(str::to_owned), hour);
     sign_hs256(SECRET.as_bytes(), &claims).unwrap()
 }
 
@@ -284,22 +279,6 @@ async fn spawn(pool: PgPool, relay: RelayHealth, tune: impl FnOnce(&mut HttpSett
 /// What the workers still have to do, one line each: events after the
 /// checkout saga's checkpoint or a live projection's, and timers that are
 /// due and not yet run. Read in one statement, so in one snapshot.
-const WORKERS_BEHIND: &str = "\
-    select 'checkout saga' as worker, e.global_position, e.aggregate_type || ' ' || e.event_type as what \
-      from events e \
-      left join subscription_checkpoint c on c.subscription_name = 'checkout-saga' \
-     where (e.tx_id, e.global_position) > (coalesce(c.tx_id, '0'::xid8), coalesce(c.position, 0)) \
-    union all \
-    select 'projection ' || p.projection_name, e.global_position, e.aggregate_type || ' ' || e.event_type \
-      from projection p \
-      join events e on (e.tx_id, e.global_position) > (p.tx_id, p.position) \
-     where p.status = 'live' \
-    union all \
-    select 'scheduler', 0, 'timer due on ' || s.aggregate_type || ' ' || s.aggregate_id \
-      from scheduled_command s \
-     where s.status = 'pending' and s.due_at <= clock_timestamp() \
-     order by 1, 2";
-
 /// Waits until the workers are idle: the checkout saga and every live
 /// projection have read to the end of the log and no timer is due (later
 /// timers — payouts a day on, inspections — stay pending). Past that, no
@@ -311,8 +290,7 @@ pub(crate) async fn workers_idle(pool: &PgPool) -> Vec<(String, i64, String)> {
     let started = std::time::Instant::now();
     let mut first = None;
     loop {
-        let behind: Vec<(String, i64, String)> = sqlx::query_as(WORKERS_BEHIND)
-            .fetch_all(pool)
+        let behind = bazaar_api::workers::outstanding(pool, 50)
             .await
             .expect("the workers' progress");
         if behind.is_empty() {

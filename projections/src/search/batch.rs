@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use bazaar_domain::inventory::InventoryReservationEvent;
 use bazaar_domain::order::OrderEvent;
 use bazaar_event_store::RecordedEvent;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sqlx::types::Json;
 use sqlx::PgConnection;
@@ -26,7 +27,6 @@ struct Versioned<D> {
 }
 
 /// The documents a batch touches.
-#[derive(Default)]
 struct Docs {
     orders: HashMap<String, Versioned<OrderDoc>>,
     stock: HashMap<String, Versioned<StockDoc>>,
@@ -62,48 +62,36 @@ fn ids<'e>(events: &'e [RecordedEvent], aggregate_type: &str) -> Vec<&'e str> {
 }
 
 async fn load(conn: &mut PgConnection, events: &[RecordedEvent]) -> sqlx::Result<Docs> {
-    let mut docs = Docs::default();
-    let orders = ids(events, ORDER_TYPE);
-    if !orders.is_empty() {
-        let rows: Vec<(String, i64, Json<OrderDoc>)> = sqlx::query_as(
-            "select order_id, version, doc from search_orders where order_id = any($1)",
-        )
-        .bind(orders)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (id, version, Json(doc)) in rows {
-            let changed = false;
-            docs.orders.insert(
-                id,
-                Versioned {
-                    version,
-                    doc,
-                    changed,
-                },
-            );
-        }
+    Ok(Docs {
+        orders: stored(conn, "search_orders", "order_id", ids(events, ORDER_TYPE)).await?,
+        stock: stored(conn, "search_stock", "stock_id", ids(events, STOCK_TYPE)).await?,
+    })
+}
+
+/// The stored documents of `ids` in `table` (keyed by `key`).
+async fn stored<D: DeserializeOwned + Send + Unpin + 'static>(
+    conn: &mut PgConnection,
+    table: &str,
+    key: &str,
+    ids: Vec<&str>,
+) -> sqlx::Result<HashMap<String, Versioned<D>>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
     }
-    let stock = ids(events, STOCK_TYPE);
-    if !stock.is_empty() {
-        let rows: Vec<(String, i64, Json<StockDoc>)> = sqlx::query_as(
-            "select stock_id, version, doc from search_stock where stock_id = any($1)",
+    let sql = format!("select {key}, version, doc from {table} where {key} = any($1)");
+    let rows: Vec<(String, i64, Json<D>)> = sqlx::query_as(&sql).bind(ids).fetch_all(conn).await?;
+    let loaded = rows.into_iter().map(|(id, version, Json(doc))| {
+        let changed = false;
+        (
+            id,
+            Versioned {
+                version,
+                doc,
+                changed,
+            },
         )
-        .bind(stock)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (id, version, Json(doc)) in rows {
-            let changed = false;
-            docs.stock.insert(
-                id,
-                Versioned {
-                    version,
-                    doc,
-                    changed,
-                },
-            );
-        }
-    }
-    Ok(docs)
+    });
+    Ok(loaded.collect())
 }
 
 fn decode<'de, T: Deserialize<'de>>(event: &'de RecordedEvent) -> Result<T, ApplyError> {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::place;
-use crate::bench::load::{percentile, As, Http};
+use crate::bench::load::{percentile, Http, Who};
 use crate::bench::report::Figure;
 use crate::bench::stack::Stack;
 use crate::bench::BenchArgs;
@@ -56,7 +56,7 @@ async fn drive(
     let tokens: Vec<(String, String)> = (0..BUYERS)
         .map(|b| {
             let buyer = format!("lag-b{b}");
-            let token = http.token(As::Buyer(&buyer));
+            let token = http.token(&Who::Buyer(buyer.clone()));
             (buyer, token)
         })
         .collect();

@@ -12,7 +12,7 @@ use bazaar_domain::inventory::{stock_id, InventoryReservationCommand};
 use bazaar_event_store::EventMetadata;
 
 use super::{batch, sequential_p50, WAREHOUSE};
-use crate::bench::load::{As, Http};
+use crate::bench::load::{Http, Who};
 use crate::bench::report::Figure;
 use crate::bench::stack::Stack;
 use crate::bench::BenchArgs;
@@ -29,7 +29,7 @@ pub(crate) async fn measure(
 ) -> anyhow::Result<Vec<Figure>> {
     let sku = "sku-long";
     let prepared = prepare(stack, sku, args.long_stream).await?;
-    let token = http.token(As::Vendor(VENDOR));
+    let token = http.token(&Who::Vendor(VENDOR.to_owned()));
     let (long, long_failed) = sequential_p50(SAMPLES, |n| {
         let path = format!("/v1/stock/{sku}/{WAREHOUSE}/batches");
         let (http, token) = (http.clone(), token.clone());
