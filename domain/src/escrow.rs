@@ -15,7 +15,7 @@
 //! ends it early (Cancelled). Closed and cancelled escrows reject every
 //! command (`Closed`, `Cancelled`; `CreateEscrow` gets `AlreadyCreated`).
 //!
-//! # Policy choices (DOMAIN.md is silent on these)
+//! # Policy choices (recorded in `docs/domain.md`)
 //! - **Funding is all or nothing.** Escrow.com and Trustap ask for the full
 //!   amount before the seller ships; so do we. `Fund` must equal the escrow
 //!   amount (`FundingMismatch`), a second `Fund` is `AlreadyFunded` and a

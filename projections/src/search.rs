@@ -6,7 +6,7 @@
 //! projection into Postgres (`read.search_*`): the fallback searches them,
 //! and the Elasticsearch indexer ([`es::indexer`]) ships them with external
 //! versioning, so a replay changes nothing. Decisions and their reasons:
-//! `docs/adr/0006-search.md`; operations: `docs/search.md`.
+//! `docs/adr/0005-search.md`; operations: `docs/search.md`.
 //!
 //! # Layout
 //! - [`document`]: the order and stock documents.

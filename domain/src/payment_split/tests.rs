@@ -111,7 +111,7 @@ pub(super) fn line(id: &str, gross: Money, allocated: i64, fee: i64, net: i64) -
     }
 }
 
-/// DOMAIN.md's worked example: 100.00 captured, vendor A 60.00, vendor B
+/// The worked example of `docs/domain.md`: 100.00 captured, vendor A 60.00, vendor B
 /// 40.00, fee 10 %.
 pub(super) fn worked_example() -> PaymentSplitEvent {
     computed(

@@ -6,7 +6,7 @@
 //! document back once, with its last event's sequence as its `version`
 //! (`batch`); an event at or below the stored version is a replay and
 //! changes nothing. The rows serve the Postgres fallback of the search API
-//! and are what the Elasticsearch indexer ships (see `docs/adr/0006-search.md`).
+//! and are what the Elasticsearch indexer ships (see `docs/adr/0005-search.md`).
 
 use bazaar_event_store::RecordedEvent;
 use sqlx::types::Json;

@@ -1,4 +1,4 @@
-//! RecordChargeback, on DOMAIN.md's worked example.
+//! RecordChargeback, on the worked example of `docs/domain.md`.
 
 use super::payouts::paid;
 use super::refunds::{returned, totals};

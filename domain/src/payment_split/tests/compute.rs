@@ -1,4 +1,4 @@
-//! ComputeSplit: DOMAIN.md's worked examples, rounding, currencies with 0
+//! ComputeSplit: the worked examples of `docs/domain.md`, rounding, currencies with 0
 //! and 3 decimals, order-level adjustments, and every rejection.
 
 use cqrs_es::{Aggregate, DomainEvent};

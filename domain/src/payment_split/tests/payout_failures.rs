@@ -1,4 +1,4 @@
-//! RecordPayoutFailed, on DOMAIN.md's worked example after vendor-a was
+//! RecordPayoutFailed, on the worked example of `docs/domain.md` after vendor-a was
 //! paid.
 
 use super::payouts::{a_lifted, paid};

@@ -1,4 +1,4 @@
-//! SchedulePayout and ReleasePayout, on DOMAIN.md's worked example
+//! SchedulePayout and ReleasePayout, on the worked example of `docs/domain.md`
 //! (vendor-a nets 54.00, vendor-b 36.00).
 
 use super::*;

@@ -1,4 +1,4 @@
-//! Every way RecordRefund is rejected, on DOMAIN.md's worked example.
+//! Every way RecordRefund is rejected, on the worked example of `docs/domain.md`.
 
 use super::payouts::paid;
 use super::refunds::{refund_cmd, refunded_after_payout};

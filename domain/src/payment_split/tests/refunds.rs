@@ -1,5 +1,5 @@
 //! RecordRefund: spreading, explicit allocations, the fee in proportion
-//! and debts after payout, mostly on DOMAIN.md's worked example
+//! and debts after payout, mostly on the worked example of `docs/domain.md`
 //! (vendor-a: 60.00 = fee 6.00 + net 54.00; vendor-b: 40.00 = 4.00 + 36.00).
 
 use super::payouts::paid;
