@@ -46,7 +46,7 @@
 //!
 //! # A batch expiring while reserved
 //! Perishables must never ship past their date, so reserved units are never
-//! kept on an expired batch. `WriteOffExpiredBatch` (fired from the day after
+//! kept on an expired batch. `WriteOffExpiredBatch` (accepted from the day after
 //! `expires_on`) writes off the whole batch, after first freeing its
 //! reserved units reservation by reservation (earliest `ship_on` first, ties
 //! by id): a hold that has already lapsed is expired; any other is moved onto

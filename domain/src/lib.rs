@@ -6,7 +6,9 @@
 //! durable scheduler in `commands/` supplies them. Command ids, retries and
 //! idempotency by command id live in `commands/`; the aggregates make
 //! repeated business operations (commit a reservation twice, say) harmless
-//! where DOMAIN.md asks for it.
+//! where the domain contract asks for it. `docs/domain.md` states that
+//! contract: every aggregate's commands, events, invariants and policies,
+//! and the checkout saga.
 //!
 //! # Layout
 //! - [`money`]: amounts in minor units, currencies, fee rates, allocation.
@@ -22,3 +24,6 @@ pub mod inventory;
 pub mod money;
 pub mod order;
 pub mod payment_split;
+
+#[cfg(test)]
+mod contract_doc;

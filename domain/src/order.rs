@@ -16,16 +16,18 @@
 //! reservations and refund, `PaymentReceivedAfterClose` /
 //! `DuplicatePaymentReceived` to refund stray captures, `VendorOrderShipped`
 //! to schedule `AutoConfirmDelivery` at `auto_confirm_at`, `ReturnReceived`
-//! to restock and refund, and `VendorOrderCompleted` to release `releasable`.
+//! to restock and refund, and `VendorOrderDelivered` to start the escrow's
+//! inspection, whose lapse releases the vendor's share. `VendorOrderCompleted`
+//! carries `releasable` for read models; the saga does not act on it.
 //!
-//! # Policies where DOMAIN.md is silent
+//! # Policy choices (recorded in `docs/domain.md`)
 //!
 //! - **Grouping.** Vendor orders are in order of the vendor's first line in
 //!   the cart (the buyer's view of the cart, rather than sorted by vendor id;
 //!   the PaymentSplit does its own tie-breaking by vendor id).
-//!   Line numbers are cart positions from 1 and unique across the order, so
-//!   `(order id, line_no)` names a stock reservation. Two lines may draw on
-//!   one SKU; the reservation side sums them. At most [`MAX_LINES`] lines.
+//!   Line numbers are cart positions from 1 and unique across the order.
+//!   Two lines may draw on one SKU; the saga sums a vendor's lines of one
+//!   stock into one reservation. At most [`MAX_LINES`] lines.
 //! - **Prices.** Unit prices must be positive and in the order currency; free
 //!   items and discounts are not modelled here. Line totals, subtotals and
 //!   the total use checked arithmetic.
@@ -67,7 +69,8 @@
 //!   units are never restocked (`restock_quantity` = received - damaged,
 //!   Shopify's `no_restock`). The order and vendor order statuses do not
 //!   change with returns; the events carry the per-line totals. The return
-//!   window is the saga's business (it decides when to complete).
+//!   window is not enforced here: returns are taken until completion, which
+//!   an admin sends.
 //! - **Completion.** `CompleteVendorOrder` needs DELIVERED and no returned
 //!   units still expected, and carries `releasable` = subtotal - refunded.
 //!   After completion no returns are taken (disputes go to the escrow).

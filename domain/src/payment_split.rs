@@ -22,7 +22,7 @@
 //! - `debt ≤ paid_out`; a debt exists only while `held` and `available` are
 //!   zero; no amount is ever negative.
 //!
-//! # Policy (where DOMAIN.md is silent)
+//! # Policy choices (recorded in `docs/domain.md`)
 //! - **Order-level adjustments.** The whole captured amount is spread over
 //!   vendors by largest remainder weighted by gross, ties by vendor id, so a
 //!   discount lowers and shipping raises each vendor's `allocated`. The fee

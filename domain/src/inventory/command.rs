@@ -86,7 +86,8 @@ pub enum InventoryReservationCommand {
         /// When the count or loss was recorded.
         at: DateTime<Utc>,
     },
-    /// Scheduled from the day after a batch's expiry date: dispose of it.
+    /// From the day after a batch's expiry date: dispose of it (sent by an
+    /// operator through the API; no timer sends it).
     WriteOffExpiredBatch {
         /// The batch.
         batch: BatchId,
