@@ -7,7 +7,10 @@
 # a local Postgres unless PG_SERVER_URL (a server URL without a database)
 # is set; each test gets a fresh database on that server. Makes sure
 # Tansu is installed (TANSU_BIN); the Kafka relay tests start their own
-# broker per test and fail if it cannot be found.
+# broker per test and fail if it cannot be found. Likewise noida-db
+# (NOIDA_DB_BIN, scripts/elasticsearch.sh), the Elasticsearch API server the
+# live search tests start per test; with ELASTICSEARCH_URL set they run
+# against that cluster instead.
 set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO_ROOT"
@@ -15,12 +18,16 @@ cd "$REPO_ROOT"
 . scripts/postgres.sh
 # shellcheck source=scripts/kafka.sh
 . scripts/kafka.sh
+# shellcheck source=scripts/elasticsearch.sh
+. scripts/elasticsearch.sh
 
 ensure_postgres
 export DATABASE_URL="$PG_SERVER_URL/postgres"
 echo "test.sh: using $PG_SERVER_URL"
 ensure_tansu
 echo "test.sh: using $TANSU_BIN"
+ensure_noida
+echo "test.sh: using $NOIDA_DB_BIN${ELASTICSEARCH_URL:+ (live search tests: $ELASTICSEARCH_URL)}"
 
 cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
