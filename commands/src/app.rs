@@ -3,13 +3,15 @@
 //! Each field is the use-case entry point of its aggregate: callers build
 //! the aggregate's command (typed, validated at the boundary) and run it
 //! with `execute(aggregate_id, command, &metadata)`. The same struct runs
-//! the scheduler's timers ([`Dispatcher`]) and the sagas' commands.
+//! the scheduler's timers ([`Dispatcher`]) and the sagas' commands. All
+//! four executors append through one [`GroupCommit`], so commands of every
+//! aggregate running at the same time share a transaction and its commit.
 
 use bazaar_domain::escrow::Escrow;
 use bazaar_domain::inventory::InventoryReservation;
 use bazaar_domain::order::Order;
 use bazaar_domain::payment_split::PaymentSplit;
-use bazaar_event_store::{EventMetadata, Notifier, PgEventStore};
+use bazaar_event_store::{BatchSizes, EventMetadata, GroupCommit, Notifier, PgEventStore};
 use cqrs_es::Aggregate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -35,14 +37,22 @@ pub struct Bazaar {
     pub splits: Executor<PaymentSplit>,
     /// Funds held until delivery is accepted.
     pub escrows: Executor<Escrow>,
+    /// The writer every executor's appends go through.
+    group: GroupCommit,
 }
 
-fn executor<A: Aggregate<Services = ()>>(pool: &PgPool, notifier: &Option<Notifier>) -> Executor<A>
+fn executor<A: Aggregate<Services = ()>>(
+    pool: &PgPool,
+    group: &GroupCommit,
+    notifier: &Option<Notifier>,
+) -> Executor<A>
 where
     A::Command: Serialize + Clone,
     A::Error: Serialize + serde::de::DeserializeOwned,
 {
-    let mut store = PgEventStore::new(pool.clone()).with_snapshots(SNAPSHOT_EVERY);
+    let mut store = PgEventStore::new(pool.clone())
+        .with_snapshots(SNAPSHOT_EVERY)
+        .with_group_commit(group.clone());
     if let Some(notifier) = notifier {
         store = store.with_notifier(notifier.clone());
     }
@@ -62,13 +72,20 @@ impl Bazaar {
     }
 
     fn build(pool: PgPool, notifier: Option<Notifier>) -> Self {
+        let group = GroupCommit::new(pool.clone());
         Self {
-            orders: executor(&pool, &notifier),
-            stock: executor(&pool, &notifier),
-            splits: executor(&pool, &notifier),
-            escrows: executor(&pool, &notifier),
+            orders: executor(&pool, &group, &notifier),
+            stock: executor(&pool, &group, &notifier),
+            splits: executor(&pool, &group, &notifier),
+            escrows: executor(&pool, &group, &notifier),
+            group,
             pool,
         }
+    }
+
+    /// The sizes of the group commits this write side made so far.
+    pub fn batch_sizes(&self) -> BatchSizes {
+        self.group.batch_sizes()
     }
 }
 

@@ -18,13 +18,20 @@
 //! concurrency decides: conflicts are retried a bounded number of times,
 //! reloading the aggregate each time, with jittered backoff; after that the
 //! caller gets [`CommandError::Contention`], never a half-written command.
+//!
+//! Round trips: a warm aggregate comes from memory ([`crate::cache`]), so a
+//! command decides without asking the database anything, and its append
+//! joins the store's group commit. The command log is not read up front: a
+//! retried command is caught where it is written (its log row's key when it
+//! appends, `log_unwritten_at` when it writes nothing), and only then is its
+//! first outcome looked up and returned — the same answer as before.
 
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use bazaar_event_store::{
-    find_command, log_unwritten, read_stream, CommandRecord, Error as StoreError, EventMetadata,
-    LoggedCommand, PgEventStore, Position, Unwritten,
+    find_command, log_unwritten_at, read_stream, CommandRecord, Error as StoreError,
+    EventMetadata, Logged, LoggedCommand, PgEventStore, Position, Unwritten,
 };
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
@@ -33,11 +40,14 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
+use crate::cache::{AggregateCache, Context};
 use crate::error::CommandError;
 use crate::locks::KeyedLocks;
 
 /// Attempts before a contended command gives up.
 const MAX_ATTEMPTS: u32 = 6;
+/// Aggregates of one type kept in memory per executor.
+const CACHED_AGGREGATES: usize = 8192;
 
 /// What a command did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,6 +70,18 @@ pub struct Executor<A: Aggregate> {
     pool: PgPool,
     services: A::Services,
     locks: KeyedLocks,
+    cache: AggregateCache<A>,
+}
+
+/// One try at a command: what stays the same across retries.
+#[derive(Clone, Copy)]
+struct Attempt<'a> {
+    aggregate_id: &'a str,
+    metadata: &'a EventMetadata,
+    record: &'a CommandRecord,
+    matching: Match,
+    /// A copy of the command was found logged: look its outcome up first.
+    logged_before: bool,
 }
 
 /// How a replayed command id is matched against the logged one.
@@ -84,6 +106,7 @@ where
             pool,
             services,
             locks: KeyedLocks::default(),
+            cache: AggregateCache::new(CACHED_AGGREGATES),
         }
     }
 
@@ -122,13 +145,19 @@ where
     ) -> Result<Outcome, CommandError<A::Error>> {
         let record = record_of::<A>(aggregate_id, &command, metadata)?;
         let _turn = self.locks.lock(aggregate_id).await;
+        let mut logged_before = false;
         for attempt in 0..MAX_ATTEMPTS {
-            match self
-                .attempt(aggregate_id, command.clone(), metadata, &record, matching)
-                .await
-            {
+            let tried = Attempt {
+                aggregate_id,
+                metadata,
+                record: &record,
+                matching,
+                logged_before,
+            };
+            match self.attempt(tried, command.clone()).await {
                 Err(CommandError::Store(StoreError::Conflict { .. })) => backoff(attempt).await,
-                Err(CommandError::Store(StoreError::DuplicateCommand(_))) => {}
+                // a copy of this command committed first: answer with it
+                Err(CommandError::Store(StoreError::DuplicateCommand(_))) => logged_before = true,
                 other => return other,
             }
         }
@@ -139,19 +168,25 @@ where
 
     async fn attempt(
         &self,
-        aggregate_id: &str,
+        tried: Attempt<'_>,
         command: A::Command,
-        metadata: &EventMetadata,
-        record: &CommandRecord,
-        matching: Match,
     ) -> Result<Outcome, CommandError<A::Error>> {
-        let mut context = self.store.load(aggregate_id).await?;
-        // Checked after loading: if a copy of this command committed before
-        // the load, its log row is visible now and the caller gets its
-        // outcome instead of a fresh decision on the changed state; if it
-        // commits after, our append conflicts and the next attempt sees it.
-        if let Some(logged) = find_command(&self.pool, metadata.command_id).await? {
-            return self.replay(aggregate_id, record, logged, matching).await;
+        let Attempt {
+            aggregate_id,
+            metadata,
+            record,
+            matching,
+            ..
+        } = tried;
+        let mut context = match self.cache.take(aggregate_id) {
+            Some(context) => context,
+            None => self.store.load(aggregate_id).await?,
+        };
+        if tried.logged_before {
+            if let Some(logged) = find_command(&self.pool, metadata.command_id).await? {
+                self.cache.put(context);
+                return self.replay(aggregate_id, record, logged, matching).await;
+            }
         }
         let sink = EventSink::<A>::default();
         if let Err(rejection) = context
@@ -159,34 +194,52 @@ where
             .handle(command, &self.services, &sink)
             .await
         {
+            // the aggregate may have applied part of the command: it is
+            // dropped from memory and reloaded next time
             let unwritten = Unwritten::Rejected(serde_json::to_value(&rejection)?);
             return self
-                .unwritten(aggregate_id, record, unwritten, Err(rejection), matching)
+                .unwritten(tried, context.current_sequence, unwritten, Err(rejection))
                 .await;
         }
         let events = sink.collect().await;
         if events.is_empty() {
             let unchanged = Ok(self.outcome(aggregate_id, metadata.command_id, None, None, false));
-            return self
-                .unwritten(
-                    aggregate_id,
-                    record,
-                    Unwritten::Unchanged,
-                    unchanged,
-                    matching,
-                )
+            let sequence = context.current_sequence;
+            let answer = self
+                .unwritten(tried, sequence, Unwritten::Unchanged, unchanged)
                 .await;
+            if answer.is_ok() {
+                self.cache.put(context);
+            }
+            return answer;
         }
+        self.append(tried, events, context).await
+    }
+
+    /// Appends a decision's events; the aggregate stays in memory if they
+    /// committed.
+    async fn append(
+        &self,
+        tried: Attempt<'_>,
+        events: Vec<A::Event>,
+        mut context: Context<A>,
+    ) -> Result<Outcome, CommandError<A::Error>> {
         let appended = self
             .store
-            .append_recorded(events, context, metadata.to_map(), Some(record.clone()))
+            .append_to(
+                events,
+                &mut context,
+                tried.metadata.to_map(),
+                Some(tried.record.clone()),
+            )
             .await?;
+        self.cache.put(context);
         let first = appended.first().map(|(_, a)| a.sequence);
         let last = appended.last().map(|(_, a)| (a.sequence, a.position));
         let sequences = first.zip(last.map(|l| l.0));
         Ok(self.outcome(
-            aggregate_id,
-            metadata.command_id,
+            tried.aggregate_id,
+            tried.metadata.command_id,
             sequences,
             last.map(|l| l.1),
             false,
@@ -210,23 +263,39 @@ where
         }
     }
 
-    /// Logs a decision that wrote nothing and returns it; if a copy of the
-    /// command was logged first, returns that copy's outcome instead.
+    /// Logs a decision that wrote nothing, made on the stream at
+    /// `sequence`, and returns it; if a copy of the command was logged
+    /// first, returns that copy's outcome instead; if the stream moved on,
+    /// a conflict (decide again).
     async fn unwritten(
         &self,
-        aggregate_id: &str,
-        record: &CommandRecord,
+        tried: Attempt<'_>,
+        sequence: usize,
         outcome: Unwritten,
         decided: Result<Outcome, A::Error>,
-        matching: Match,
     ) -> Result<Outcome, CommandError<A::Error>> {
-        if log_unwritten(&self.pool, A::TYPE, aggregate_id, record, &outcome).await? {
-            return decided.map_err(CommandError::Rejected);
-        }
-        let logged = find_command(&self.pool, record.command_id)
+        let Attempt {
+            aggregate_id,
+            record,
+            ..
+        } = tried;
+        let sequence = i64::try_from(sequence).unwrap_or(i64::MAX);
+        match log_unwritten_at(&self.pool, A::TYPE, aggregate_id, sequence, record, &outcome)
             .await?
-            .ok_or(StoreError::DuplicateCommand(record.command_id))?;
-        self.replay(aggregate_id, record, logged, matching).await
+        {
+            Logged::Logged => decided.map_err(CommandError::Rejected),
+            Logged::Stale => Err(CommandError::Store(StoreError::Conflict {
+                aggregate_type: A::TYPE.to_owned(),
+                aggregate_id: aggregate_id.to_owned(),
+            })),
+            Logged::Taken => {
+                let logged = find_command(&self.pool, record.command_id)
+                    .await?
+                    .ok_or(StoreError::DuplicateCommand(record.command_id))?;
+                self.replay(aggregate_id, record, logged, tried.matching)
+                    .await
+            }
+        }
     }
 
     async fn replay(

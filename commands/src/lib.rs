@@ -12,12 +12,14 @@
 //! - [`app`]: every aggregate's executor; the use-case entry points.
 //! - [`audit`]: aggregates by name, and their state as of a point in time.
 //! - [`executor`]: one command, once, with bounded retries.
+//! - `cache`: aggregates kept in memory between commands.
 //! - [`saga`]: process managers, among them the checkout saga.
 //! - [`error`]: why a command did not take effect.
 //! - [`scheduler`]: durable timers.
 
 pub mod app;
 pub mod audit;
+mod cache;
 pub mod error;
 pub mod executor;
 mod locks;

@@ -49,15 +49,15 @@ pub struct Appended {
 /// A validated batch of one stream's events, as column arrays.
 #[derive(Debug)]
 pub(crate) struct Batch {
-    aggregate_type: String,
-    aggregate_id: String,
-    sequences: Vec<i64>,
-    event_types: Vec<String>,
-    event_versions: Vec<String>,
-    payloads: Vec<serde_json::Value>,
-    metadata: Vec<serde_json::Value>,
-    event_ids: Vec<Uuid>,
-    command: Option<CommandRecord>,
+    pub(crate) aggregate_type: String,
+    pub(crate) aggregate_id: String,
+    pub(crate) sequences: Vec<i64>,
+    pub(crate) event_types: Vec<String>,
+    pub(crate) event_versions: Vec<String>,
+    pub(crate) payloads: Vec<serde_json::Value>,
+    pub(crate) metadata: Vec<serde_json::Value>,
+    pub(crate) event_ids: Vec<Uuid>,
+    pub(crate) command: Option<CommandRecord>,
 }
 
 impl Batch {
@@ -214,7 +214,7 @@ impl Batch {
             .collect()
     }
 
-    fn classify(&self, error: sqlx::Error) -> Error {
+    pub(crate) fn classify(&self, error: sqlx::Error) -> Error {
         let violated = error
             .as_database_error()
             .filter(|db| db.is_unique_violation())

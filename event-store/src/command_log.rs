@@ -103,3 +103,59 @@ pub async fn log_unwritten<'e>(
     .rows_affected();
     Ok(inserted == 1)
 }
+
+/// What [`log_unwritten_at`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logged {
+    /// This call logged the outcome.
+    Logged,
+    /// The command id was logged before; look its outcome up.
+    Taken,
+    /// The stream moved past the sequence the decision was made at:
+    /// nothing was logged; decide again on the current state.
+    Stale,
+}
+
+/// [`log_unwritten`] for a decision made on the stream at `sequence`: logs
+/// only if the stream is still there, in the same statement, so a decision
+/// made on an aggregate kept in memory is never logged after the stream
+/// moved on (another process wrote to it).
+pub async fn log_unwritten_at<'e>(
+    executor: impl PgExecutor<'e>,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    sequence: i64,
+    record: &CommandRecord,
+    outcome: &Unwritten,
+) -> Result<Logged> {
+    let (name, rejection) = match outcome {
+        Unwritten::Rejected(error) => ("rejected", Some(error)),
+        Unwritten::Unchanged => ("unchanged", None),
+    };
+    let (fresh, inserted): (bool, bool) = sqlx::query_as(
+        "with stream as ( \
+             select coalesce(max(sequence), 0) = $8 as fresh from events \
+              where aggregate_type = $2 and aggregate_id = $3), \
+         logged as ( \
+             insert into command_log (command_id, aggregate_type, aggregate_id, command_type, \
+                                      body_hash, outcome, rejection) \
+             select $1, $2, $3, $4, $5, $6, $7 from stream where fresh \
+             on conflict (command_id) do nothing returning 1) \
+         select (select fresh from stream), exists (select 1 from logged)",
+    )
+    .bind(record.command_id)
+    .bind(aggregate_type)
+    .bind(aggregate_id)
+    .bind(&record.command_type)
+    .bind(&record.body_hash)
+    .bind(name)
+    .bind(rejection)
+    .bind(sequence)
+    .fetch_one(executor)
+    .await?;
+    Ok(match (fresh, inserted) {
+        (_, true) => Logged::Logged,
+        (true, false) => Logged::Taken,
+        (false, false) => Logged::Stale,
+    })
+}

@@ -17,6 +17,7 @@
 //! - [`store`]: the cqrs-es `EventStore` with correct snapshots and upcasting.
 //! - [`repository`]: cqrs-es's `PersistedEventRepository`, without snapshots.
 //! - `append`: one statement per commit; conflicts told apart from failures.
+//! - [`group`]: group commit, many commands' appends in one transaction.
 //! - [`command_log`]: commands recorded with their events, for idempotency.
 //! - [`metadata`]: command, correlation and causation ids and actor.
 //! - [`reader`]: the commit-ordered read and subscriber checkpoints.
@@ -33,6 +34,7 @@ pub mod audit;
 pub mod chain;
 pub mod command_log;
 mod error;
+pub mod group;
 pub mod metadata;
 pub mod pool;
 pub mod position;
@@ -46,8 +48,11 @@ pub mod verify;
 pub mod wakeup;
 
 pub use append::Appended;
-pub use command_log::{find_command, log_unwritten, CommandRecord, LoggedCommand, Unwritten};
+pub use command_log::{
+    find_command, log_unwritten, log_unwritten_at, CommandRecord, Logged, LoggedCommand, Unwritten,
+};
 pub use error::{Error, Result};
+pub use group::{BatchSizes, GroupCommit};
 pub use metadata::EventMetadata;
 pub use pool::{connect, migrate, PgSettings, MIGRATOR};
 pub use position::Position;

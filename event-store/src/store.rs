@@ -25,6 +25,7 @@ use sqlx::PgPool;
 use crate::append::{Appended, Batch};
 use crate::command_log::CommandRecord;
 use crate::error::Result;
+use crate::group::GroupCommit;
 use crate::metadata::{EventMetadata, GLOBAL_POSITION};
 use crate::recorded::read_stream;
 use crate::snapshot::{self, Snapshot};
@@ -36,6 +37,7 @@ pub struct PgEventStore<A> {
     snapshot_every: usize,
     upcasters: Arc<[Box<dyn EventUpcaster>]>,
     notifier: Option<Notifier>,
+    group: Option<GroupCommit>,
     _aggregate: PhantomData<fn() -> A>,
 }
 
@@ -46,6 +48,7 @@ impl<A> Clone for PgEventStore<A> {
             snapshot_every: self.snapshot_every,
             upcasters: Arc::clone(&self.upcasters),
             notifier: self.notifier.clone(),
+            group: self.group.clone(),
             _aggregate: PhantomData,
         }
     }
@@ -61,6 +64,7 @@ impl<A: Aggregate> PgEventStore<A> {
             snapshot_every: 0,
             upcasters: Arc::from(Vec::new()),
             notifier: None,
+            group: None,
             _aggregate: PhantomData,
         }
     }
@@ -75,6 +79,13 @@ impl<A: Aggregate> PgEventStore<A> {
     /// Signals `notifier` after every successful append.
     pub fn with_notifier(mut self, notifier: Notifier) -> Self {
         self.notifier = Some(notifier);
+        self
+    }
+
+    /// Writes appends through `group`, together with the appends of other
+    /// commands running at the same time (see [`crate::group`]).
+    pub fn with_group_commit(mut self, group: GroupCommit) -> Self {
+        self.group = Some(group);
         self
     }
 
@@ -101,7 +112,22 @@ impl<A: Aggregate> PgEventStore<A> {
     pub async fn append_recorded(
         &self,
         events: Vec<A::Event>,
-        context: Context<A>,
+        mut context: Context<A>,
+        metadata: HashMap<String, String>,
+        command: Option<CommandRecord>,
+    ) -> Result<Vec<(EventEnvelope<A>, Appended)>> {
+        self.append_to(events, &mut context, metadata, command)
+            .await
+    }
+
+    /// [`Self::append_recorded`] on a context that stays the caller's: on
+    /// success it is moved to the last appended sequence (and snapshot
+    /// count), so a caller that keeps aggregates in memory can go on with
+    /// it. Its aggregate must already have `events` applied.
+    pub async fn append_to(
+        &self,
+        events: Vec<A::Event>,
+        context: &mut Context<A>,
         metadata: HashMap<String, String>,
         command: Option<CommandRecord>,
     ) -> Result<Vec<(EventEnvelope<A>, Appended)>> {
@@ -117,9 +143,15 @@ impl<A: Aggregate> PgEventStore<A> {
             .collect::<Result<Vec<_>, PersistenceError>>()
             .map_err(|e| crate::Error::InvalidBatch(e.to_string()))?;
         let batch = Batch::prepare(&serialized)?.with_command(command);
-        let appended = self
-            .write(&batch, &context, before + envelopes.len())
-            .await?;
+        let stored = batch.stored_metadata().to_vec();
+        let after = before + envelopes.len();
+        let snapshot = self.due_snapshot(context, after)?;
+        let snapshotted = snapshot.as_ref().map(|s| s.current_snapshot);
+        let appended = self.write(batch, context, snapshot).await?;
+        context.current_sequence = after;
+        if let Some(count) = snapshotted {
+            context.current_snapshot = usize::try_from(count).ok();
+        }
         // committed: readers in this process wake now, others soon
         if let Some(notifier) = &self.notifier {
             notifier.appended();
@@ -128,26 +160,35 @@ impl<A: Aggregate> PgEventStore<A> {
             .into_iter()
             .zip(appended)
             .map(|(mut envelope, appended)| {
-                let stored = &batch.stored_metadata()[envelope.sequence - before - 1];
-                envelope.metadata = stored_map(stored, &appended);
+                envelope.metadata = stored_map(&stored[envelope.sequence - before - 1], &appended);
                 (envelope, appended)
             })
             .collect())
     }
 
-    async fn write(
-        &self,
-        batch: &Batch,
-        context: &Context<A>,
-        after: usize,
-    ) -> Result<Vec<Appended>> {
+    /// The snapshot to store with a commit that moves the stream to `after`.
+    fn due_snapshot(&self, context: &Context<A>, after: usize) -> Result<Option<Snapshot>> {
         if !snapshot::is_due(self.snapshot_every, context.current_sequence, after) {
-            return batch.insert(&self.pool).await;
+            return Ok(None);
         }
-        let snapshot = Snapshot {
+        Ok(Some(Snapshot {
             payload: serde_json::to_value(&context.aggregate)?,
             last_sequence: i64::try_from(after).unwrap_or(i64::MAX),
             current_snapshot: context.current_snapshot.map_or(1, |n| n as i64 + 1),
+        }))
+    }
+
+    async fn write(
+        &self,
+        batch: Batch,
+        context: &Context<A>,
+        snapshot: Option<Snapshot>,
+    ) -> Result<Vec<Appended>> {
+        if let Some(group) = &self.group {
+            return group.append(batch, snapshot).await;
+        }
+        let Some(snapshot) = snapshot else {
+            return batch.insert(&self.pool).await;
         };
         let mut tx = crate::pool::begin(&self.pool).await?;
         let appended = batch.insert(&mut *tx).await?;

@@ -4,6 +4,7 @@
 mod checkout;
 mod executor;
 mod fixtures;
+mod processes;
 mod races;
 mod restart;
 mod scheduler;

@@ -10,6 +10,7 @@ mod audit_state;
 mod cancellation;
 mod command_log;
 mod compat;
+mod group;
 mod reader;
 mod snapshots;
 mod support;
