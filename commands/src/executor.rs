@@ -30,8 +30,8 @@ use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use bazaar_event_store::{
-    find_command, log_unwritten_at, read_stream, CommandRecord, Error as StoreError,
-    EventMetadata, Logged, LoggedCommand, PgEventStore, Position, Unwritten,
+    find_command, log_unwritten_at, read_stream, CommandRecord, Error as StoreError, EventMetadata,
+    Logged, LoggedCommand, PgEventStore, Position, Unwritten,
 };
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
@@ -280,8 +280,15 @@ where
             ..
         } = tried;
         let sequence = i64::try_from(sequence).unwrap_or(i64::MAX);
-        match log_unwritten_at(&self.pool, A::TYPE, aggregate_id, sequence, record, &outcome)
-            .await?
+        match log_unwritten_at(
+            &self.pool,
+            A::TYPE,
+            aggregate_id,
+            sequence,
+            record,
+            &outcome,
+        )
+        .await?
         {
             Logged::Logged => decided.map_err(CommandError::Rejected),
             Logged::Stale => Err(CommandError::Store(StoreError::Conflict {

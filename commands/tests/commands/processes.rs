@@ -76,7 +76,9 @@ async fn a_stale_aggregate_in_memory_never_decides(pool: PgPool) {
         .execute(&stock("apple"), release, &meta("buyer:race"))
         .await
         .unwrap();
-    reserve_on(&first, 2).await.expect("decided on the freed unit");
+    reserve_on(&first, 2)
+        .await
+        .expect("decided on the freed unit");
     // now the second's copy says "one free": it must not take it
     assert!(short(&reserve_on(&second, 3).await));
 

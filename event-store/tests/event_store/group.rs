@@ -52,7 +52,10 @@ async fn a_refused_batch_is_split_and_only_the_losers_fail(pool: PgPool) {
     let stale = store.load("l-used").await.unwrap();
     let moved = store.load("l-used").await.unwrap();
     let withdrawn = vec![LedgerEvent::Withdrawn { amount: 1 }];
-    store.append(withdrawn.clone(), moved, meta(Uuid::now_v7())).await.unwrap();
+    store
+        .append(withdrawn.clone(), moved, meta(Uuid::now_v7()))
+        .await
+        .unwrap();
     let before = group.batch_sizes();
 
     let mut appends = Vec::new();
@@ -69,7 +72,11 @@ async fn a_refused_batch_is_split_and_only_the_losers_fail(pool: PgPool) {
 
     assert!(results[..28].iter().all(Result::is_ok), "{results:?}");
     assert!(matches!(results[28], Err(Error::DuplicateCommand(id)) if id == used));
-    assert!(matches!(results[29], Err(Error::Conflict { .. })), "{:?}", results[29]);
+    assert!(
+        matches!(results[29], Err(Error::Conflict { .. })),
+        "{:?}",
+        results[29]
+    );
     let sizes = group.batch_sizes().since(&before);
     assert_eq!(sizes.max, 30, "all thirty queued into one batch: {sizes:?}");
     assert_eq!(count_events(&pool).await, 3 + 28 * 2);
@@ -89,8 +96,8 @@ async fn a_refused_batch_is_split_and_only_the_losers_fail(pool: PgPool) {
 /// each other in the commit-ordered log, in queue order.
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn a_batch_is_one_transaction_in_queue_order(pool: PgPool) {
-    let store = PgEventStore::<Ledger>::new(pool.clone())
-        .with_group_commit(GroupCommit::new(pool.clone()));
+    let store =
+        PgEventStore::<Ledger>::new(pool.clone()).with_group_commit(GroupCommit::new(pool.clone()));
     let mut appends = Vec::new();
     for n in 0..5 {
         let context = store.load(&format!("l-{n}")).await.unwrap();
@@ -104,7 +111,9 @@ async fn a_batch_is_one_transaction_in_queue_order(pool: PgPool) {
         .collect();
 
     assert!(landed.iter().all(|p| p.tx_id == landed[0].tx_id));
-    assert!(landed.windows(2).all(|w| w[0].global_position < w[1].global_position));
+    assert!(landed
+        .windows(2)
+        .all(|w| w[0].global_position < w[1].global_position));
     let read = bazaar_event_store::read_after(&pool, Default::default(), 100)
         .await
         .unwrap();
