@@ -114,9 +114,11 @@ async fn a_batch_is_one_transaction_in_queue_order(pool: PgPool) {
     assert!(landed
         .windows(2)
         .all(|w| w[0].global_position < w[1].global_position));
-    let read = bazaar_event_store::read_after(&pool, Default::default(), 100)
+    // (the commit-ordered reader waits for other databases' transactions
+    // in a shared test cluster, so ask the table directly)
+    let transactions: i64 = sqlx::query_scalar("select count(distinct tx_id) from events")
+        .fetch_one(&pool)
         .await
         .unwrap();
-    let read: Vec<_> = read.iter().map(|e| e.position).collect();
-    assert_eq!(read, landed);
+    assert_eq!((transactions, landed.len()), (1, 10));
 }
