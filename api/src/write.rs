@@ -225,7 +225,7 @@ fn problem_of<E: Rejection>(error: CommandError<E>) -> Problem {
         .detail(format!("{aggregate_id} is changing too fast; retry"))
         .retry_after(1),
         CommandError::Encoding(error) => Problem::internal(&error),
-        CommandError::Store(error) => Problem::internal(&error),
+        CommandError::Store(error) => Problem::failed(&error),
     }
 }
 

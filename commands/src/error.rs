@@ -34,3 +34,12 @@ impl<E: std::error::Error> CommandError<E> {
         }
     }
 }
+
+impl<E: std::error::Error> bazaar_event_store::Transient for CommandError<E> {
+    /// Only the store's load failures: a rejection, a reused id or an
+    /// encoding bug is the same on every retry. [`CommandError::Contention`]
+    /// is answered apart (409 with `Retry-After`).
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_transient())
+    }
+}

@@ -18,6 +18,9 @@
 //! concurrency decides: conflicts are retried a bounded number of times,
 //! reloading the aggregate each time, with jittered backoff; after that the
 //! caller gets [`CommandError::Contention`], never a half-written command.
+//! Serialization failures and deadlocks are retried the same way; once the
+//! attempts are spent the store's error is returned, which callers answer as
+//! load (`bazaar_event_store::Transient`).
 //!
 //! Round trips: a warm aggregate comes from memory ([`crate::cache`]), so a
 //! command decides without asking the database anything, and its append
@@ -158,6 +161,11 @@ where
                 Err(CommandError::Store(StoreError::Conflict { .. })) => backoff(attempt).await,
                 // a copy of this command committed first: answer with it
                 Err(CommandError::Store(StoreError::DuplicateCommand(_))) => logged_before = true,
+                // a serialization failure or deadlock wrote nothing: run it
+                // again; once the attempts are spent it is answered as load
+                Err(CommandError::Store(e)) if e.is_retryable() && attempt + 1 < MAX_ATTEMPTS => {
+                    backoff(attempt).await;
+                }
                 other => return other,
             }
         }

@@ -100,6 +100,18 @@ impl Error {
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::Conflict { .. })
     }
+
+    /// Whether the transaction lost a race with another one (serialization
+    /// failure, deadlock) and can be run again as it is.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Database(e) if crate::transient::sqlx_is_retryable(e))
+    }
+}
+
+impl crate::transient::Transient for Error {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Database(e) if crate::transient::sqlx_is_transient(e))
+    }
 }
 
 impl From<Error> for PersistenceError {

@@ -24,6 +24,8 @@
 //! - [`position`]: a place in that order.
 //! - [`chain`] and [`verify`]: the hash chain and its verification.
 //! - [`snapshot`]: when and how snapshots are stored.
+//! - [`transient`]: which failures are load, not faults, and how to log
+//!   a database error's cause.
 //! - [`wakeup`]: coalesced append notifications for readers.
 //! - [`upcasters`]: turning old event versions into current ones.
 //! - [`audit`]: history, point-in-time state, the filtered log, exports and
@@ -43,6 +45,7 @@ mod recorded;
 pub mod repository;
 pub mod snapshot;
 pub mod store;
+pub mod transient;
 pub mod upcasters;
 pub mod verify;
 pub mod wakeup;
@@ -60,5 +63,6 @@ pub use reader::{load_checkpoint, read_after, save_checkpoint};
 pub use recorded::{read_stream, RecordedEvent};
 pub use repository::PgEventRepository;
 pub use store::PgEventStore;
+pub use transient::Transient;
 pub use verify::{verify, verify_all, verify_stream, BreakReason, BrokenLink, Scope, Verification};
 pub use wakeup::Notifier;

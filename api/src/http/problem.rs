@@ -4,10 +4,14 @@
 //! relative URI, `/problems/<slug>`, documented in `docs/api.md`), so
 //! clients branch on `type`, never on the human `title` or `detail`. Bad
 //! input is always a 4xx: only a failure of the server itself is a 500,
-//! and its detail is logged, not shown.
+//! and its detail is logged, not shown. Load is not a fault: a database
+//! that is full, restarting or contended answers 503 `database-busy` with
+//! `Retry-After` ([`Problem::failed`] asks the error's [`Transient`]).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bazaar_event_store::transient::{chain, DbCause};
+use bazaar_event_store::Transient;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -136,14 +140,41 @@ impl Problem {
         .detail(detail)
     }
 
-    /// 500: the server failed; `error` is logged, not shown.
-    pub fn internal(error: &dyn std::fmt::Display) -> Self {
-        tracing::error!(%error, "request failed");
+    /// 500: the server failed; `error` is logged, not shown: its whole
+    /// chain of causes and, for a database error, its SQLSTATE, message and
+    /// constraint, at error level inside the request's span (request id).
+    pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
+        let cause = DbCause::find(error).map(|c| c.to_string());
+        tracing::error!(error = %chain(error), db = cause, "request failed: internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "The server failed to handle the request",
         )
+    }
+
+    /// 503 `database-busy` with `Retry-After`: the database is overloaded
+    /// or momentarily unavailable; the cause is logged as a warning.
+    pub fn busy(error: &(dyn std::error::Error + 'static)) -> Self {
+        let cause = DbCause::find(error).map(|c| c.to_string());
+        tracing::warn!(error = %chain(error), db = cause, "request failed: database busy");
+        Self::unavailable(
+            "database-busy",
+            "the database is busy or unavailable for a moment; retry",
+        )
+    }
+
+    /// A failure of the server or of its database: 503 [`Self::busy`] when
+    /// it is load ([`Transient`]), else 500 [`Self::internal`].
+    pub fn failed<E>(error: &E) -> Self
+    where
+        E: Transient + std::error::Error + 'static,
+    {
+        if error.is_transient() {
+            Self::busy(error)
+        } else {
+            Self::internal(error)
+        }
     }
 
     /// 503: a dependency is unavailable for now.
@@ -188,15 +219,12 @@ impl IntoResponse for Problem {
 impl From<sqlx::Error> for Problem {
     fn from(error: sqlx::Error) -> Self {
         match error {
-            sqlx::Error::PoolTimedOut => {
-                Self::unavailable("database-busy", "no database connection was free in time")
-            }
             // a read model's views appear when its worker first starts
             sqlx::Error::Database(e) if e.code().as_deref() == Some("42P01") => Self::unavailable(
                 "read-model-unavailable",
                 "the read model is not built yet; are the workers running?",
             ),
-            other => Self::internal(&other),
+            other => Self::failed(&other),
         }
     }
 }
@@ -232,6 +260,24 @@ mod tests {
         );
         let kept = problem.not_found_if("unknown-batch");
         assert_eq!(kept.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    #[test]
+    fn load_is_503_database_busy_and_other_database_failures_are_500() {
+        let busy = Problem::from(sqlx::Error::PoolTimedOut);
+        assert_eq!(
+            (busy.status(), busy.slug()),
+            (StatusCode::SERVICE_UNAVAILABLE, "database-busy")
+        );
+        assert_eq!(busy.retry_after, Some(1));
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(Problem::from(sqlx::Error::Io(reset)).status(), 503);
+        let bug = Problem::from(sqlx::Error::ColumnNotFound("total".into()));
+        assert_eq!(
+            (bug.status(), bug.slug()),
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        );
+        assert_eq!(bug.retry_after, None);
     }
 
     #[test]

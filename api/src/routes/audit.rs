@@ -54,7 +54,7 @@ fn problem(error: bazaar_event_store::Error) -> Problem {
     match error {
         E::InvalidRequest(detail) => Problem::invalid("invalid-audit-request", detail),
         E::StreamNotFound { .. } => Problem::not_found(error.to_string()),
-        other => Problem::internal(&other),
+        other => Problem::failed(&other),
     }
 }
 

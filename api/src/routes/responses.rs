@@ -36,6 +36,11 @@ pub enum CommandResponses {
     /// Over the principal's rate limit; see `Retry-After`.
     #[response(status = 429, content_type = "application/problem+json")]
     TooMany(#[to_schema] ProblemBody),
+    /// The database is busy or unavailable for a moment (`database-busy`);
+    /// nothing was written; retry after `Retry-After` with the same
+    /// `Idempotency-Key`.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Busy(#[to_schema] ProblemBody),
 }
 
 /// Failures of a query endpoint.
@@ -57,7 +62,8 @@ pub enum QueryFailures {
     /// Over the principal's rate limit.
     #[response(status = 429, content_type = "application/problem+json")]
     TooMany(#[to_schema] ProblemBody),
-    /// The read model did not reach `min_position` in time; retry.
+    /// The read model did not reach `min_position` in time, or the
+    /// database is busy (`database-busy`); retry after `Retry-After`.
     #[response(status = 503, content_type = "application/problem+json")]
     Behind(#[to_schema] ProblemBody),
 }

@@ -45,7 +45,7 @@ fn problem(error: SearchError) -> Problem {
     match error {
         SearchError::Invalid(detail) => Problem::bad_request("invalid-search", detail),
         SearchError::Elasticsearch(detail) => Problem::unavailable("search-unavailable", detail),
-        other => Problem::internal(&other),
+        other => Problem::failed(&other),
     }
 }
 

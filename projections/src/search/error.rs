@@ -6,12 +6,19 @@ pub enum SearchError {
     /// The request is malformed or not allowed (the API answers 400).
     #[error("{0}")]
     Invalid(String),
-    /// Postgres failed (500).
+    /// Postgres failed (503 when it is load, else 500).
     #[error("search database error")]
     Database(#[from] sqlx::Error),
     /// Elasticsearch failed or answered something unreadable (503).
     #[error("elasticsearch: {0}")]
     Elasticsearch(String),
+}
+
+impl bazaar_event_store::Transient for SearchError {
+    /// Postgres under load; Elasticsearch failures are answered apart.
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Database(e) if bazaar_event_store::transient::sqlx_is_transient(e))
+    }
 }
 
 impl SearchError {

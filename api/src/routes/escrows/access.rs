@@ -65,7 +65,7 @@ pub(super) async fn check(
         .store()
         .load(escrow.as_ref())
         .await
-        .map_err(|e| Problem::internal(&e))?;
+        .map_err(|e| Problem::failed(&e))?;
     let parties: Option<(PartyId, PartyId)> = context
         .aggregate
         .parties()

@@ -80,6 +80,6 @@ async fn load(state: &AppState, order: &OrderId) -> Result<Order, Problem> {
         .store()
         .load(order.as_ref())
         .await
-        .map_err(|e| Problem::internal(&e))?;
+        .map_err(|e| Problem::failed(&e))?;
     Ok(context.aggregate)
 }

@@ -52,7 +52,7 @@ pub(super) async fn check_owner(
                 .store()
                 .load(stock_id)
                 .await
-                .map_err(|e| Problem::internal(&e))?;
+                .map_err(|e| Problem::failed(&e))?;
             if context.aggregate.owner().is_some()
                 && context.aggregate.owner() == principal.vendor.as_ref()
             {
