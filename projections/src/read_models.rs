@@ -6,3 +6,4 @@ pub mod balances;
 pub mod escrows;
 pub mod orders;
 pub mod stock;
+mod table;

@@ -271,3 +271,83 @@ async fn unreadable_or_orphan_events_poison_and_other_aggregates_are_ignored(poo
         .unwrap();
     assert_eq!(rows, 0);
 }
+
+/// Every stored event, in commit order (waiting while another test's
+/// transaction holds the read horizon back).
+async fn all_events(pool: &PgPool) -> Vec<RecordedEvent> {
+    let stored: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    loop {
+        let events = bazaar_event_store::read_after(pool, Position::START, 10_000)
+            .await
+            .unwrap();
+        if i64::try_from(events.len()).unwrap() == stored {
+            return events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// A new `building` generation and a transaction in its schema.
+async fn fresh(pool: &PgPool) -> (i32, sqlx::Transaction<'static, sqlx::Postgres>) {
+    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
+    let created = generation::create(&mut tx, &Escrows, "building")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
+    let schema = generation::schema_name(Escrows::NAME, created);
+    let search_path = format!("set local search_path = {schema}, public");
+    sqlx::raw_sql(&search_path).execute(&mut *tx).await.unwrap();
+    (created, tx)
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn one_set_based_batch_gives_the_rows_of_one_event_at_a_time(pool: PgPool) {
+    scenario(&Bazaar::new(pool.clone())).await;
+    let events = all_events(&pool).await;
+
+    let (single, mut tx) = fresh(&pool).await;
+    for event in &events {
+        Escrows.apply(&mut tx, event).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    // every event twice in one batch: the second copies change nothing
+    let twice: Vec<_> = events.iter().chain(events.iter()).cloned().collect();
+    let (batched, mut tx) = fresh(&pool).await;
+    Escrows.apply_batch(&mut tx, &twice).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let rows = dump_all(&pool, single).await;
+    assert_eq!(
+        rows.iter()
+            .map(|t| t.as_array().unwrap().len())
+            .collect::<Vec<_>>(),
+        vec![3, 6]
+    );
+    assert_eq!(dump_all(&pool, batched).await, rows);
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_batch_names_the_event_it_cannot_apply(pool: PgPool) {
+    scenario(&Bazaar::new(pool.clone())).await;
+    let mut events = all_events(&pool).await;
+    let money = |amount: i64| json!({"amount": amount, "currency": "EUR"});
+    let balance = json!({"status": "Closed", "amount": money(100), "funded": money(100),
+        "released": money(100), "refunded": money(0), "held": money(0)});
+    let orphan = json!({"EscrowClosed": {"escrow": balance, "at": "2026-11-02T09:00:00Z"}});
+    events.insert(5, fabricated("Escrow", 2, orphan));
+
+    let (_, mut tx) = fresh(&pool).await;
+    let failure = Escrows.apply_batch(&mut tx, &events).await.unwrap_err();
+
+    assert_eq!(failure.at, Some(5));
+    assert!(
+        matches!(&failure.error, ApplyError::Poison(reason) if reason.contains("escrow-9 was never created")),
+        "{:?}",
+        failure.error
+    );
+}

@@ -292,3 +292,29 @@ async fn as_json(pool: &PgPool, query: &str) -> Value {
     let sql = format!("select jsonb_agg(to_jsonb(q)) from ({query}) q");
     sqlx::query_scalar(&sql).fetch_one(pool).await.unwrap()
 }
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn one_set_based_batch_gives_the_rows_of_one_event_at_a_time(pool: PgPool) {
+    scenario(&Bazaar::new(pool.clone())).await;
+    let events = failures::all_events(&pool).await;
+
+    let single = world::building(&pool).await;
+    let mut tx = world::in_generation(&pool, single).await;
+    for event in &events {
+        Stock.apply(&mut tx, event).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    // every event twice in one batch: the second copies change nothing
+    let twice: Vec<_> = events.iter().chain(events.iter()).cloned().collect();
+    let batched = world::building(&pool).await;
+    let mut tx = world::in_generation(&pool, batched).await;
+    Stock.apply_batch(&mut tx, &twice).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let rows = dump_all(&pool, single).await;
+    for table in &rows {
+        assert!(table.as_array().is_some_and(|t| !t.is_empty()), "{rows:?}");
+    }
+    assert_eq!(dump_all(&pool, batched).await, rows);
+}

@@ -46,19 +46,31 @@
 //! the rows it sums. `updated_at` is the recorded time of the last event
 //! that changed a row, so a rebuild produces identical rows.
 //!
+//! # Batches
+//! A batch is applied set-based: the rows of its orders are loaded with one
+//! statement per table, its events folded into them in order, the changed
+//! rows and new ledger entries written with one `unnest` statement per
+//! table, and the totals of every vendor the batch touched recomputed with
+//! one more. The rows are those of applying one event at a time (a single
+//! event is a batch of one).
+//!
 //! # Layout
 //! - `balances/tables.sql`: the tables and indexes of one generation.
-//! - `split`: what each `PaymentSplit` event writes.
-//! - `escrow`: what each `Escrow` event writes.
+//! - `split`: what each `PaymentSplit` event changes.
+//! - `escrow`: what each `Escrow` event changes.
 //! - `ledger`: ledger entries, their kinds and ids.
-//! - `write`: the statements on the balance and fee tables.
+//! - `write`: what an event does to the balance and fee rows.
+//! - `rows`: the rows as data, and loading them.
+//! - `store`: writing the changed rows.
 //!
 //! [`VendorBalance`]: bazaar_domain::payment_split::VendorBalance
 //! [`SplitTotals`]: bazaar_domain::payment_split::SplitTotals
 
 mod escrow;
 mod ledger;
+mod rows;
 mod split;
+mod store;
 mod write;
 
 use bazaar_domain::escrow::EscrowEvent;
@@ -69,7 +81,9 @@ use serde::de::DeserializeOwned;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::projection::{ApplyError, Projection};
+use crate::projection::{apply_one, ApplyError, BatchError, Projection};
+use crate::read_models::table::distinct;
+use rows::Rows;
 
 /// The persisted aggregate type of payment splits.
 const PAYMENT_SPLIT: &str = "PaymentSplit";
@@ -117,23 +131,51 @@ impl Projection for Balances {
         conn: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ApplyError> {
-        let stamp = Stamp {
-            order_id: &event.aggregate_id,
-            sequence: event.sequence,
-            event_id: event.event_id,
-            position: event.position.global_position,
-            recorded_at: event.recorded_at,
-        };
-        match event.aggregate_type.as_str() {
-            PAYMENT_SPLIT => split::apply(conn, stamp, parse::<PaymentSplitEvent>(event)?).await,
-            ESCROW => escrow::apply(conn, stamp, parse::<EscrowEvent>(event)?).await,
-            _ => Ok(()),
+        apply_one(self, conn, event).await
+    }
+
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), BatchError> {
+        let mine: Vec<(usize, &RecordedEvent)> = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e.aggregate_type.as_str(), PAYMENT_SPLIT | ESCROW))
+            .collect();
+        if mine.is_empty() {
+            return Ok(());
+        }
+        let ids = distinct(mine.iter().map(|(_, e)| e.aggregate_id.as_str()).collect());
+        let mut rows = rows::load(conn, &ids).await.map_err(BatchError::whole)?;
+        for (index, event) in mine {
+            fold(&mut rows, event).map_err(|e| BatchError::at(index, e))?;
+        }
+        store::write(conn, &rows).await.map_err(BatchError::whole)
+    }
+}
+
+/// Folds one event of a split or an escrow into the batch's rows.
+fn fold(rows: &mut Rows, event: &RecordedEvent) -> Result<(), ApplyError> {
+    let stamp = Stamp {
+        order_id: &event.aggregate_id,
+        sequence: event.sequence,
+        event_id: event.event_id,
+        position: event.position.global_position,
+        recorded_at: event.recorded_at,
+    };
+    match event.aggregate_type.as_str() {
+        PAYMENT_SPLIT => split::apply(rows, stamp, parse::<PaymentSplitEvent>(event)?),
+        _ => {
+            escrow::apply(rows, stamp, parse::<EscrowEvent>(event)?);
+            Ok(())
         }
     }
 }
 
 fn parse<T: DeserializeOwned>(event: &RecordedEvent) -> Result<T, ApplyError> {
-    serde_json::from_value(event.payload.clone()).map_err(|e| {
+    T::deserialize(&event.payload).map_err(|e| {
         ApplyError::poison(format!(
             "unreadable {} {} payload: {e}",
             event.aggregate_type, event.event_type

@@ -21,18 +21,28 @@
 //! `updated_at` is the event's `recorded_at`, not the clock, so a rebuild
 //! yields identical rows.
 //!
+//! # Batches
+//! A batch is applied set-based: the rows of its escrows are loaded with
+//! one statement per table, its events folded into them in order, and the
+//! changed rows written with one `unnest` statement per table. The rows are
+//! those of applying one event at a time (a single event is a batch of one).
+//!
 //! # Layout
 //! - `changes`: what each event changes on which row.
-//! - `rows`: the statements.
+//! - `fold`: a batch's events folded into its rows, in order.
+//! - `rows`: the rows as data; loading them and writing the changed ones.
 
 mod changes;
+mod fold;
 mod rows;
 
 use bazaar_domain::escrow::EscrowEvent as E;
 use bazaar_event_store::RecordedEvent;
+use serde::Deserialize;
 use sqlx::PgConnection;
 
-use crate::projection::{ApplyError, Projection};
+use crate::projection::{apply_one, ApplyError, BatchError, Projection};
+use crate::read_models::table::{distinct, of_type};
 
 /// The persisted aggregate type of the events this model reads.
 const AGGREGATE_TYPE: &str = "Escrow";
@@ -58,33 +68,29 @@ impl Projection for Escrows {
         conn: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ApplyError> {
-        if event.aggregate_type != AGGREGATE_TYPE {
+        apply_one(self, conn, event).await
+    }
+
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), BatchError> {
+        let mine = of_type(events, AGGREGATE_TYPE);
+        if mine.is_empty() {
             return Ok(());
         }
-        let payload: E =
-            serde_json::from_value(event.payload.clone()).map_err(ApplyError::poison)?;
-        if let E::EscrowCreated { .. } = payload {
-            return rows::create(conn, &payload, event).await;
+        let ids = distinct(mine.iter().map(|(_, e)| e.aggregate_id.as_str()).collect());
+        let mut rows = rows::load(conn, &ids).await.map_err(BatchError::whole)?;
+        for (index, event) in mine {
+            let payload = decode(event).map_err(|e| BatchError::at(index, e))?;
+            fold::apply(&mut rows, &payload, event).map_err(|e| BatchError::at(index, e))?;
         }
-        if !rows::claim(conn, event).await? {
-            return Ok(());
-        }
-        assign(conn, &payload, event).await
+        rows::write(conn, &rows).await.map_err(BatchError::whole)
     }
 }
 
-/// Assigns what an event after creation says: the escrow's totals, then
-/// the balances of the milestones it names.
-async fn assign(
-    conn: &mut PgConnection,
-    payload: &E,
-    event: &RecordedEvent,
-) -> Result<(), ApplyError> {
-    if let Some((balance, change)) = changes::escrow(payload) {
-        rows::escrow(conn, balance, change, event).await?;
-    }
-    for (balance, change) in changes::milestones(payload) {
-        rows::milestone(conn, balance, change, event).await?;
-    }
-    Ok(())
+fn decode(event: &RecordedEvent) -> Result<E, ApplyError> {
+    E::deserialize(&event.payload)
+        .map_err(|e| ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type)))
 }

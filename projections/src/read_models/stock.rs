@@ -29,21 +29,35 @@
 //! so a rebuild yields identical rows; movements are never updated and
 //! carry `recorded_at` instead.
 //!
+//! # Batches
+//! A batch is applied set-based: the rows of its stocks (levels and every
+//! batch) and of the holds it names are loaded with one statement per
+//! table, its events folded into them in order, and the changed rows
+//! written with one `unnest` statement per table. The rows are those of
+//! applying one event at a time (a single event is a batch of one).
+//!
 //! # Layout
 //! - `facts`: the stock, time, movement kind and reservation of any event.
+//! - `rows`: the rows as data, and loading them.
 //! - `levels`: `stock_levels`, `stock_batches`, `stock_movements`.
 //! - `reservations`: `stock_reservations`.
+//! - `store`: writing the changed rows.
 
 mod facts;
 mod levels;
 mod reservations;
+mod rows;
+mod store;
 
 use bazaar_domain::inventory::InventoryReservationEvent as E;
 use bazaar_event_store::RecordedEvent;
+use serde::Deserialize;
 use sqlx::PgConnection;
 
-use crate::projection::{ApplyError, Projection};
+use crate::projection::{apply_one, ApplyError, BatchError, Projection};
+use crate::read_models::table::{distinct, of_type};
 use facts::Facts;
+use rows::Rows;
 
 /// The persisted aggregate type of the events this model reads.
 const AGGREGATE_TYPE: &str = "InventoryReservation";
@@ -74,36 +88,59 @@ impl Projection for Stock {
         conn: &mut PgConnection,
         event: &RecordedEvent,
     ) -> Result<(), ApplyError> {
-        if event.aggregate_type != AGGREGATE_TYPE {
+        apply_one(self, conn, event).await
+    }
+
+    async fn apply_batch(
+        &self,
+        conn: &mut PgConnection,
+        events: &[RecordedEvent],
+    ) -> Result<(), BatchError> {
+        let mine: Vec<(usize, &RecordedEvent, Result<E, ApplyError>)> =
+            of_type(events, AGGREGATE_TYPE)
+                .into_iter()
+                .map(|(index, event)| (index, event, decode(event)))
+                .collect();
+        if mine.is_empty() {
             return Ok(());
         }
-        let payload: E =
-            serde_json::from_value(event.payload.clone()).map_err(ApplyError::poison)?;
-        let facts = Facts::of(&payload);
-        if !levels::claim(conn, &facts, event).await? {
-            return Ok(());
+        let payloads = || mine.iter().filter_map(|(_, _, p)| p.as_ref().ok());
+        let stocks = distinct(payloads().map(|p| levels::key(&Facts::of(p))).collect());
+        let holds = distinct(
+            payloads()
+                .filter_map(|p| Facts::of(p).reservation.map(AsRef::<str>::as_ref))
+                .collect(),
+        );
+        let mut rows = rows::load(conn, &stocks, &holds)
+            .await
+            .map_err(BatchError::whole)?;
+        for (index, event, payload) in mine {
+            let folded = payload.and_then(|payload| fold(&mut rows, &payload, event));
+            folded.map_err(|e| BatchError::at(index, e))?;
         }
-        if let Some(carried) = payload.levels() {
-            levels::assign(conn, &facts, carried, event).await?;
-        }
-        assign_rest(conn, &facts, &payload, event).await
+        store::write(conn, &rows).await.map_err(BatchError::whole)
     }
 }
 
-/// Assigns what an event says beyond levels: batch facts and holds.
-async fn assign_rest(
-    conn: &mut PgConnection,
-    facts: &Facts<'_>,
-    payload: &E,
-    event: &RecordedEvent,
-) -> Result<(), ApplyError> {
+fn decode(event: &RecordedEvent) -> Result<E, ApplyError> {
+    E::deserialize(&event.payload)
+        .map_err(|e| ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type)))
+}
+
+/// Folds one event of a stock into the batch's rows.
+fn fold(rows: &mut Rows, payload: &E, event: &RecordedEvent) -> Result<(), ApplyError> {
+    let facts = Facts::of(payload);
+    if !levels::claim(rows, &facts, event)? {
+        return Ok(());
+    }
+    if let Some(carried) = payload.levels() {
+        levels::assign(rows, &facts, carried, event)?;
+    }
     match payload {
-        E::BatchReceived { batch, vendor, .. } => {
-            levels::received(conn, facts, batch, vendor).await
-        }
+        E::BatchReceived { batch, vendor, .. } => levels::received(rows, &facts, batch, vendor),
         E::ExpiredBatchWrittenOff { batch, on, .. } => {
-            levels::written_off(conn, facts, batch, *on).await
+            levels::written_off(rows, &facts, batch, *on)
         }
-        _ => reservations::assign(conn, facts, payload, event).await,
+        _ => reservations::assign(rows, &facts, payload, event),
     }
 }

@@ -97,3 +97,63 @@ async fn the_documented_queries_run(pool: PgPool) {
     let [earned, _, _, _, paid_out, _, _] = vendor_totals(&pool, "vendor-a").await;
     assert_eq!(closing, earned - paid_out);
 }
+
+/// A new `building` generation and a transaction in its schema.
+async fn fresh(pool: &PgPool) -> (String, sqlx::Transaction<'static, sqlx::Postgres>) {
+    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
+    let generation = create(&mut tx, &Balances, "building").await.unwrap();
+    tx.commit().await.unwrap();
+    let schema = schema_name(Balances::NAME, generation);
+    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
+    let path = format!("set local search_path = {schema}, public");
+    sqlx::raw_sql(&path).execute(&mut *tx).await.unwrap();
+    (schema, tx)
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn one_set_based_batch_gives_the_rows_of_one_event_at_a_time(pool: PgPool) {
+    let world = World::new(&pool);
+    eventful_history(&world).await;
+    let events = world.all_events().await;
+
+    let (single, mut tx) = fresh(&pool).await;
+    for event in &events {
+        Balances.apply(&mut tx, event).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    // every event twice in one batch: the second copies change nothing
+    let twice: Vec<_> = events.iter().chain(events.iter()).cloned().collect();
+    let (batched, mut tx) = fresh(&pool).await;
+    Balances.apply_batch(&mut tx, &twice).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let rows = snapshots(&pool, &single).await;
+    for (table, rows) in TABLES.iter().zip(&rows) {
+        assert!(rows.as_array().is_some_and(|r| !r.is_empty()), "{table}");
+    }
+    assert_eq!(snapshots(&pool, &batched).await, rows);
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_batch_names_the_event_it_cannot_apply(pool: PgPool) {
+    let world = World::new(&pool);
+    eventful_history(&world).await;
+    let mut events = world.all_events().await;
+    let split = events
+        .iter()
+        .position(|e| e.event_type == "SplitComputed")
+        .unwrap();
+    let mut stranger = events[split].clone();
+    stranger.payload = serde_json::json!({ "SplitComputed": { "order": 7 } });
+    events.insert(split + 1, stranger);
+
+    let (_, mut tx) = fresh(&pool).await;
+    let failure = Balances.apply_batch(&mut tx, &events).await.unwrap_err();
+    assert_eq!(failure.at, Some(split + 1));
+    assert!(
+        matches!(&failure.error, bazaar_projections::ApplyError::Poison(r) if r.contains("unreadable PaymentSplit SplitComputed")),
+        "{:?}",
+        failure.error
+    );
+}

@@ -87,3 +87,53 @@ async fn an_unreadable_payload_poisons_and_other_aggregates_are_ignored(pool: Pg
     let rows: i64 = count.fetch_one(&mut *tx).await.unwrap();
     assert_eq!(rows, 0);
 }
+
+/// Every stored event, in commit order (waiting while another test's
+/// transaction holds the read horizon back).
+pub(crate) async fn all_events(pool: &PgPool) -> Vec<RecordedEvent> {
+    let stored: i64 = sqlx::query_scalar("select count(*) from events")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    loop {
+        let events = bazaar_event_store::read_after(pool, Position::START, 10_000)
+            .await
+            .unwrap();
+        if i64::try_from(events.len()).unwrap() == stored {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_batch_the_database_refuses_is_applied_again_one_event_at_a_time_to_name_the_event(
+    pool: PgPool,
+) {
+    world::scenario(&Bazaar::new(pool.clone())).await;
+    let mut events = all_events(&pool).await;
+    // a stream that claims another SKU: only the unique `stock_id` refuses it
+    let mut stranger = events[0].clone();
+    stranger.payload["BatchReceived"]["sku"] = json!("sku-stranger");
+    stranger.event_id = Uuid::now_v7();
+    stranger.position = Position::new(events[2].position.tx_id, 999_999);
+    events.insert(3, stranger);
+    let generation = live(&pool).await;
+
+    let outcome =
+        bazaar_projections::batch::apply_batch(&pool, &Stock, generation, Position::START, &events)
+            .await
+            .unwrap();
+
+    let bazaar_projections::batch::Batch::Poisoned { position, reason } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(position, events[3].position);
+    assert!(reason.contains("23505"), "{reason}");
+    let row = ensure_live(&pool, &Stock).await.unwrap();
+    assert_eq!(row.status, "failed");
+    assert_eq!(
+        row.position, events[2].position.global_position,
+        "the events before it are applied"
+    );
+}

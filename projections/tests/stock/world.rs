@@ -199,3 +199,25 @@ pub(crate) async fn recorded_at(pool: &PgPool, sequence: i64) -> DateTime<Utc> {
         .await
         .unwrap()
 }
+
+/// A new `building` generation.
+pub(crate) async fn building(pool: &PgPool) -> i32 {
+    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
+    let generation = generation::create(&mut tx, &Stock, "building")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    generation
+}
+
+/// A transaction writing in `generation`'s schema.
+pub(crate) async fn in_generation(
+    pool: &PgPool,
+    generation: i32,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = bazaar_event_store::pool::begin(pool).await.unwrap();
+    let schema = generation::schema_name(Stock::NAME, generation);
+    let search_path = format!("set local search_path = {schema}, public");
+    sqlx::raw_sql(&search_path).execute(&mut *tx).await.unwrap();
+    tx
+}

@@ -3,31 +3,25 @@
 //! entries of a checkout order's vendor.
 
 use bazaar_domain::escrow::{EscrowEvent, MilestoneBalance, RefundCause, ReleaseCause};
-use sqlx::PgConnection;
 
 use super::ledger::{self, Entry, Kind};
+use super::rows::Rows;
 use super::write;
 use super::Stamp;
-use crate::projection::ApplyError;
 
 /// Applies one event of the order's escrow.
-pub(super) async fn apply(
-    conn: &mut PgConnection,
-    stamp: Stamp<'_>,
-    event: EscrowEvent,
-) -> Result<(), ApplyError> {
+pub(super) fn apply(rows: &mut Rows, stamp: Stamp<'_>, event: EscrowEvent) {
     use EscrowEvent as E;
     match event {
         E::EscrowFunded { milestones, .. } => {
             for milestone in &milestones {
-                remaining(conn, stamp, milestone).await?;
+                remaining(rows, stamp, milestone);
             }
-            Ok(())
         }
         E::MilestoneDelivered { milestone, .. }
         | E::MilestoneRejected { milestone, .. }
         | E::DisputeOpened { milestone, .. }
-        | E::DisputeResolved { milestone, .. } => remaining(conn, stamp, &milestone).await,
+        | E::DisputeResolved { milestone, .. } => remaining(rows, stamp, &milestone),
         E::FundsReleased {
             amount,
             cause,
@@ -36,7 +30,7 @@ pub(super) async fn apply(
             ..
         } => {
             let entry = Entry::credit(milestone.id.as_ref(), Kind::EscrowReleased, amount, at);
-            money_left(conn, stamp, &milestone, entry.detail(released(cause))).await
+            money_left(rows, stamp, &milestone, entry.detail(released(cause)))
         }
         E::FundsRefunded {
             amount,
@@ -46,41 +40,30 @@ pub(super) async fn apply(
             ..
         } => {
             let entry = Entry::debit(milestone.id.as_ref(), Kind::EscrowRefunded, amount, at);
-            money_left(conn, stamp, &milestone, entry.detail(refunded(cause))).await
+            money_left(rows, stamp, &milestone, entry.detail(refunded(cause)))
         }
-        E::EscrowCreated { .. } | E::EscrowClosed { .. } | E::EscrowCancelled { .. } => Ok(()),
+        E::EscrowCreated { .. } | E::EscrowClosed { .. } | E::EscrowCancelled { .. } => {}
     }
 }
 
 /// Assigns what remains of the milestone and recomputes its vendor's totals.
-async fn remaining(
-    conn: &mut PgConnection,
-    stamp: Stamp<'_>,
-    milestone: &MilestoneBalance,
-) -> Result<(), ApplyError> {
-    write::milestone(conn, stamp, milestone).await?;
-    write::vendor_totals(conn, milestone.id.as_ref()).await?;
-    Ok(())
+fn remaining(rows: &mut Rows, stamp: Stamp<'_>, milestone: &MilestoneBalance) {
+    write::milestone(rows, stamp, milestone);
+    write::vendor_totals(rows, milestone.id.as_ref());
 }
 
 /// Money left the milestone: its remainder, and `entry` (referencing the
 /// order's payment) if the milestone is a vendor's part of a checkout order.
-async fn money_left(
-    conn: &mut PgConnection,
-    stamp: Stamp<'_>,
-    milestone: &MilestoneBalance,
-    entry: Entry<'_>,
-) -> Result<(), ApplyError> {
-    remaining(conn, stamp, milestone).await?;
-    if !write::has_vendor_order(conn, stamp.order_id, milestone.id.as_ref()).await? {
-        return Ok(());
+fn money_left(rows: &mut Rows, stamp: Stamp<'_>, milestone: &MilestoneBalance, entry: Entry<'_>) {
+    remaining(rows, stamp, milestone);
+    if !write::has_vendor_order(rows, stamp.order_id, milestone.id.as_ref()) {
+        return;
     }
-    let entry = match write::payment_id(conn, stamp.order_id).await? {
+    let entry = match write::payment_id(rows, stamp.order_id) {
         Some(payment_id) => entry.reference(payment_id),
         None => entry,
     };
-    ledger::record(conn, stamp, entry).await?;
-    Ok(())
+    ledger::record(rows, stamp, entry);
 }
 
 fn released(cause: ReleaseCause) -> &'static str {

@@ -2,9 +2,9 @@
 
 use bazaar_domain::money::Money;
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::rows::{LedgerRow, Rows};
 use super::Stamp;
 
 /// What kind of movement an entry is (the `kind` column).
@@ -123,36 +123,29 @@ fn entry_id(event_id: Uuid, vendor: &str, kind: Kind) -> Uuid {
 }
 
 /// Records `entry` unless it is zero or already recorded.
-pub(super) async fn record(
-    conn: &mut PgConnection,
-    stamp: Stamp<'_>,
-    entry: Entry<'_>,
-) -> sqlx::Result<()> {
+pub(super) fn record(rows: &mut Rows, stamp: Stamp<'_>, entry: Entry<'_>) {
     if entry.amount == 0 {
-        return Ok(());
+        return;
     }
-    sqlx::query(
-        "insert into payout_ledger (entry_id, vendor_id, order_id, currency, kind, amount, in_balance, \
-                reference, detail, occurred_at, event_id, position, recorded_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-         on conflict (entry_id) do nothing",
-    )
-    .bind(entry_id(stamp.event_id, entry.vendor, entry.kind))
-    .bind(entry.vendor)
-    .bind(stamp.order_id)
-    .bind(&entry.currency)
-    .bind(entry.kind.as_str())
-    .bind(entry.amount)
-    .bind(entry.kind.in_balance())
-    .bind(&entry.reference)
-    .bind(entry.detail)
-    .bind(entry.occurred_at)
-    .bind(stamp.event_id)
-    .bind(stamp.position)
-    .bind(stamp.recorded_at)
-    .execute(conn)
-    .await?;
-    Ok(())
+    let entry_id = entry_id(stamp.event_id, entry.vendor, entry.kind);
+    if !rows.entered.insert(entry_id) {
+        return;
+    }
+    rows.ledger.push(LedgerRow {
+        entry_id,
+        vendor_id: entry.vendor.to_owned(),
+        order_id: stamp.order_id.to_owned(),
+        currency: entry.currency,
+        kind: entry.kind.as_str(),
+        amount: entry.amount,
+        in_balance: entry.kind.in_balance(),
+        reference: entry.reference,
+        detail: entry.detail,
+        occurred_at: entry.occurred_at,
+        event_id: stamp.event_id,
+        position: stamp.position,
+        recorded_at: stamp.recorded_at,
+    });
 }
 
 #[cfg(test)]

@@ -6,22 +6,22 @@ use bazaar_domain::payment_split::{
     VendorSplit,
 };
 use chrono::{DateTime, Utc};
-use sqlx::PgConnection;
 
 use super::ledger::{self, Entry, Kind};
+use super::rows::Rows;
 use super::write::{self, Payment};
 use super::Stamp;
 use crate::projection::ApplyError;
 
 /// Applies one event of the order's payment split.
-pub(super) async fn apply(
-    conn: &mut PgConnection,
+pub(super) fn apply(
+    rows: &mut Rows,
     stamp: Stamp<'_>,
     event: PaymentSplitEvent,
 ) -> Result<(), ApplyError> {
     use PaymentSplitEvent as E;
     match &event {
-        E::SplitComputed { .. } => split_computed(conn, stamp, &event).await,
+        E::SplitComputed { .. } => split_computed(rows, stamp, &event),
         E::RefundRecorded {
             refund_id,
             vendors,
@@ -30,7 +30,8 @@ pub(super) async fn apply(
             ..
         } => {
             let taken = Taken::new(Kind::Refund, refund_id.as_ref(), "refund", *at);
-            returned(conn, stamp, &taken, vendors, totals).await
+            returned(rows, stamp, &taken, vendors, totals);
+            Ok(())
         }
         E::ChargebackRecorded {
             chargeback_id,
@@ -40,13 +41,15 @@ pub(super) async fn apply(
             ..
         } => {
             let taken = Taken::new(Kind::Chargeback, chargeback_id.as_ref(), "chargeback", *at);
-            returned(conn, stamp, &taken, vendors, totals).await
+            returned(rows, stamp, &taken, vendors, totals);
+            Ok(())
         }
         _ => {
             let Some((vendor, balance, entry)) = one_vendor(&event) else {
                 return Ok(());
             };
-            assign(conn, stamp, vendor, balance, entry).await
+            assign(rows, stamp, vendor, balance, entry);
+            Ok(())
         }
     }
 }
@@ -131,25 +134,24 @@ fn bps(rate: FeeRate) -> Result<i32, ApplyError> {
 
 /// Assigns one vendor's balance, records its ledger entry if any and
 /// recomputes the vendor's totals.
-async fn assign(
-    conn: &mut PgConnection,
+fn assign(
+    rows: &mut Rows,
     stamp: Stamp<'_>,
     vendor: &str,
     balance: &VendorBalance,
     entry: Option<Entry<'_>>,
-) -> Result<(), ApplyError> {
-    write::vendor_order(conn, stamp, vendor, balance).await?;
+) {
+    write::vendor_order(rows, stamp, vendor, balance);
     if let Some(entry) = entry {
-        ledger::record(conn, stamp, entry).await?;
+        ledger::record(rows, stamp, entry);
     }
-    write::vendor_totals(conn, vendor).await?;
-    Ok(())
+    write::vendor_totals(rows, vendor);
 }
 
 /// The payment was split: the order's fee row, each vendor's row, and an
 /// `earned` and a `fee` entry per vendor.
-async fn split_computed(
-    conn: &mut PgConnection,
+fn split_computed(
+    rows: &mut Rows,
     stamp: Stamp<'_>,
     event: &PaymentSplitEvent,
 ) -> Result<(), ApplyError> {
@@ -175,30 +177,24 @@ async fn split_computed(
         fee_rate_bps: bps(*fee_rate)?,
         at: *at,
     };
-    write::payment(conn, stamp, &payment, totals).await?;
+    write::payment(rows, stamp, &payment, totals);
     for line in vendors {
-        vendor_split(conn, stamp, &payment, line).await?;
+        vendor_split(rows, stamp, &payment, line);
     }
     Ok(())
 }
 
 /// One vendor's share of the split: its row and its two entries.
-async fn vendor_split(
-    conn: &mut PgConnection,
-    stamp: Stamp<'_>,
-    payment: &Payment<'_>,
-    line: &VendorSplit,
-) -> Result<(), ApplyError> {
+fn vendor_split(rows: &mut Rows, stamp: Stamp<'_>, payment: &Payment<'_>, line: &VendorSplit) {
     let vendor = line.vendor.as_ref();
     let balance = &line.balance;
-    write::vendor_order(conn, stamp, vendor, balance).await?;
+    write::vendor_order(rows, stamp, vendor, balance);
     let earned = Entry::credit(vendor, Kind::Earned, balance.allocated, payment.at);
     let fee = Entry::debit(vendor, Kind::Fee, balance.fee, payment.at).detail("sale");
     for entry in [earned, fee] {
-        ledger::record(conn, stamp, entry.reference(payment.payment_id)).await?;
+        ledger::record(rows, stamp, entry.reference(payment.payment_id));
     }
-    write::vendor_totals(conn, vendor).await?;
-    Ok(())
+    write::vendor_totals(rows, vendor);
 }
 
 /// A refund or chargeback: what the vendors gave back.
@@ -216,25 +212,24 @@ struct Taken<'a> {
 /// Money went back to the buyer: the order's totals, each vendor's row, a
 /// negative entry of the vendor's whole part and a positive `fee` entry of
 /// the fee the platform gave back. Debts follow in their own events.
-async fn returned(
-    conn: &mut PgConnection,
+fn returned(
+    rows: &mut Rows,
     stamp: Stamp<'_>,
     taken: &Taken<'_>,
     vendors: &[VendorReturn],
     totals: &SplitTotals,
-) -> Result<(), ApplyError> {
-    write::totals(conn, stamp, totals).await?;
+) {
+    write::totals(rows, stamp, totals);
     for line in vendors {
         let vendor = line.vendor.as_ref();
-        write::vendor_order(conn, stamp, vendor, &line.balance).await?;
+        write::vendor_order(rows, stamp, vendor, &line.balance);
         let part = Entry::debit(vendor, taken.kind, line.amount, taken.at);
         let fee = Entry::credit(vendor, Kind::Fee, line.fee_part, taken.at).detail(taken.detail);
         for entry in [part, fee] {
-            ledger::record(conn, stamp, entry.reference(taken.reference)).await?;
+            ledger::record(rows, stamp, entry.reference(taken.reference));
         }
-        write::vendor_totals(conn, vendor).await?;
+        write::vendor_totals(rows, vendor);
     }
-    Ok(())
 }
 
 impl<'a> Taken<'a> {

@@ -1,225 +1,179 @@
-//! The statements of the escrows read model.
+//! The rows of the escrows read model as plain data, loaded for the
+//! escrows a batch touches and written back with one `unnest` statement
+//! per table.
 
-use bazaar_domain::escrow::{
-    EscrowBalance, EscrowEvent as E, EscrowStatus, MilestoneBalance, MilestoneStatus,
-    MilestoneTerms,
-};
-use bazaar_event_store::RecordedEvent;
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use super::changes::{EscrowChange, MilestoneChange};
-use crate::projection::ApplyError;
+use crate::read_models::table::Table;
 
-/// Writes a new escrow and its milestones from `EscrowCreated`; a replay
-/// finds the row and writes nothing.
-pub(super) async fn create(
-    conn: &mut PgConnection,
-    payload: &E,
-    event: &RecordedEvent,
-) -> Result<(), ApplyError> {
-    let E::EscrowCreated { milestones, .. } = payload else {
-        return Ok(());
-    };
-    if !insert_escrow(conn, payload, event).await? {
-        return Ok(());
+type Time = DateTime<Utc>;
+
+/// One `escrows` row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct EscrowRow {
+    pub(super) escrow_id: String,
+    pub(super) buyer_party: String,
+    pub(super) seller_party: String,
+    pub(super) currency: String,
+    pub(super) amount: i64,
+    pub(super) status: String,
+    pub(super) funded: i64,
+    pub(super) released: i64,
+    pub(super) refunded: i64,
+    pub(super) held: i64,
+    pub(super) inspection_period_days: i32,
+    pub(super) dispute_window_hours: i32,
+    pub(super) payment_id: Option<String>,
+    pub(super) created_at: Time,
+    pub(super) funded_at: Option<Time>,
+    pub(super) closed_at: Option<Time>,
+    pub(super) cancelled_at: Option<Time>,
+    pub(super) cancel_reason: Option<String>,
+    pub(super) last_sequence: i64,
+    pub(super) updated_at: Time,
+}
+
+/// One `escrow_milestones` row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct MilestoneRow {
+    pub(super) escrow_id: String,
+    pub(super) milestone_id: String,
+    pub(super) description: String,
+    pub(super) currency: String,
+    pub(super) amount: i64,
+    pub(super) status: String,
+    pub(super) funded: i64,
+    pub(super) released: i64,
+    pub(super) refunded: i64,
+    pub(super) remaining: i64,
+    pub(super) delivered_at: Option<Time>,
+    pub(super) inspection_ends_at: Option<Time>,
+    pub(super) dispute_window_ends_at: Option<Time>,
+    pub(super) dispute_open: bool,
+    pub(super) dispute_reason: Option<String>,
+    pub(super) updated_at: Time,
+}
+
+/// The rows of a batch's escrows.
+#[derive(Debug, Default)]
+pub(super) struct Rows {
+    pub(super) escrows: Table<String, EscrowRow>,
+    pub(super) milestones: Table<(String, String), MilestoneRow>,
+}
+
+/// Loads the rows of `escrow_ids` and of their milestones. No row locks:
+/// one batch of a generation runs at a time, and a lock would take a
+/// transaction id before the batch writes.
+pub(super) async fn load(conn: &mut PgConnection, escrow_ids: &[&str]) -> sqlx::Result<Rows> {
+    let escrows: Vec<EscrowRow> = sqlx::query_as("select * from escrows where escrow_id = any($1)")
+        .bind(escrow_ids)
+        .fetch_all(&mut *conn)
+        .await?;
+    let milestones: Vec<MilestoneRow> =
+        sqlx::query_as("select * from escrow_milestones where escrow_id = any($1)")
+            .bind(escrow_ids)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(Rows {
+        escrows: Table::loaded(escrows.into_iter().map(|r| (r.escrow_id.clone(), r))),
+        milestones: Table::loaded(
+            milestones
+                .into_iter()
+                .map(|r| ((r.escrow_id.clone(), r.milestone_id.clone()), r)),
+        ),
+    })
+}
+
+/// Writes every changed row.
+pub(super) async fn write(conn: &mut PgConnection, rows: &Rows) -> sqlx::Result<()> {
+    if rows.escrows.changed_count() > 0 {
+        write_escrows(conn, rows).await?;
     }
-    for milestone in milestones {
-        insert_milestone(conn, milestone, event).await?;
+    if rows.milestones.changed_count() > 0 {
+        write_milestones(conn, rows).await?;
     }
     Ok(())
 }
 
-/// `false` if the escrow's row exists already.
-async fn insert_escrow(
-    conn: &mut PgConnection,
-    payload: &E,
-    event: &RecordedEvent,
-) -> Result<bool, ApplyError> {
-    let E::EscrowCreated {
-        buyer,
-        seller,
-        currency,
-        inspection_period_days,
-        dispute_window_hours,
-        escrow,
-        at,
-        ..
-    } = payload
-    else {
-        return Ok(false);
-    };
-    let created: Option<i32> = sqlx::query_scalar(
+async fn write_escrows(conn: &mut PgConnection, rows: &Rows) -> sqlx::Result<()> {
+    let r = || rows.escrows.changed();
+    sqlx::query(
         "insert into escrows (escrow_id, buyer_party, seller_party, currency, amount, status, funded, \
-                released, refunded, held, inspection_period_days, dispute_window_hours, created_at, \
-                last_sequence, updated_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
-         on conflict (escrow_id) do nothing \
-         returning 1",
+                released, refunded, held, inspection_period_days, dispute_window_hours, payment_id, \
+                created_at, funded_at, closed_at, cancelled_at, cancel_reason, last_sequence, updated_at) \
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], \
+                $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::int4[], $12::int4[], $13::text[], \
+                $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::timestamptz[], \
+                $18::text[], $19::int8[], $20::timestamptz[]) \
+         on conflict (escrow_id) do update set \
+                status = excluded.status, amount = excluded.amount, funded = excluded.funded, \
+                released = excluded.released, refunded = excluded.refunded, held = excluded.held, \
+                payment_id = excluded.payment_id, funded_at = excluded.funded_at, \
+                closed_at = excluded.closed_at, cancelled_at = excluded.cancelled_at, \
+                cancel_reason = excluded.cancel_reason, last_sequence = excluded.last_sequence, \
+                updated_at = excluded.updated_at",
     )
-    .bind(&event.aggregate_id)
-    .bind(buyer.as_ref())
-    .bind(seller.as_ref())
-    .bind(currency.as_ref())
-    .bind(escrow.amount.amount())
-    .bind(escrow_status(escrow.status))
-    .bind(escrow.funded.amount())
-    .bind(escrow.released.amount())
-    .bind(escrow.refunded.amount())
-    .bind(escrow.held.amount())
-    .bind(i32::try_from(*inspection_period_days).map_err(ApplyError::poison)?)
-    .bind(i32::try_from(*dispute_window_hours).map_err(ApplyError::poison)?)
-    .bind(at)
-    .bind(event.sequence)
-    .bind(event.recorded_at)
-    .fetch_optional(&mut *conn)
+    .bind(r().map(|e| e.escrow_id.as_str()).collect::<Vec<_>>())
+    .bind(r().map(|e| e.buyer_party.as_str()).collect::<Vec<_>>())
+    .bind(r().map(|e| e.seller_party.as_str()).collect::<Vec<_>>())
+    .bind(r().map(|e| e.currency.as_str()).collect::<Vec<_>>())
+    .bind(r().map(|e| e.amount).collect::<Vec<_>>())
+    .bind(r().map(|e| e.status.as_str()).collect::<Vec<_>>())
+    .bind(r().map(|e| e.funded).collect::<Vec<_>>())
+    .bind(r().map(|e| e.released).collect::<Vec<_>>())
+    .bind(r().map(|e| e.refunded).collect::<Vec<_>>())
+    .bind(r().map(|e| e.held).collect::<Vec<_>>())
+    .bind(r().map(|e| e.inspection_period_days).collect::<Vec<_>>())
+    .bind(r().map(|e| e.dispute_window_hours).collect::<Vec<_>>())
+    .bind(r().map(|e| e.payment_id.as_deref()).collect::<Vec<_>>())
+    .bind(r().map(|e| e.created_at).collect::<Vec<_>>())
+    .bind(r().map(|e| e.funded_at).collect::<Vec<_>>())
+    .bind(r().map(|e| e.closed_at).collect::<Vec<_>>())
+    .bind(r().map(|e| e.cancelled_at).collect::<Vec<_>>())
+    .bind(r().map(|e| e.cancel_reason.as_deref()).collect::<Vec<_>>())
+    .bind(r().map(|e| e.last_sequence).collect::<Vec<_>>())
+    .bind(r().map(|e| e.updated_at).collect::<Vec<_>>())
+    .execute(conn)
     .await?;
-    Ok(created.is_some())
+    Ok(())
 }
 
-/// A milestone as agreed: nothing funded or delivered yet.
-async fn insert_milestone(
-    conn: &mut PgConnection,
-    milestone: &MilestoneTerms,
-    event: &RecordedEvent,
-) -> Result<(), ApplyError> {
+async fn write_milestones(conn: &mut PgConnection, rows: &Rows) -> sqlx::Result<()> {
+    let r = || rows.milestones.changed();
     sqlx::query(
         "insert into escrow_milestones (escrow_id, milestone_id, description, currency, amount, status, \
-                funded, released, refunded, remaining, updated_at) \
-         values ($1, $2, $3, $4, $5, 'awaiting_delivery', 0, 0, 0, 0, $6)",
+                funded, released, refunded, remaining, delivered_at, inspection_ends_at, \
+                dispute_window_ends_at, dispute_open, dispute_reason, updated_at) \
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::text[], \
+                $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::timestamptz[], \
+                $12::timestamptz[], $13::timestamptz[], $14::bool[], $15::text[], $16::timestamptz[]) \
+         on conflict (escrow_id, milestone_id) do update set \
+                status = excluded.status, amount = excluded.amount, funded = excluded.funded, \
+                released = excluded.released, refunded = excluded.refunded, \
+                remaining = excluded.remaining, delivered_at = excluded.delivered_at, \
+                inspection_ends_at = excluded.inspection_ends_at, \
+                dispute_window_ends_at = excluded.dispute_window_ends_at, \
+                dispute_open = excluded.dispute_open, dispute_reason = excluded.dispute_reason, \
+                updated_at = excluded.updated_at",
     )
-    .bind(&event.aggregate_id)
-    .bind(milestone.id.as_ref())
-    .bind(&milestone.description)
-    .bind(milestone.amount.currency().as_ref())
-    .bind(milestone.amount.amount())
-    .bind(event.recorded_at)
-    .execute(&mut *conn)
+    .bind(r().map(|m| m.escrow_id.as_str()).collect::<Vec<_>>())
+    .bind(r().map(|m| m.milestone_id.as_str()).collect::<Vec<_>>())
+    .bind(r().map(|m| m.description.as_str()).collect::<Vec<_>>())
+    .bind(r().map(|m| m.currency.as_str()).collect::<Vec<_>>())
+    .bind(r().map(|m| m.amount).collect::<Vec<_>>())
+    .bind(r().map(|m| m.status.as_str()).collect::<Vec<_>>())
+    .bind(r().map(|m| m.funded).collect::<Vec<_>>())
+    .bind(r().map(|m| m.released).collect::<Vec<_>>())
+    .bind(r().map(|m| m.refunded).collect::<Vec<_>>())
+    .bind(r().map(|m| m.remaining).collect::<Vec<_>>())
+    .bind(r().map(|m| m.delivered_at).collect::<Vec<_>>())
+    .bind(r().map(|m| m.inspection_ends_at).collect::<Vec<_>>())
+    .bind(r().map(|m| m.dispute_window_ends_at).collect::<Vec<_>>())
+    .bind(r().map(|m| m.dispute_open).collect::<Vec<_>>())
+    .bind(r().map(|m| m.dispute_reason.as_deref()).collect::<Vec<_>>())
+    .bind(r().map(|m| m.updated_at).collect::<Vec<_>>())
+    .execute(conn)
     .await?;
     Ok(())
-}
-
-/// Takes the event's sequence for its escrow: `false` for a replay (the row
-/// holds this sequence or a later one). An escrow never created cannot take
-/// later events, so that poisons.
-pub(super) async fn claim(
-    conn: &mut PgConnection,
-    event: &RecordedEvent,
-) -> Result<bool, ApplyError> {
-    let claimed: Option<i32> = sqlx::query_scalar(
-        "update escrows set last_sequence = $2, updated_at = $3 \
-          where escrow_id = $1 and last_sequence < $2 \
-         returning 1",
-    )
-    .bind(&event.aggregate_id)
-    .bind(event.sequence)
-    .bind(event.recorded_at)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if claimed.is_some() {
-        return Ok(true);
-    }
-    let exists: bool =
-        sqlx::query_scalar("select exists (select 1 from escrows where escrow_id = $1)")
-            .bind(&event.aggregate_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    if !exists {
-        return Err(ApplyError::poison(format!(
-            "escrow {} was never created",
-            event.aggregate_id
-        )));
-    }
-    Ok(false)
-}
-
-/// Assigns the escrow's totals and status after an event, and `change`.
-pub(super) async fn escrow(
-    conn: &mut PgConnection,
-    balance: &EscrowBalance,
-    change: EscrowChange<'_>,
-    event: &RecordedEvent,
-) -> Result<(), ApplyError> {
-    sqlx::query(
-        "update escrows \
-            set status = $2, amount = $3, funded = $4, released = $5, refunded = $6, held = $7, \
-                payment_id = coalesce($8, payment_id), funded_at = coalesce($9, funded_at), \
-                closed_at = coalesce($10, closed_at), cancelled_at = coalesce($11, cancelled_at), \
-                cancel_reason = coalesce($12, cancel_reason) \
-          where escrow_id = $1",
-    )
-    .bind(&event.aggregate_id)
-    .bind(escrow_status(balance.status))
-    .bind(balance.amount.amount())
-    .bind(balance.funded.amount())
-    .bind(balance.released.amount())
-    .bind(balance.refunded.amount())
-    .bind(balance.held.amount())
-    .bind(change.payment_id)
-    .bind(change.funded_at)
-    .bind(change.closed_at)
-    .bind(change.cancelled_at)
-    .bind(change.cancel_reason)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// Assigns one milestone's balance and status after an event, and `change`.
-pub(super) async fn milestone(
-    conn: &mut PgConnection,
-    balance: &MilestoneBalance,
-    change: MilestoneChange<'_>,
-    event: &RecordedEvent,
-) -> Result<(), ApplyError> {
-    let updated = sqlx::query(
-        "update escrow_milestones \
-            set status = $3, amount = $4, funded = $5, released = $6, refunded = $7, remaining = $8, \
-                delivered_at = coalesce($9, delivered_at), \
-                inspection_ends_at = coalesce($10, inspection_ends_at), \
-                dispute_window_ends_at = coalesce($11, dispute_window_ends_at), \
-                dispute_open = coalesce($12, dispute_open), \
-                dispute_reason = coalesce($13, dispute_reason), updated_at = $14 \
-          where escrow_id = $1 and milestone_id = $2",
-    )
-    .bind(&event.aggregate_id)
-    .bind(balance.id.as_ref())
-    .bind(milestone_status(balance.status))
-    .bind(balance.amount.amount())
-    .bind(balance.funded.amount())
-    .bind(balance.released.amount())
-    .bind(balance.refunded.amount())
-    .bind(balance.remaining.amount())
-    .bind(change.delivered_at)
-    .bind(change.inspection_ends_at)
-    .bind(change.dispute_window_ends_at)
-    .bind(change.dispute_open)
-    .bind(change.dispute_reason)
-    .bind(event.recorded_at)
-    .execute(&mut *conn)
-    .await?;
-    if updated.rows_affected() == 0 {
-        return Err(ApplyError::poison(format!(
-            "unknown milestone {}",
-            balance.id
-        )));
-    }
-    Ok(())
-}
-
-fn escrow_status(status: EscrowStatus) -> &'static str {
-    match status {
-        EscrowStatus::AwaitingFunding => "awaiting_funding",
-        EscrowStatus::Funded => "funded",
-        EscrowStatus::Closed => "closed",
-        EscrowStatus::Cancelled => "cancelled",
-    }
-}
-
-fn milestone_status(status: MilestoneStatus) -> &'static str {
-    match status {
-        MilestoneStatus::AwaitingDelivery => "awaiting_delivery",
-        MilestoneStatus::Delivered => "delivered",
-        MilestoneStatus::Disputed => "disputed",
-        MilestoneStatus::Settled => "settled",
-    }
 }

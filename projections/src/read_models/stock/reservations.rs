@@ -1,19 +1,20 @@
-//! Writes to `stock_reservations`.
+//! `stock_reservations` of a batch, in memory: each event changes its
+//! hold as its one-row statement did.
 
 use bazaar_domain::ids::ReservationId;
 use bazaar_domain::inventory::{BatchAllocation, InventoryReservationEvent as E, ReleaseReason};
 use bazaar_event_store::RecordedEvent;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
-use sqlx::PgConnection;
 
 use super::facts::Facts;
+use super::rows::{HoldRow, Rows};
 use crate::projection::ApplyError;
 
 /// Assigns what a reservation event says about its hold; other events
 /// change no hold.
-pub(super) async fn assign(
-    conn: &mut PgConnection,
+pub(super) fn assign(
+    rows: &mut Rows,
     facts: &Facts<'_>,
     payload: &E,
     event: &RecordedEvent,
@@ -35,10 +36,10 @@ pub(super) async fn assign(
             ship_on: *ship_on,
             min_shelf_life_days: *min_shelf_life_days,
         };
-        return insert(conn, facts, reservation, hold, event).await;
+        return insert(rows, facts, reservation, hold, event);
     }
     match change_of(payload) {
-        Some((id, changed)) => change(conn, facts, id, changed, event).await,
+        Some((id, changed)) => change(rows, facts, id, changed, event),
         None => Ok(()),
     }
 }
@@ -151,74 +152,70 @@ impl<'a> Change<'a> {
 }
 
 /// Inserts a new hold. Reservation ids are unique per stock in the domain
-/// (the checkout saga makes them unique overall); one already taken by
-/// another stock cannot be keyed by id alone, so it poisons.
-async fn insert(
-    conn: &mut PgConnection,
+/// (the checkout saga makes them unique overall); one already taken (by
+/// another stock) cannot be keyed by id alone, so it poisons.
+fn insert(
+    rows: &mut Rows,
     facts: &Facts<'_>,
     id: &ReservationId,
     hold: Hold<'_>,
     event: &RecordedEvent,
 ) -> Result<(), ApplyError> {
-    let inserted: Option<i32> = sqlx::query_scalar(
-        "insert into stock_reservations \
-                (reservation_id, sku, warehouse_id, quantity, status, expires_at, ship_on, \
-                 min_shelf_life_days, allocations, reserved_at, updated_at) \
-         values ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10) \
-         on conflict (reservation_id) do nothing \
-         returning 1",
-    )
-    .bind(id.as_ref())
-    .bind(facts.sku.as_ref())
-    .bind(facts.warehouse.as_ref())
-    .bind(i64::from(hold.quantity))
-    .bind(hold.expires_at)
-    .bind(hold.ship_on)
-    .bind(i32::try_from(hold.min_shelf_life_days).map_err(ApplyError::poison)?)
-    .bind(by_batch(hold.allocations))
-    .bind(facts.at)
-    .bind(event.recorded_at)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if inserted.is_none() {
+    let key = id.to_string();
+    if rows.holds.get(&key).is_some() {
         return Err(ApplyError::poison(format!(
             "reservation id {id} is used by another stock"
         )));
     }
+    let row = HoldRow {
+        reservation_id: key.clone(),
+        sku: facts.sku.to_string(),
+        warehouse_id: facts.warehouse.to_string(),
+        quantity: i64::from(hold.quantity),
+        status: "active".to_owned(),
+        expires_at: hold.expires_at,
+        ship_on: hold.ship_on,
+        min_shelf_life_days: i32::try_from(hold.min_shelf_life_days).map_err(ApplyError::poison)?,
+        allocations: by_batch(hold.allocations),
+        release_reason: None,
+        reserved_at: facts.at,
+        ended_at: None,
+        updated_at: event.recorded_at,
+    };
+    rows.holds.insert(key, row);
     Ok(())
 }
 
 /// Applies `change` to this stock's hold `id`.
-async fn change(
-    conn: &mut PgConnection,
+fn change(
+    rows: &mut Rows,
     facts: &Facts<'_>,
     id: &ReservationId,
     change: Change<'_>,
     event: &RecordedEvent,
 ) -> Result<(), ApplyError> {
-    let ended_at = change.status.map(|_| facts.at);
-    let updated = sqlx::query(
-        "update stock_reservations \
-            set status = coalesce($4, status), allocations = coalesce($5, allocations), \
-                expires_at = coalesce($6, expires_at), \
-                release_reason = coalesce($7, release_reason), \
-                ended_at = coalesce($8, ended_at), updated_at = $9 \
-          where reservation_id = $1 and sku = $2 and warehouse_id = $3",
-    )
-    .bind(id.as_ref())
-    .bind(facts.sku.as_ref())
-    .bind(facts.warehouse.as_ref())
-    .bind(change.status)
-    .bind(change.allocations.map(by_batch))
-    .bind(change.expires_at)
-    .bind(change.release_reason.map(reason_name))
-    .bind(ended_at)
-    .bind(event.recorded_at)
-    .execute(&mut *conn)
-    .await?;
-    if updated.rows_affected() == 0 {
-        return Err(ApplyError::poison(format!("unknown reservation {id}")));
+    let key = id.to_string();
+    let ours = rows.holds.get(&key).is_some_and(|row| {
+        row.sku == facts.sku.as_ref() && row.warehouse_id == facts.warehouse.as_ref()
+    });
+    let row = match rows.holds.get_mut(&key) {
+        Some(row) if ours => row,
+        _ => return Err(ApplyError::poison(format!("unknown reservation {id}"))),
+    };
+    if let Some(status) = change.status {
+        row.status = status.to_owned();
+        row.ended_at = Some(facts.at);
     }
+    if let Some(allocations) = change.allocations {
+        row.allocations = by_batch(allocations);
+    }
+    if let Some(expires_at) = change.expires_at {
+        row.expires_at = expires_at;
+    }
+    if let Some(reason) = change.release_reason {
+        row.release_reason = Some(reason_name(reason).to_owned());
+    }
+    row.updated_at = event.recorded_at;
     Ok(())
 }
 
