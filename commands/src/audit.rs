@@ -12,8 +12,7 @@ use bazaar_domain::escrow::Escrow;
 use bazaar_domain::inventory::InventoryReservation;
 use bazaar_domain::order::Order;
 use bazaar_domain::payment_split::PaymentSplit;
-use bazaar_event_store::audit::{AggregateState, StateRequest};
-use bazaar_event_store::{Error, Result};
+use bazaar_event_store::audit::{AggregateState, AuditError, Result, StateRequest};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
@@ -65,7 +64,7 @@ impl AggregateKind {
             "paymentsplit" | "split" => Ok(Self::PaymentSplit),
             "inventoryreservation" | "inventory" | "stock" => Ok(Self::InventoryReservation),
             "escrow" | "escrows" => Ok(Self::Escrow),
-            _ => Err(Error::InvalidRequest(format!(
+            _ => Err(AuditError::InvalidRequest(format!(
                 "unknown aggregate type {name:?}; use order, payment_split, inventory (stock) or escrow"
             ))),
         }
@@ -106,7 +105,7 @@ mod tests {
         }
         assert!(matches!(
             AggregateKind::parse("ledger"),
-            Err(Error::InvalidRequest(_))
+            Err(AuditError::InvalidRequest(_))
         ));
     }
 }

@@ -14,24 +14,30 @@
 //! - [`log`]: the global log, paged by a stable cursor, with filters.
 //! - [`state`]: an aggregate folded up to a sequence number or an instant.
 //! - [`export`]: NDJSON exports, streamed, and their offline verification.
-//! - [`heads`]: the chain heads of the store below a horizon, and their digest.
-//! - [`checkpoint`]: Ed25519-signed checkpoints of those heads.
+//! - [`checkpoint`]: Ed25519-signed checkpoints of the chain heads below a
+//!   horizon (the heads and their digest are the store's, in
+//!   [`crate::verify::heads`]).
 //! - [`keys`]: generating and reading the signing keys.
+//! - `error`: [`AuditError`], the audit's own failures beside the store's.
+//!
+//! The audit is the only user of the crate's signing and encoding
+//! dependencies (ed25519, base64, getrandom). It fails with its own
+//! [`AuditError`]; the store's [`crate::Error`] knows nothing of audits.
 
 pub mod checkpoint;
+mod error;
 pub mod event;
 pub mod export;
-pub mod heads;
-mod hex;
 pub mod history;
 pub mod keys;
 pub mod log;
 pub mod state;
 
+pub use crate::verify::heads::{Digested, HeadsDigest, StreamHead};
 pub use checkpoint::{Checkpoint, CheckpointCheck, StoreCheck};
+pub use error::{AuditError, Result};
 pub use event::AuditEvent;
 pub use export::{export_ndjson, export_to_string, verify_export, ExportCheck, ExportSelection};
-pub use heads::{Digested, HeadsDigest, StreamHead};
 pub use history::{stream_history, HistoryPage, HistoryRequest};
 pub use log::{read_log, Cursor, LogFilter, LogPage, PageRequest};
 pub use state::{AggregateState, StateBound, StateRequest};

@@ -8,6 +8,11 @@
 //! the stored fields, so the verifier does not trust the database's own
 //! function: the two must agree on every untouched event, and an altered,
 //! removed or reordered event breaks the chain from that point on.
+//!
+//! [`hex`] renders hashes as the lowercase hex that JSON and auditors' files
+//! carry.
+
+pub mod hex;
 
 use std::fmt::Write;
 

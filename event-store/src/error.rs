@@ -40,29 +40,6 @@ pub enum Error {
         /// The refused position.
         to: crate::position::Position,
     },
-    /// An audit request was malformed (a bad cursor, an empty time range, a
-    /// limit out of bounds, an unknown aggregate type): the caller's fault.
-    #[error("invalid request: {0}")]
-    InvalidRequest(String),
-    /// The stream has no events at all.
-    #[error("no stream {aggregate_type}/{aggregate_id}")]
-    StreamNotFound {
-        /// Type of the missing stream.
-        aggregate_type: String,
-        /// Id of the missing stream.
-        aggregate_id: String,
-    },
-    /// A hash chain does not hold: the store was altered.
-    #[error("hash chain broken at {0}")]
-    ChainBroken(Box<crate::verify::BrokenLink>),
-    /// A key, checkpoint or export file could not be read or parsed.
-    #[error("invalid {what}: {reason}")]
-    InvalidFile {
-        /// Which kind of file.
-        what: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
     /// A stored payload, metadata or snapshot could not be (de)serialised.
     #[error("serialization failed")]
     Serialization(#[from] serde_json::Error),

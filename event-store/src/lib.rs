@@ -22,14 +22,15 @@
 //! - [`metadata`]: command, correlation and causation ids and actor.
 //! - [`reader`]: the commit-ordered read and subscriber checkpoints.
 //! - [`position`]: a place in that order.
-//! - [`chain`] and [`verify`]: the hash chain and its verification.
+//! - [`chain`] and [`verify`]: the hash chain, its verification and the
+//!   digest of the chain heads.
 //! - [`snapshot`]: when and how snapshots are stored.
 //! - [`transient`]: which failures are load, not faults, and how to log
 //!   a database error's cause.
 //! - [`wakeup`]: coalesced append notifications for readers.
 //! - [`upcasters`]: turning old event versions into current ones.
 //! - [`audit`]: history, point-in-time state, the filtered log, exports and
-//!   signed checkpoints for auditors.
+//!   signed checkpoints for auditors, with their own error type.
 
 mod append;
 pub mod audit;

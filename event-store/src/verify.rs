@@ -17,9 +17,10 @@
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use crate::audit::heads::Digested;
 use crate::error::Result;
+use heads::Digested;
 
+pub mod heads;
 mod partition;
 mod walk;
 
@@ -34,7 +35,7 @@ pub struct Verification {
     pub max_global_position: i64,
     /// The first broken link, if any; verification stops there.
     pub broken: Option<BrokenLink>,
-    /// The digest of the streams' heads (see [`crate::audit::heads`]), when
+    /// The digest of the streams' heads (see [`heads`]), when
     /// the scope asked for it and no link broke.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heads: Option<Digested>,

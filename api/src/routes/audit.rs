@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bazaar_commands::audit::{state_as_of, AggregateKind};
 use bazaar_event_store::audit::{
-    export_ndjson, read_log, stream_history, AggregateState, ExportSelection, HistoryPage,
-    HistoryRequest, LogFilter, LogPage, PageRequest, StateRequest,
+    export_ndjson, read_log, stream_history, AggregateState, AuditError, ExportSelection,
+    HistoryPage, HistoryRequest, LogFilter, LogPage, PageRequest, StateRequest,
 };
 use bazaar_event_store::verify::{verify, Scope, Verification};
 use chrono::{DateTime, Utc};
@@ -49,11 +49,11 @@ fn require_auditor(principal: &Principal) -> Result<(), Problem> {
     }
 }
 
-fn problem(error: bazaar_event_store::Error) -> Problem {
-    use bazaar_event_store::Error as E;
-    match error {
+fn problem(error: impl Into<AuditError>) -> Problem {
+    use AuditError as E;
+    match error.into() {
         E::InvalidRequest(detail) => Problem::invalid("invalid-audit-request", detail),
-        E::StreamNotFound { .. } => Problem::not_found(error.to_string()),
+        error @ E::StreamNotFound { .. } => Problem::not_found(error.to_string()),
         other => Problem::failed(&other),
     }
 }

@@ -20,9 +20,9 @@ use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
-use super::heads::{Digested, HeadsDigest};
-use super::hex;
-use crate::error::{Error, Result};
+use super::error::{AuditError, Result};
+use crate::chain::hex;
+use crate::verify::heads::{Digested, HeadsDigest};
 use crate::verify::{verify, BrokenLink, Scope, Verification};
 
 /// The `format` of checkpoints this code writes and reads.
@@ -111,12 +111,12 @@ impl Checkpoint {
 
     /// Parses a checkpoint file.
     pub fn from_json(text: &str) -> Result<Self> {
-        let checkpoint: Self = serde_json::from_str(text).map_err(|e| Error::InvalidFile {
+        let checkpoint: Self = serde_json::from_str(text).map_err(|e| AuditError::InvalidFile {
             what: "checkpoint",
             reason: e.to_string(),
         })?;
         if checkpoint.format != FORMAT {
-            return Err(Error::InvalidFile {
+            return Err(AuditError::InvalidFile {
                 what: "checkpoint",
                 reason: format!("format {:?} is not {FORMAT}", checkpoint.format),
             });
@@ -140,17 +140,17 @@ impl Checkpoint {
 }
 
 /// Verifies every chain below the current commit horizon and signs their
-/// heads. Refuses ([`Error::ChainBroken`]) if any chain does not hold.
+/// heads. Refuses ([`AuditError::ChainBroken`]) if any chain does not hold.
 pub async fn sign(pool: &PgPool, key: &SigningKey, label: &str) -> Result<Checkpoint> {
     if !one_line(label) || label.is_empty() {
-        return Err(Error::InvalidRequest(format!(
+        return Err(AuditError::InvalidRequest(format!(
             "label {label:?} must be one printable line"
         )));
     }
     let horizon = current_horizon(pool).await?;
     let (report, digested) = heads_below(pool, horizon).await?;
     if let Some(link) = report.broken {
-        return Err(Error::ChainBroken(Box::new(link)));
+        return Err(AuditError::ChainBroken(Box::new(link)));
     }
     let mut checkpoint = Checkpoint {
         format: FORMAT.to_owned(),
@@ -190,7 +190,7 @@ pub async fn check(
 async fn check_store(checkpoint: &Checkpoint, pool: &PgPool) -> Result<StoreCheck> {
     let horizon = current_horizon(pool).await?;
     if checkpoint.horizon_tx_id > horizon {
-        return Err(Error::InvalidRequest(format!(
+        return Err(AuditError::InvalidRequest(format!(
             "checkpoint horizon {} is ahead of this database's {horizon}: \
              not a checkpoint of this store",
             checkpoint.horizon_tx_id
@@ -256,7 +256,7 @@ async fn current_horizon(pool: &PgPool) -> Result<u64> {
         sqlx::query_scalar("select pg_snapshot_xmin(pg_current_snapshot())::text")
             .fetch_one(pool)
             .await?;
-    crate::append::parse_xid8(&horizon)
+    Ok(crate::append::parse_xid8(&horizon)?)
 }
 
 fn timestamp(at: DateTime<Utc>) -> String {

@@ -13,10 +13,10 @@ use sqlx::postgres::PgRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::hex;
+use super::error::Result;
 use crate::append::parse_xid8;
+use crate::chain::hex;
 use crate::chain::{event_hash, ChainFields, GENESIS};
-use crate::error::Result;
 use crate::metadata::{ACTOR, CAUSATION_ID, COMMAND_ID, CORRELATION_ID};
 
 /// The select list and join every audit read uses; `e` is the event, `p`

@@ -18,10 +18,10 @@ use futures::{Stream, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
+use super::error::{AuditError, Result};
 use super::event::AuditEvent;
 use super::history::{stream_history, HistoryRequest};
 use super::log::{select_after, LogFilter, MAX_LIMIT};
-use crate::error::{Error, Result};
 use crate::position::Position;
 
 /// What to export.
@@ -202,8 +202,8 @@ fn problem_of(
     }
 }
 
-fn bad(line: usize, reason: &str) -> Error {
-    Error::InvalidFile {
+fn bad(line: usize, reason: &str) -> AuditError {
+    AuditError::InvalidFile {
         what: "export",
         reason: format!("line {}: {reason}", line + 1),
     }

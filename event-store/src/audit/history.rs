@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
+use super::error::{AuditError, Result};
 use super::event::{AuditEvent, SELECT};
 use super::log::page_limit;
-use crate::error::{Error, Result};
 
 /// Which stream, and which page of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,11 +41,13 @@ pub struct HistoryPage {
 }
 
 /// One page of the events of a stream, oldest first. A stream without any
-/// event is [`Error::StreamNotFound`].
+/// event is [`AuditError::StreamNotFound`].
 pub async fn stream_history(pool: &PgPool, request: &HistoryRequest) -> Result<HistoryPage> {
     let limit = page_limit(request.limit)?;
     if request.after_sequence < 0 {
-        return Err(Error::InvalidRequest("after_sequence must be >= 0".into()));
+        return Err(AuditError::InvalidRequest(
+            "after_sequence must be >= 0".into(),
+        ));
     }
     let sql = format!(
         "{SELECT} where e.aggregate_type = $1 and e.aggregate_id = $2 and e.sequence > $3 \
@@ -65,7 +67,7 @@ pub async fn stream_history(pool: &PgPool, request: &HistoryRequest) -> Result<H
     let more = events.len() as i64 > limit;
     events.truncate(limit as usize);
     if events.is_empty() && !stream_exists(pool, request).await? {
-        return Err(Error::StreamNotFound {
+        return Err(AuditError::StreamNotFound {
             aggregate_type: request.aggregate_type.clone(),
             aggregate_id: request.aggregate_id.clone(),
         });

@@ -14,12 +14,12 @@ use ed25519_dalek::pkcs8::{
 };
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
-use crate::error::{Error, Result};
+use super::error::{AuditError, Result};
 
 /// A new signing key from the operating system's random source.
 pub fn generate() -> Result<SigningKey> {
     let mut seed = Zeroizing::new([0u8; 32]);
-    getrandom::getrandom(seed.as_mut()).map_err(|e| Error::InvalidFile {
+    getrandom::getrandom(seed.as_mut()).map_err(|e| AuditError::InvalidFile {
         what: "random source",
         reason: e.to_string(),
     })?;
@@ -54,8 +54,8 @@ pub fn read_public_key(pem: &str) -> Result<VerifyingKey> {
     VerifyingKey::from_public_key_pem(pem.trim()).map_err(|e| bad("public key", e))
 }
 
-fn bad(what: &'static str, error: impl std::fmt::Display) -> Error {
-    Error::InvalidFile {
+fn bad(what: &'static str, error: impl std::fmt::Display) -> AuditError {
+    AuditError::InvalidFile {
         what,
         reason: error.to_string(),
     }

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use super::error::{AuditError, Result};
 use super::event::{AuditEvent, SELECT};
-use crate::error::{Error, Result};
 use crate::position::Position;
 
 /// Events per page when the request names no limit.
@@ -82,10 +82,10 @@ impl fmt::Display for Cursor {
 }
 
 impl FromStr for Cursor {
-    type Err = Error;
+    type Err = AuditError;
 
     fn from_str(text: &str) -> Result<Self> {
-        let bad = || Error::InvalidRequest(format!("cursor {text:?} is not TX.POSITION"));
+        let bad = || AuditError::InvalidRequest(format!("cursor {text:?} is not TX.POSITION"));
         let (tx_id, position) = text.split_once('.').ok_or_else(bad)?;
         let tx_id = tx_id.parse().map_err(|_| bad())?;
         let position: i64 = position.parse().map_err(|_| bad())?;
@@ -113,7 +113,7 @@ impl<'de> Deserialize<'de> for Cursor {
 pub(crate) fn page_limit(limit: Option<u32>) -> Result<i64> {
     match limit.unwrap_or(DEFAULT_LIMIT) {
         n @ 1..=MAX_LIMIT => Ok(i64::from(n)),
-        n => Err(Error::InvalidRequest(format!(
+        n => Err(AuditError::InvalidRequest(format!(
             "limit {n} is not between 1 and {MAX_LIMIT}"
         ))),
     }
@@ -127,12 +127,12 @@ impl LogFilter {
             ("event_type", &self.event_type),
         ] {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
-                return Err(Error::InvalidRequest(format!("{name} is empty")));
+                return Err(AuditError::InvalidRequest(format!("{name} is empty")));
             }
         }
         if let (Some(from), Some(to)) = (self.from, self.to) {
             if from >= to {
-                return Err(Error::InvalidRequest(format!(
+                return Err(AuditError::InvalidRequest(format!(
                     "time range is empty: from {from} is not before to {to}"
                 )));
             }

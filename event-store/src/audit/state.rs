@@ -18,7 +18,7 @@ use cqrs_es::Aggregate;
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use super::error::{AuditError, Result};
 use crate::recorded::{RecordedEvent, COLUMNS};
 use crate::store::PgEventStore;
 
@@ -56,12 +56,12 @@ impl StateRequest {
     /// negative sequence, is a bad request.
     pub fn bound(&self) -> Result<StateBound> {
         match (self.sequence, self.at) {
-            (Some(_), Some(_)) => Err(Error::InvalidRequest(
+            (Some(_), Some(_)) => Err(AuditError::InvalidRequest(
                 "give a sequence or an instant, not both".into(),
             )),
-            (Some(n), None) if n < 0 => {
-                Err(Error::InvalidRequest(format!("sequence {n} is negative")))
-            }
+            (Some(n), None) if n < 0 => Err(AuditError::InvalidRequest(format!(
+                "sequence {n} is negative"
+            ))),
             (Some(n), None) => Ok(StateBound::Sequence(n)),
             (None, Some(at)) => Ok(StateBound::At(at)),
             (None, None) => Ok(StateBound::Latest),
@@ -103,7 +103,7 @@ struct Folded {
 
 impl<A: Aggregate> PgEventStore<A> {
     /// Folds `aggregate_id`'s events up to `bound`. A stream without events
-    /// is [`Error::StreamNotFound`].
+    /// is [`AuditError::StreamNotFound`].
     pub async fn state_as_of(
         &self,
         aggregate_id: &str,
@@ -111,7 +111,7 @@ impl<A: Aggregate> PgEventStore<A> {
     ) -> Result<AggregateState> {
         let stream_length = self.stream_length(aggregate_id).await?;
         if stream_length == 0 {
-            return Err(Error::StreamNotFound {
+            return Err(AuditError::StreamNotFound {
                 aggregate_type: A::TYPE.to_owned(),
                 aggregate_id: aggregate_id.to_owned(),
             });

@@ -11,9 +11,9 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use super::partition::Range;
 use super::{BreakReason, BrokenLink, Scope, Verification};
-use crate::audit::heads::{HeadsDigest, StreamHead};
 use crate::chain::{event_hash_with, ChainFields};
 use crate::error::{Error, Result};
+use crate::verify::heads::{HeadsDigest, StreamHead};
 
 /// The columns, in the order the walker reads them by index. `recorded_at`
 /// comes as a timestamp (exact microseconds) and is turned into the hash's

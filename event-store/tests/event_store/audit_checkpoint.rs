@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use bazaar_event_store::audit::checkpoint::{check, sign};
-use bazaar_event_store::audit::{keys, Checkpoint};
-use bazaar_event_store::{verify_all, Error, PgEventStore};
+use bazaar_event_store::audit::{keys, AuditError, Checkpoint};
+use bazaar_event_store::{verify_all, PgEventStore};
 use ed25519_dalek::SigningKey;
 use sqlx::PgPool;
 
@@ -167,6 +167,6 @@ async fn a_changed_payload_is_named_and_a_broken_store_is_not_signed(pool: PgPoo
     assert_eq!((broken.aggregate_id.as_str(), broken.sequence), ("l-1", 2));
     assert!(matches!(
         sign(&pool, &key, "test-store").await,
-        Err(Error::ChainBroken(link)) if link.sequence == 2
+        Err(AuditError::ChainBroken(link)) if link.sequence == 2
     ));
 }

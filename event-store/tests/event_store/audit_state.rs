@@ -1,8 +1,8 @@
 //! A stream's history and an aggregate's state as of a sequence number or
 //! an instant.
 
-use bazaar_event_store::audit::{stream_history, HistoryRequest, StateBound};
-use bazaar_event_store::{Error, PgEventStore};
+use bazaar_event_store::audit::{stream_history, AuditError, HistoryRequest, StateBound};
+use bazaar_event_store::PgEventStore;
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -57,8 +57,8 @@ async fn an_unknown_stream_or_a_bad_page_is_refused(pool: PgPool) {
     let missing = stream_history(&pool, &history("nope", 0, 10)).await;
     let too_long = stream_history(&pool, &history("nope", 0, 5_000)).await;
 
-    assert!(matches!(missing, Err(Error::StreamNotFound { .. })));
-    assert!(matches!(too_long, Err(Error::InvalidRequest(_))));
+    assert!(matches!(missing, Err(AuditError::StreamNotFound { .. })));
+    assert!(matches!(too_long, Err(AuditError::InvalidRequest(_))));
 }
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
@@ -105,7 +105,7 @@ async fn the_state_as_of_a_sequence_or_an_instant_is_the_fold_up_to_it(pool: PgP
     assert_eq!((not_yet.sequence, &not_yet.state), (0, &json!(null)));
     assert!(matches!(
         store.state_as_of("l-9", StateBound::Latest).await,
-        Err(Error::StreamNotFound { .. })
+        Err(AuditError::StreamNotFound { .. })
     ));
 }
 

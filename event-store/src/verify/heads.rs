@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::hex;
+use crate::chain::hex;
 use crate::chain::GENESIS;
 
 /// The last event of one stream.

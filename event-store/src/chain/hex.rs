@@ -1,7 +1,7 @@
 //! Lowercase hexadecimal for hashes in JSON and files auditors read.
 
 /// `bytes` as lowercase hex.
-pub(crate) fn encode(bytes: &[u8]) -> String {
+pub fn encode(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
@@ -12,7 +12,7 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
 }
 
 /// Exactly 32 bytes from 64 hex digits (either case), or `None`.
-pub(crate) fn decode32(text: &str) -> Option<[u8; 32]> {
+pub fn decode32(text: &str) -> Option<[u8; 32]> {
     let text = text.as_bytes();
     if text.len() != 64 {
         return None;
