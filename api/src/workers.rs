@@ -19,7 +19,8 @@ use bazaar_projections::wakeups::Wakeups;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
-/// How often an idle saga looks for new events.
+/// How often an idle saga looks for new events when no signal came (a
+/// signal wakes it at once).
 const SAGA_POLL: Duration = Duration::from_millis(100);
 /// How often the scheduler looks for due timers.
 const SCHEDULER_POLL: Duration = Duration::from_millis(500);
@@ -160,7 +161,12 @@ pub async fn run_parts(
         },
         async {
             if parts.runs(Part::Saga) {
-                saga::run_worker(pool.clone(), checkout, SAGA_POLL, stop.wait()).await;
+                let wake = SagaWake(
+                    Wakeups::new(&pool, Some(&notifier))
+                        .await
+                        .with_poll(SAGA_POLL),
+                );
+                saga::run_worker(pool.clone(), checkout, wake, stop.wait()).await;
             }
         },
         async {
@@ -172,6 +178,16 @@ pub async fn run_parts(
         run_indexer(&pool, indexer, Some(&notifier), stop.wait()),
     );
     tracing::info!("workers stopped");
+}
+
+/// Wakes the saga on the projections' signals: appends in this process
+/// and `NOTIFY`s from others.
+struct SagaWake(Wakeups);
+
+impl saga::Wake for SagaWake {
+    fn wait(&mut self) -> impl Future<Output = ()> + Send {
+        self.0.wait()
+    }
 }
 
 /// Runs the Kafka relay until `stop`, if there is one.

@@ -10,12 +10,23 @@
 //! the replay returns first outcomes and schedules nothing new: the saga
 //! acts at least once and takes effect exactly once.
 //!
+//! # Concurrency
+//! A saga reacts to many business flows at once and to each flow's events
+//! in commit order. Each event names its partition ([`Saga::partition`]:
+//! the order id, for the checkout saga); the events of one partition are
+//! reacted to one after another, different partitions concurrently, at
+//! most [`LANES`] at once. The checkpoint only ever moves to the end of
+//! the prefix of events whose reactions have all completed, so a reaction
+//! that fails or is cut off holds it back however far the other partitions
+//! have gone (see `docs/adr/0007-concurrent-saga.md`).
+//!
 //! # Layout
 //! - [`checkout`]: the checkout saga across Order, InventoryReservation,
 //!   PaymentSplit and Escrow.
+//! - `reactor`: partitions, lanes, and the window the checkpoint follows.
+//! - [`worker`]: the long-running, elected saga process.
 
 use std::future::Future;
-use std::time::Duration;
 
 use bazaar_event_store::metadata::CORRELATION_ID;
 use bazaar_event_store::{
@@ -24,7 +35,18 @@ use bazaar_event_store::{
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use reactor::Reactor;
+
 pub mod checkout;
+mod reactor;
+pub mod worker;
+
+pub use worker::{run_worker, Wake};
+
+/// Partitions reacting at once. Each running reaction holds at most one
+/// pooled connection at a time, so this also bounds the saga's share of
+/// the pool (32 connections by default).
+pub const LANES: usize = 24;
 
 /// The id of step `step` of the reaction to `event`: the same event and
 /// step always give the same id.
@@ -69,13 +91,19 @@ pub trait Saga: Send + Sync {
     /// The subscription name under which its checkpoint is kept.
     const NAME: &'static str;
 
+    /// The partition of `event`: reactions to events of one partition run
+    /// one after another in commit order, those of different partitions
+    /// may run at once. `None`: the saga has nothing to do for the event.
+    fn partition(&self, event: &RecordedEvent) -> Option<String>;
+
     /// Reacts to one event; must be safe to run again for the same event.
     fn react(&self, event: &RecordedEvent) -> impl Future<Output = Result<(), String>> + Send;
 }
 
-/// Reacts to up to `limit` events after the saga's checkpoint; returns how
-/// many were handled. Stops at the first failed reaction, leaving the
-/// checkpoint before it.
+/// Reacts to up to `limit` events after the saga's checkpoint, different
+/// partitions concurrently; returns how many were handled. After a failed
+/// reaction it starts nothing new, lets the running reactions finish and
+/// returns the failure, the checkpoint left before the failed event.
 pub async fn run_once<S: Saga>(
     pool: &PgPool,
     saga: &S,
@@ -93,72 +121,26 @@ pub async fn run_once<S: Saga>(
     let events = read_after(pool, at, limit)
         .await
         .map_err(|e| failed(None, e.to_string()))?;
-    for event in &events {
-        saga.react(event)
-            .await
-            .map_err(|reason| failed(Some(event), reason))?;
-        save_checkpoint(pool, S::NAME, event.position)
-            .await
-            .map_err(|e| failed(Some(event), e.to_string()))?;
-    }
-    Ok(events.len())
-}
-
-/// How often a standby saga worker tries to take over.
-const STANDBY: Duration = Duration::from_secs(2);
-
-/// Runs the saga until `shutdown` completes, polling every `interval` when
-/// idle and backing off after a failed reaction. Any number of processes
-/// may run it: an advisory lock, held by a dedicated session, elects one;
-/// the others stand by and take over when its session ends.
-pub async fn run_worker<S: Saga>(
-    pool: PgPool,
-    saga: S,
-    interval: Duration,
-    shutdown: impl Future<Output = ()>,
-) {
-    tokio::pin!(shutdown);
+    let read = events.len();
+    let mut reactor = Reactor::new(saga, LANES);
+    reactor.admit(events);
+    let mut first_failure = None;
     loop {
-        match elect(&pool, S::NAME).await {
-            Ok(Some(lease)) => {
-                tokio::select! {
-                    () = &mut shutdown => return,
-                    () = lead(&pool, &saga, interval) => {}
-                }
-                drop(lease);
-            }
-            Ok(None) => {}
-            Err(error) => tracing::warn!(saga = S::NAME, %error, "saga cannot start; retrying"),
+        if let Some(to) = reactor.advance() {
+            save_checkpoint(pool, S::NAME, to)
+                .await
+                .map_err(|e| failed(None, e.to_string()))?;
         }
-        tokio::select! {
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(STANDBY) => {}
-        }
-    }
-}
-
-/// The session holding the saga's lock, if this process won it.
-async fn elect(pool: &PgPool, name: &str) -> sqlx::Result<Option<sqlx::PgConnection>> {
-    let mut session = pool.acquire().await?.detach();
-    let won: bool =
-        sqlx::query_scalar("select pg_try_advisory_lock(hashtext('saga'), hashtext($1))")
-            .bind(name)
-            .fetch_one(&mut session)
-            .await?;
-    Ok(won.then_some(session))
-}
-
-/// Reacts to events while this process holds the lock (until cancelled).
-async fn lead<S: Saga>(pool: &PgPool, saga: &S, interval: Duration) {
-    loop {
-        let pause = match run_once(pool, saga, 200).await {
-            Ok(0) => interval,
-            Ok(_) => continue,
-            Err(error) => {
-                tracing::error!(%error, "saga reaction failed; retrying");
-                interval * 10
-            }
+        let Some(reaction) = reactor.next().await else {
+            break;
         };
-        tokio::time::sleep(pause).await;
+        match reaction.result {
+            Ok(()) => reactor.completed(reaction),
+            Err(ref reason) => {
+                reactor.stop_starting();
+                first_failure.get_or_insert_with(|| failed(Some(&reaction.event), reason.clone()));
+            }
+        }
     }
+    first_failure.map_or(Ok(read), Err)
 }

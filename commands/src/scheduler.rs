@@ -13,11 +13,18 @@
 //! Workers claim due timers with `FOR UPDATE SKIP LOCKED` and a lease
 //! (`locked_until`) committed at once, so no transaction stays open while a
 //! command runs (open transactions hold commit-ordered readers back).
+//!
+//! The timers of one claim run concurrently, one lane per aggregate (at
+//! most [`LANES`] at once): timers of one aggregate run in due order, one
+//! after another; a lapse of many payment deadlines at once costs a few
+//! rounds of concurrent commands, not one command after another.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::stream::{self, TryStreamExt};
 use serde_json::Value;
 use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
@@ -27,6 +34,8 @@ const LEASE: &str = "30 seconds";
 /// Infrastructure failures are retried this many times, then the timer is
 /// marked `failed` for an operator.
 const MAX_ATTEMPTS: i32 = 10;
+/// Aggregates whose timers run at once.
+pub const LANES: usize = 16;
 
 /// A command to run at `due_at`.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,11 +105,33 @@ pub async fn run_due(
 ) -> sqlx::Result<usize> {
     give_up(pool).await?;
     let timers = claim(pool, now, limit).await?;
-    for (timer, lease) in &timers {
-        let fired = dispatcher.fire(timer).await;
-        record(pool, timer.id, *lease, &fired).await?;
+    let claimed = timers.len();
+    stream::iter(lanes(timers).into_iter().map(Ok::<_, sqlx::Error>))
+        .try_for_each_concurrent(LANES, |lane| async move {
+            for (timer, lease) in &lane {
+                let fired = dispatcher.fire(timer).await;
+                record(pool, timer.id, *lease, &fired).await?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(claimed)
+}
+
+/// `timers` (in due order) grouped by aggregate, each group in due order,
+/// the groups in the order of their first timer.
+fn lanes(timers: Vec<(Timer, Uuid)>) -> Vec<Vec<(Timer, Uuid)>> {
+    let mut lanes: Vec<Vec<(Timer, Uuid)>> = Vec::new();
+    let mut lane_of: HashMap<(String, String), usize> = HashMap::new();
+    for (timer, lease) in timers {
+        let key = (timer.aggregate_type.clone(), timer.aggregate_id.clone());
+        let lane = *lane_of.entry(key).or_insert_with(|| {
+            lanes.push(Vec::new());
+            lanes.len() - 1
+        });
+        lanes[lane].push((timer, lease));
     }
-    Ok(timers.len())
+    lanes
 }
 
 /// Runs due timers until `shutdown` completes, polling every `interval`.

@@ -119,6 +119,17 @@ enum Step<E> {
 impl Saga for CheckoutSaga {
     const NAME: &'static str = "checkout-saga";
 
+    /// The order: an order's escrow and payment split share its id, so
+    /// every step of one checkout runs in commit order, and different
+    /// checkouts run at once.
+    fn partition(&self, event: &RecordedEvent) -> Option<String> {
+        matches!(
+            event.aggregate_type.as_str(),
+            "Order" | "Escrow" | "PaymentSplit"
+        )
+        .then(|| event.aggregate_id.clone())
+    }
+
     async fn react(&self, event: &RecordedEvent) -> Result<(), String> {
         match event.aggregate_type.as_str() {
             "Order" => self.on_order(event, parse(event)?).await,
@@ -316,21 +327,26 @@ impl CheckoutSaga {
 
     /// The facts of `OrderPlaced` every later reaction about the order needs.
     async fn placed(&self, order_id: &str) -> Result<Placed, String> {
-        match self.placed_event(order_id).await? {
-            OrderEvent::OrderPlaced {
-                buyer,
-                placed_at,
-                payment_due_at,
-                vendor_orders,
-                ..
-            } => Ok(Placed {
-                holds: holds(order_id, &vendor_orders)?,
-                buyer: buyer.to_string(),
-                placed_at,
-                payment_due_at,
-            }),
-            _ => Err(format!("order {order_id} does not start with OrderPlaced")),
-        }
+        placed_from(order_id, self.placed_event(order_id).await?)
+    }
+}
+
+/// The facts of `first`, the order's `OrderPlaced`.
+fn placed_from(order_id: &str, first: OrderEvent) -> Result<Placed, String> {
+    match first {
+        OrderEvent::OrderPlaced {
+            buyer,
+            placed_at,
+            payment_due_at,
+            vendor_orders,
+            ..
+        } => Ok(Placed {
+            holds: holds(order_id, &vendor_orders)?,
+            buyer: buyer.to_string(),
+            placed_at,
+            payment_due_at,
+        }),
+        _ => Err(format!("order {order_id} does not start with OrderPlaced")),
     }
 }
 

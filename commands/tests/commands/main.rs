@@ -7,5 +7,6 @@ mod fixtures;
 mod processes;
 mod races;
 mod restart;
+mod saga_lanes;
 mod scheduler;
 mod world;

@@ -6,7 +6,7 @@ use bazaar_domain::order::{OrderCommand, OrderEvent};
 use bazaar_event_store::RecordedEvent;
 use chrono::Duration;
 
-use super::{CheckoutSaga, Hold, Placed, Refusal, Step};
+use super::{placed_from, CheckoutSaga, Hold, Placed, Refusal, Step};
 
 impl CheckoutSaga {
     pub(super) async fn on_placed(
@@ -18,7 +18,8 @@ impl CheckoutSaga {
             return Ok(());
         };
         let order_id = &event.aggregate_id;
-        let placed = self.placed(order_id).await?;
+        // the event in hand is the order's first: no need to read it again
+        let placed = placed_from(order_id, payload)?;
         let mut reserved = Vec::new();
         for hold in &placed.holds {
             match self.reserve(event, &placed, hold).await? {
