@@ -18,7 +18,7 @@
 //! most [`LANES`] at once. The checkpoint only ever moves to the end of
 //! the prefix of events whose reactions have all completed, so a reaction
 //! that fails or is cut off holds it back however far the other partitions
-//! have gone (see `docs/adr/0007-concurrent-saga.md`).
+//! have gone (see `docs/adr/0006-concurrent-saga.md`).
 //!
 //! # Layout
 //! - [`checkout`]: the checkout saga across Order, InventoryReservation,

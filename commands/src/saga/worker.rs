@@ -5,7 +5,7 @@
 //! dedicated session, elects one and the others stand by. One elected
 //! process is enough: its reactions wait on the database, not on its CPU,
 //! and it keeps up to [`LANES`] of them running (see
-//! `docs/adr/0007-concurrent-saga.md` for the figures).
+//! `docs/adr/0006-concurrent-saga.md` for the figures).
 //!
 //! The leader reads ahead of its reactions, up to [`WINDOW`] events, as
 //! soon as a wake-up says something was appended, so a new checkout starts
