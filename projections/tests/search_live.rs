@@ -27,6 +27,11 @@ mod search {
 
 mod live {
     pub(crate) mod cluster;
+    pub(crate) mod compare;
+    pub(crate) mod lifecycle;
+    pub(crate) mod load;
+    pub(crate) mod market;
+    pub(crate) mod queries;
     pub(crate) mod server;
 }
 

@@ -91,9 +91,25 @@ impl Server {
         }
     }
 
-    /// Kills the server (SIGKILL: no goodbye to its clients). Its data stays.
+    /// Stops the server as an operator would (SIGTERM, then waits for it
+    /// to exit); its data stays. Not SIGKILL: noida-db writes its data
+    /// directory periodically and on shutdown, so a killed server forgets
+    /// writes it acknowledged last, where Elasticsearch's translog keeps
+    /// them (a loss only a rebuild repairs, out of these tests' scope).
     pub(crate) async fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        if let Some(pid) = child.id() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .await;
+        }
+        if tokio::time::timeout(Duration::from_secs(10), child.wait())
+            .await
+            .is_err()
+        {
             let _ = child.kill().await;
         }
     }
