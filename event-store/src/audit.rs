@@ -22,7 +22,18 @@
 //!
 //! The audit is the only user of the crate's signing and encoding
 //! dependencies (ed25519, base64, getrandom). It fails with its own
-//! [`AuditError`]; the store's [`crate::Error`] knows nothing of audits.
+//! [`AuditError`]; the store's [`crate::Error`] knows nothing of audits,
+//! and the store's own modules never import this one.
+//!
+//! It is a module rather than a crate of its own because of four seams
+//! into the store that are not public API: `append::parse_xid8` (a
+//! transaction id read as text), `recorded::COLUMNS` with
+//! `RecordedEvent::from_row`, and `PgEventStore`'s `deserialize` and `pool`
+//! (the point-in-time fold in [`state`], which must read through the
+//! store's upcasters); and because its tests share the store's test
+//! aggregate (`event-store/tests/event_store/support.rs`). Opening those
+//! seams and moving the tests to the shared test kit would let it move
+//! out whole, taking the signing dependencies with it.
 
 pub mod checkpoint;
 mod error;

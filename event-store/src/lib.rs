@@ -22,7 +22,7 @@
 //! - [`metadata`]: command, correlation and causation ids and actor.
 //! - [`reader`]: the commit-ordered read and subscriber checkpoints.
 //! - [`position`]: a place in that order.
-//! - [`chain`] and [`verify`]: the hash chain, its verification and the
+//! - [`chain`] and [`mod@verify`]: the hash chain, its verification and the
 //!   digest of the chain heads.
 //! - [`snapshot`]: when and how snapshots are stored.
 //! - [`transient`]: which failures are load, not faults, and how to log

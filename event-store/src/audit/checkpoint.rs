@@ -7,7 +7,7 @@
 //! with superuser rights. A checkpoint can: it fixes the set of events of
 //! transactions below a horizon (a set later appends never change, see
 //! [`crate::reader`]) by the digest of their chain heads
-//! ([`super::heads`]), and is signed only after every one of those chains
+//! ([`crate::verify::heads`]), and is signed only after every one of those chains
 //! was recomputed and held.
 //!
 //! The exact bytes signed are [`Checkpoint::message`]; `docs/audit.md`
