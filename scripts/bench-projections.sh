@@ -2,8 +2,11 @@
 # Projection benchmarks in a scratch database: commit-to-visible lag under a
 # steady command load (default 1,000 commands/s for 20 s), then the rebuild
 # rate of the orders read model over 1,000,000 events beside a raw
-# INSERT … SELECT copy of the same rows.
-# Settings: BENCH_RATE, BENCH_SECONDS, BENCH_EVENTS, BENCH_MODES (lag,rebuild).
+# INSERT … SELECT copy of the same rows. BENCH_MODES=rebuild_all instead
+# rebuilds every read model over a log of real checkouts (stock, splits,
+# escrows and orders).
+# Settings: BENCH_RATE, BENCH_SECONDS, BENCH_EVENTS, BENCH_MODES (lag,rebuild
+# or rebuild_all).
 set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO_ROOT"

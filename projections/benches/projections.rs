@@ -9,7 +9,13 @@
 //!   `bazaar serve`), and measures per command the time from its commit to
 //!   its row in `read.orders`.
 //!
+//! - `rebuild_all`: every read model rebuilt over a log of real checkouts
+//!   (see `mixed`).
+//!
 //! `DATABASE_URL` must name a scratch database; `BENCH_MODES` picks modes.
+
+#[path = "projections/mixed.rs"]
+mod mixed;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -108,16 +114,7 @@ async fn count(pool: &PgPool) -> i64 {
 async fn rebuild(pool: &PgPool, app: &Bazaar) {
     seed(pool, app, env_or("BENCH_EVENTS", 1_000_000)).await;
     let events = count(pool).await as f64;
-    sqlx::raw_sql("drop table if exists events_copy; create table events_copy as select * from events with no data")
-        .execute(pool)
-        .await
-        .unwrap();
-    let started = Instant::now();
-    sqlx::query("insert into events_copy select * from events")
-        .execute(pool)
-        .await
-        .unwrap();
-    let copy = events / started.elapsed().as_secs_f64();
+    let copy = insert_select_rate(pool, events).await;
     let started = Instant::now();
     registry::rebuild(pool, "orders", |_, _| {})
         .await
@@ -128,6 +125,20 @@ async fn rebuild(pool: &PgPool, app: &Bazaar) {
          \"insert_select_rows_per_second\":{copy:.0},\"ratio\":{:.3}}}",
         rate / copy
     );
+}
+
+/// Rows per second of a raw `INSERT … SELECT` copy of the log.
+async fn insert_select_rate(pool: &PgPool, events: f64) -> f64 {
+    sqlx::raw_sql("drop table if exists events_copy; create table events_copy as select * from events with no data")
+        .execute(pool)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    sqlx::query("insert into events_copy select * from events")
+        .execute(pool)
+        .await
+        .unwrap();
+    events / started.elapsed().as_secs_f64()
 }
 
 /// Places orders at `rate`/s for `seconds`; the observer records when each
@@ -238,12 +249,13 @@ fn main() {
             settings.max_connections = 40;
             let pool = bazaar_event_store::connect(&settings).expect("pool");
             bazaar_event_store::migrate(&pool).await.expect("migrate");
-            let app = Bazaar::new(pool.clone());
+            let app = Arc::new(Bazaar::new(pool.clone()));
             let modes = std::env::var("BENCH_MODES").unwrap_or_else(|_| "lag,rebuild".into());
             for mode in modes.split(',') {
                 match mode {
                     "rebuild" => rebuild(&pool, &app).await,
                     "lag" => lag(&pool).await,
+                    "rebuild_all" => mixed::rebuild_all(&pool, Arc::clone(&app)).await,
                     other => panic!("unknown mode {other}"),
                 }
             }

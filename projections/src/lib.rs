@@ -18,6 +18,7 @@
 //! - [`runtime`]: catching a generation up to the head of the log.
 //! - [`worker`]: the long-running, elected worker of one projection.
 //! - [`wakeups`]: waiting for new events (signal, LISTEN, polling).
+//! - [`reached`]: the positions the live read models have reached, in memory.
 //! - [`rebuild`]: filling a new generation and switching readers to it.
 //! - [`status`]: position, lag and state of every projection.
 //! - [`relay`]: the Kafka relay, one more projector with its own checkpoint.
@@ -26,6 +27,7 @@
 pub mod batch;
 pub mod generation;
 pub mod projection;
+pub mod reached;
 pub mod read_models;
 pub mod rebuild;
 pub mod registry;

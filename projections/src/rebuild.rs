@@ -9,7 +9,9 @@
 
 use sqlx::PgPool;
 
-use crate::generation::{create, create_deferred_indexes, expose, lock, schema_name};
+use crate::generation::{
+    create, create_deferred_indexes, expose, lock, lock_for_batch, schema_name,
+};
 use crate::projection::Projection;
 use crate::runtime::{catch_up_fully, CatchUpError};
 
@@ -38,22 +40,43 @@ pub async fn rebuild<P: Projection>(
         if deferred {
             create_deferred_indexes(pool, projection, generation).await?;
             deferred = false;
-        } else if applied < 100 {
-            break;
+        } else if applied < 100 && switch(pool, projection, generation).await? {
+            return Ok(generation);
         }
     }
-    switch(pool, projection, generation).await?;
-    Ok(generation)
 }
 
 /// Makes `generation` the live one, atomically for readers, and drops the
-/// generations it replaces.
+/// generations it replaces; `false` (nothing changed) if one of those is
+/// ahead of it, to catch up again first.
+///
+/// The batches of the replaced generations are held off (their advisory
+/// locks, taken before any row lock, as a batch takes them) while the
+/// positions are compared and the views switched; once switched, their
+/// batches find them retired. So readers never go back to an earlier
+/// position, which read-your-writes waits rely on (see [`crate::reached`]).
 async fn switch<P: Projection>(
     pool: &PgPool,
     projection: &P,
     generation: i32,
-) -> Result<(), CatchUpError> {
+) -> Result<bool, CatchUpError> {
     let mut tx = bazaar_event_store::pool::begin(pool).await?;
+    let current: Vec<i32> = sqlx::query_scalar(
+        "select generation from projection where projection_name = $1 and status in ('live', 'failed') \
+         order by generation",
+    )
+    .bind(P::NAME)
+    .fetch_all(&mut *tx)
+    .await?;
+    let reached = checkpoint(&mut tx, P::NAME, generation).await?;
+    let mut ahead = false;
+    for old in &current {
+        let row = lock_for_batch(&mut tx, P::NAME, *old).await?;
+        ahead |= row.checkpoint() > reached;
+    }
+    if ahead {
+        return Ok(false);
+    }
     let replaced: Vec<i32> = sqlx::query_scalar(
         "select generation from projection where projection_name = $1 and status in ('live', 'failed') \
          order by generation for update",
@@ -61,6 +84,9 @@ async fn switch<P: Projection>(
     .bind(P::NAME)
     .fetch_all(&mut *tx)
     .await?;
+    if replaced != current {
+        return Ok(false);
+    }
     let new = lock(&mut tx, P::NAME, generation).await?;
     if new.status != "building" {
         return Err(CatchUpError::Stopped {
@@ -91,5 +117,22 @@ async fn switch<P: Projection>(
         .execute(pool)
         .await?;
     }
-    Ok(())
+    Ok(true)
+}
+
+/// The checkpoint of `generation` of `name`.
+async fn checkpoint(
+    conn: &mut sqlx::PgConnection,
+    name: &str,
+    generation: i32,
+) -> sqlx::Result<bazaar_event_store::Position> {
+    let (tx_id, position): (String, i64) = sqlx::query_as(
+        "select tx_id::text, position from projection where projection_name = $1 and generation = $2",
+    )
+    .bind(name)
+    .bind(generation)
+    .fetch_one(conn)
+    .await?;
+    let tx_id = tx_id.parse().unwrap_or_default();
+    Ok(bazaar_event_store::Position::new(tx_id, position))
 }

@@ -6,6 +6,7 @@ use std::future::Future;
 use bazaar_event_store::Notifier;
 use sqlx::PgPool;
 
+use crate::reached::Reached;
 use crate::read_models::balances::Balances;
 use crate::read_models::escrows::Escrows;
 use crate::read_models::orders::Orders;
@@ -54,35 +55,54 @@ pub async fn run_all<F>(pool: &PgPool, notifier: Option<&Notifier>, stop: impl F
 where
     F: Future<Output = ()>,
 {
+    run_all_reporting(pool, notifier, &Reached::new(), stop).await;
+}
+
+/// [`run_all`], recording in `reached` the checkpoints the workers commit,
+/// for the read-your-writes waits of queries in this process.
+pub async fn run_all_reporting<F>(
+    pool: &PgPool,
+    notifier: Option<&Notifier>,
+    reached: &Reached,
+    stop: impl Fn() -> F,
+) where
+    F: Future<Output = ()>,
+{
+    let wakeups = || Wakeups::new(pool, notifier);
     tokio::join!(
-        worker::run(
+        worker::run_reporting(
             pool.clone(),
             Orders,
-            Wakeups::new(pool, notifier).await,
+            wakeups().await,
+            reached.clone(),
             stop()
         ),
-        worker::run(
+        worker::run_reporting(
             pool.clone(),
             Balances,
-            Wakeups::new(pool, notifier).await,
+            wakeups().await,
+            reached.clone(),
             stop()
         ),
-        worker::run(
+        worker::run_reporting(
             pool.clone(),
             Stock,
-            Wakeups::new(pool, notifier).await,
+            wakeups().await,
+            reached.clone(),
             stop()
         ),
-        worker::run(
+        worker::run_reporting(
             pool.clone(),
             Escrows,
-            Wakeups::new(pool, notifier).await,
+            wakeups().await,
+            reached.clone(),
             stop()
         ),
-        worker::run(
+        worker::run_reporting(
             pool.clone(),
             SearchDocs,
-            Wakeups::new(pool, notifier).await,
+            wakeups().await,
+            reached.clone(),
             stop()
         ),
     );

@@ -18,6 +18,7 @@ use sqlx::{PgConnection, PgPool};
 use crate::batch::{apply_batch, Batch};
 use crate::generation::{ensure_live, Generation};
 use crate::projection::Projection;
+use crate::reached::Reached;
 use crate::runtime::BATCH_SIZE;
 use crate::wakeups::Wakeups;
 
@@ -34,7 +35,19 @@ const MAX_RECHECK: Duration = Duration::from_millis(16);
 pub async fn run<P: Projection>(
     pool: PgPool,
     projection: P,
+    wakeups: Wakeups,
+    stop: impl Future<Output = ()>,
+) {
+    run_reporting(pool, projection, wakeups, Reached::new(), stop).await;
+}
+
+/// Runs `projection` until `stop` completes, recording in `reached` every
+/// checkpoint of the live generation it follows once committed.
+pub async fn run_reporting<P: Projection>(
+    pool: PgPool,
+    projection: P,
     mut wakeups: Wakeups,
+    reached: Reached,
     stop: impl Future<Output = ()>,
 ) {
     tokio::pin!(stop);
@@ -43,7 +56,7 @@ pub async fn run<P: Projection>(
             Ok(Some((generation, lease))) => {
                 tokio::select! {
                     () = &mut stop => return,
-                    () = follow(&pool, &projection, &generation, &mut wakeups) => {}
+                    () = follow(&pool, &projection, &generation, &mut wakeups, &reached) => {}
                 }
                 drop(lease);
                 Duration::ZERO
@@ -94,8 +107,10 @@ async fn follow<P: Projection>(
     projection: &P,
     generation: &Generation,
     wakeups: &mut Wakeups,
+    reached: &Reached,
 ) {
     let mut at = generation.checkpoint();
+    reached.record(P::NAME, at);
     let mut pause = FIRST_RECHECK;
     loop {
         match step(pool, projection, generation.generation, at).await {
@@ -109,6 +124,7 @@ async fn follow<P: Projection>(
             }
             Ok(Some(next)) => {
                 at = next;
+                reached.record(P::NAME, at);
                 pause = FIRST_RECHECK;
             }
             Ok(None) => return,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use bazaar_event_store::{EventMetadata, RecordedEvent};
 use bazaar_projections::generation::{ensure_live, generations, live};
 use bazaar_projections::projection::BatchError;
+use bazaar_projections::reached::Reached;
 use bazaar_projections::rebuild::rebuild;
 use bazaar_projections::runtime::catch_up_fully as catch_up;
 use bazaar_projections::status::statuses;
@@ -360,4 +361,72 @@ async fn an_append_in_this_process_wakes_the_worker(pool: PgPool) {
 async fn an_append_in_another_process_wakes_the_worker_through_notify(pool: PgPool) {
     let other_process = bazaar_event_store::Notifier::new(pool.clone());
     woken(&pool, None, &other_process).await;
+}
+
+/// The position of the last event appended.
+async fn head(pool: &PgPool) -> bazaar_event_store::Position {
+    let (tx_id, position): (String, i64) = sqlx::query_as(
+        "select tx_id::text, global_position from events order by global_position desc limit 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    bazaar_event_store::Position::new(tx_id.parse().unwrap(), position)
+}
+
+/// Appends three events, runs a worker (`reporting` into the queries'
+/// `Reached`, or on its own as in another process) and waits for them the
+/// way a read-your-writes query does.
+async fn waited_for(pool: &PgPool, reporting: bool) {
+    let counter = Counter::default();
+    ensure_live(pool, &counter).await.unwrap();
+    append(pool, "Order", "Placed", 3).await;
+    let head = head(pool).await;
+    let reached = Reached::new();
+    let wakeups = Wakeups::polling(Duration::from_millis(20));
+    let worker_reached = if reporting {
+        reached.clone()
+    } else {
+        Reached::new()
+    };
+    let run = worker::run_reporting(
+        pool.clone(),
+        counter,
+        wakeups,
+        worker_reached,
+        std::future::pending(),
+    );
+    let check = async {
+        let bound = Duration::from_secs(20);
+        assert!(reached
+            .wait_for(pool, &["counter"], head, bound)
+            .await
+            .unwrap());
+        // never stale: once the wait says so, the rows are there
+        assert_eq!(counts(pool).await, [("Order".to_owned(), 3)]);
+        let beyond = bazaar_event_store::Position::new(head.tx_id + 1_000_000, i64::MAX);
+        let short = Duration::from_millis(50);
+        assert!(!reached
+            .wait_for(pool, &["counter"], beyond, short)
+            .await
+            .unwrap());
+        assert!(!reached
+            .wait_for(pool, &["counter", "unknown"], head, short)
+            .await
+            .unwrap());
+    };
+    tokio::select! {
+        () = run => unreachable!("the worker runs until stopped"),
+        () = check => {}
+    }
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_query_waits_for_a_worker_of_this_process_in_memory(pool: PgPool) {
+    waited_for(&pool, true).await;
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_query_follows_a_worker_of_another_process_by_polling(pool: PgPool) {
+    waited_for(&pool, false).await;
 }
