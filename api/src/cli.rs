@@ -119,30 +119,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stdout)?;
     match cli.command {
         Command::Migrate => {
-            prepare_database(&cli.settings).await?;
+            prepare_database(&cli.settings, 1).await?;
             Ok(())
         }
         Command::Serve(http) => serve(&cli.settings, &http).await,
         Command::Api(http) => api(&cli.settings, &http).await,
         Command::Workers { only } => {
-            let pool = prepare_database(&cli.settings).await?;
-            let stop = Stop::on_signal();
-            let (app, notifier) = workers::write_side(&pool);
             let relay = workers::relay_from(&cli.settings);
             let indexer = workers::indexer_from(&cli.settings)?;
             let parts = workers::Parts::only(only);
+            let on = (relay.is_some(), indexer.is_some());
+            let budget = budget(&cli.settings, workers::needs(&parts, on, false))?;
+            let pool = prepare_database(&cli.settings, budget.workers).await?;
+            let stop = Stop::on_signal();
+            let (app, notifier) = workers::write_side(&pool);
             workers::run_parts(pool, app, notifier, (relay, indexer), &parts, stop).await;
             Ok(())
         }
         Command::Relay => relay(&cli.settings).await,
         Command::Token(args) => crate::token::run(&args),
         Command::Projections(command) => {
-            let pool = prepare_database(&cli.settings).await?;
+            let pool = prepare_database(&cli.settings, cli.settings.db_max_connections).await?;
             crate::projections::run(&pool, command).await
         }
         Command::Audit(_) | Command::Simulate(_) | Command::Bench(_) => Ok(()),
         Command::Search(command) => {
-            let pool = prepare_database(&cli.settings).await?;
+            let pool = prepare_database(&cli.settings, cli.settings.db_max_connections).await?;
             let es = workers::indexer_from(&cli.settings)?.map(|(es, _)| es);
             crate::search::run(&pool, es, command).await
         }
@@ -150,11 +152,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 #[tracing::instrument(name = "migrate", skip_all)]
-async fn prepare_database(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
+async fn prepare_database(settings: &Settings, size: u32) -> anyhow::Result<sqlx::PgPool> {
     bazaar_event_store::pool::create_database_if_missing(&settings.database_url)
         .await
         .context("cannot reach or create the database (is Postgres running? see DATABASE_URL)")?;
-    let pool = bazaar_event_store::connect(&settings.pg()).context("bad DATABASE_URL")?;
+    let pool =
+        bazaar_event_store::connect(&settings.pg().sized(size)).context("bad DATABASE_URL")?;
     bazaar_event_store::migrate(&pool)
         .await
         .context("migrations failed")?;
@@ -162,12 +165,36 @@ async fn prepare_database(settings: &Settings) -> anyhow::Result<sqlx::PgPool> {
     Ok(pool)
 }
 
+/// How `BAZAAR_DB_MAX_CONNECTIONS` is divided in a process that runs
+/// `needs`, logged so operators can check it against `docs/operations.md`.
+fn budget(
+    settings: &Settings,
+    needs: bazaar_event_store::pool::Needs,
+) -> anyhow::Result<bazaar_event_store::pool::Budget> {
+    let budget = bazaar_event_store::pool::Budget::split(settings.db_max_connections, needs)
+        .context("BAZAAR_DB_MAX_CONNECTIONS")?;
+    tracing::info!(
+        total = settings.db_max_connections,
+        api = budget.api,
+        idempotency = budget.idempotency,
+        workers = budget.workers,
+        leases = budget.leases,
+        "database connection budget"
+    );
+    Ok(budget)
+}
+
 async fn relay(settings: &Settings) -> anyhow::Result<()> {
     let relay = settings
         .kafka
         .relay()
         .context("`bazaar relay` needs KAFKA_BROKERS (or --kafka-brokers)")?;
-    let pool = prepare_database(settings).await?;
+    let needs = workers::needs(
+        &workers::Parts::only(vec![workers::Part::Relay]),
+        (true, false),
+        false,
+    );
+    let pool = prepare_database(settings, budget(settings, needs)?.workers).await?;
     let stop = Stop::on_signal();
     tracing::info!(brokers = %relay.brokers, "kafka relay starting");
     workers::run_relay(&pool, Some((relay, RelayHealth::on())), None, stop.wait()).await;
@@ -176,20 +203,31 @@ async fn relay(settings: &Settings) -> anyhow::Result<()> {
 }
 
 async fn api(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
-    let pool = bazaar_event_store::connect(&settings.pg()).context("bad DATABASE_URL")?;
+    let needs = bazaar_event_store::pool::Needs {
+        api: true,
+        ..Default::default()
+    };
+    let budget = budget(settings, needs)?;
+    let pool = bazaar_event_store::connect(&settings.pg().sized(budget.api))
+        .context("bad DATABASE_URL")?;
     let es = workers::indexer_from(settings)?.map(|(es, _)| es);
     let search = bazaar_projections::search::Search::new(pool.clone(), es);
-    let app = Application::build(pool, http).await?.with_search(search);
+    let app = Application::build_with(pool, budget.idempotency, http)
+        .await?
+        .with_search(search);
     tracing::info!(addr = %app.local_addr()?, "serving the API only (no workers); ready at /health/ready");
     app.run(shutdown_signal()).await
 }
 
 async fn serve(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
-    let pool = prepare_database(settings).await?;
     let relay = workers::relay_from(settings);
     let indexer = workers::indexer_from(settings)?;
+    let on = (relay.is_some(), indexer.is_some());
+    let budget = budget(settings, workers::needs(&workers::Parts::all(), on, true))?;
+    let pool = prepare_database(settings, budget.api).await?;
+    let workers_pool = bazaar_event_store::connect(&settings.pg().sized(budget.workers))?;
     let (write, notifier) = workers::write_side(&pool);
-    let app = Application::build(pool.clone(), http)
+    let app = Application::build_with(pool.clone(), budget.idempotency, http)
         .await?
         .with_relay(workers::relay_health(&relay))
         .with_write_side(std::sync::Arc::clone(&write))
@@ -215,7 +253,13 @@ async fn serve(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
     };
     let (served, ()) = tokio::join!(
         http,
-        workers::run(pool, write, notifier, (relay, indexer), stop.clone())
+        workers::run(
+            workers_pool,
+            write,
+            notifier,
+            (relay, indexer),
+            stop.clone()
+        )
     );
     signal.abort();
     served

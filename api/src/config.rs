@@ -38,11 +38,13 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 
-    /// Upper bound of pooled database connections.
+    /// Every database connection this process may hold at once: the API's
+    /// and the idempotency records' pools, the workers' pool and their
+    /// election leases (split as `docs/operations.md` says).
     #[arg(
         long,
         env = "BAZAAR_DB_MAX_CONNECTIONS",
-        default_value_t = 32,
+        default_value_t = 40,
         global = true
     )]
     pub db_max_connections: u32,

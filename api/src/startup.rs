@@ -29,6 +29,18 @@ impl Application {
     /// pool, with a write side of its own. The Kafka relay is reported
     /// `off` unless [`Self::with_relay`] says more.
     pub async fn build(pool: PgPool, settings: &HttpSettings) -> anyhow::Result<Self> {
+        let idempotency = (pool.options().get_max_connections() / 2).max(2);
+        Self::build_with(pool, idempotency, settings).await
+    }
+
+    /// Like [`Self::build`], with a pool of `idempotency_connections` for
+    /// the idempotency records (the process's connection budget says how
+    /// many: `bazaar_event_store::pool::Budget`).
+    pub async fn build_with(
+        pool: PgPool,
+        idempotency_connections: u32,
+        settings: &HttpSettings,
+    ) -> anyhow::Result<Self> {
         let verifier = settings.verifier()?;
         let fee_rate = FeeRate::from_bps(settings.fee_rate_bps)
             .map_err(|e| anyhow::anyhow!("BAZAAR_FEE_RATE_BPS: {e}"))?;
@@ -42,7 +54,7 @@ impl Application {
             verifier,
             limiter: RateLimiter::new(settings.rate_limit_per_second, settings.rate_limit_burst),
             idempotency: Idempotency {
-                pool: idempotency::async_commit_pool(&pool),
+                pool: idempotency::async_commit_pool(&pool, idempotency_connections),
                 body_limit: settings.max_body_bytes,
                 retention: Duration::from_secs(settings.idempotency_retention_hours * 3600),
             },

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use bazaar_commands::saga::checkout::{CheckoutPolicy, CheckoutSaga};
 use bazaar_commands::{saga, scheduler, Bazaar};
+use bazaar_event_store::pool::Needs;
 use bazaar_event_store::Notifier;
 use bazaar_projections::registry;
 use bazaar_projections::relay::{self, RelayHealth, RelaySettings};
@@ -125,6 +126,30 @@ impl Parts {
     pub fn runs(&self, part: Part) -> bool {
         self.0.is_empty() || self.0.contains(&part)
     }
+}
+
+/// The connections a process running `parts` (with a relay and an indexer
+/// if configured, and the API if `api`) holds beside its pools' work:
+/// an election lease per elected worker, a `LISTEN` per waiting one.
+pub fn needs(parts: &Parts, (relay, indexer): (bool, bool), api: bool) -> Needs {
+    let projections = registry::NAMES.len() as u32;
+    let mut needs = Needs {
+        api,
+        ..Needs::default()
+    };
+    let mut add = |part: Part, on: bool, leases: u32, listeners: u32| {
+        if on && parts.runs(part) {
+            needs.workers = true;
+            needs.leases += leases;
+            needs.listeners += listeners;
+        }
+    };
+    add(Part::Projections, true, projections, projections);
+    add(Part::Saga, true, 1, 0);
+    add(Part::Scheduler, true, 0, 0);
+    add(Part::Relay, relay, 1, 1);
+    add(Part::Indexer, indexer, 1, 1);
+    needs
 }
 
 /// Runs the projections, the checkout saga, the scheduler, the Kafka
@@ -257,6 +282,19 @@ pub fn write_side(pool: &PgPool) -> (Arc<Bazaar>, Notifier) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_elected_worker_counts_a_lease_and_every_waiting_one_a_listener() {
+        let all = needs(&Parts::all(), (true, false), true);
+        assert_eq!(
+            (all.leases, all.listeners, all.api, all.workers),
+            (7, 6, true, true)
+        );
+        let saga = needs(&Parts::only(vec![Part::Saga]), (true, true), false);
+        assert_eq!((saga.leases, saga.listeners), (1, 0));
+        let scheduler = needs(&Parts::only(vec![Part::Scheduler]), (false, false), false);
+        assert!(scheduler.workers && scheduler.leases == 0);
+    }
 
     #[test]
     fn no_part_named_means_every_part() {

@@ -9,6 +9,10 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::Result;
 
+pub mod budget;
+
+pub use budget::{Budget, Needs};
+
 /// The migrations in the repository's root `migrations/` folder.
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
@@ -38,11 +42,28 @@ impl PgSettings {
     }
 
     /// The connect options, with the session settings every connection needs.
+    /// `application_name` is `bazaar` unless the URL names one, so
+    /// operators can count a deployment's connections in
+    /// `pg_stat_activity`.
     pub fn connect_options(&self) -> Result<PgConnectOptions> {
-        Ok(PgConnectOptions::from_str(&self.url)?.options([(
+        let options = PgConnectOptions::from_str(&self.url)?.options([(
             "idle_in_transaction_session_timeout",
             IDLE_IN_TRANSACTION_TIMEOUT,
-        )]))
+        )]);
+        Ok(if options.get_application_name().is_none() {
+            options.application_name("bazaar")
+        } else {
+            options
+        })
+    }
+
+    /// The same settings with a pool of `max_connections`.
+    #[must_use]
+    pub fn sized(&self, max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            ..self.clone()
+        }
     }
 }
 

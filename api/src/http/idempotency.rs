@@ -162,12 +162,13 @@ fn request_hash(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
 /// client's retry after the lease runs the command again under the same
 /// derived command id, which the command log answers with the first
 /// outcome.
-pub fn async_commit_pool(pool: &PgPool) -> PgPool {
+/// It holds at most `max_connections`.
+pub fn async_commit_pool(pool: &PgPool, max_connections: u32) -> PgPool {
     let options = (*pool.connect_options())
         .clone()
         .options([("synchronous_commit", "off")]);
     PgPoolOptions::new()
-        .max_connections((pool.options().get_max_connections() / 2).max(2))
+        .max_connections(max_connections.max(1))
         .acquire_timeout(pool.options().get_acquire_timeout())
         .connect_lazy_with(options)
 }

@@ -24,8 +24,10 @@ mod migrate;
 mod orders;
 #[cfg(feature = "otel")]
 mod otel;
+mod overload;
 mod past;
 mod payments;
+mod private_pg;
 mod rate_limit;
 mod read_your_writes;
 mod relay;
