@@ -236,7 +236,7 @@ impl Batch {
 }
 
 /// Parses an `xid8` rendered as text (sqlx has no `xid8` type).
-pub(crate) fn parse_xid8(text: &str) -> Result<u64> {
+pub fn parse_xid8(text: &str) -> Result<u64> {
     text.parse()
         .map_err(|_| Error::InvalidBatch(format!("bad xid8 {text:?} from database")))
 }

@@ -25,15 +25,15 @@
 //! [`AuditError`]; the store's [`crate::Error`] knows nothing of audits,
 //! and the store's own modules never import this one.
 //!
-//! It is a module rather than a crate of its own because of four seams
-//! into the store that are not public API: `append::parse_xid8` (a
-//! transaction id read as text), `recorded::COLUMNS` with
-//! `RecordedEvent::from_row`, and `PgEventStore`'s `deserialize` and `pool`
-//! (the point-in-time fold in [`state`], which must read through the
-//! store's upcasters); and because its tests share the store's test
-//! aggregate (`event-store/tests/event_store/support.rs`). Opening those
-//! seams and moving the tests to the shared test kit would let it move
-//! out whole, taking the signing dependencies with it.
+//! It reaches the store only through the store's public API: the
+//! commit-ordered reader and [`crate::recorded`], [`crate::position`], the
+//! chain and the verifier, and `PgEventStore`'s `pool` and `deserialize`
+//! (the point-in-time fold in [`state`] reads through the store's
+//! upcasters). It stays a module, not a crate, because its tests share the
+//! store's test aggregate (`event-store/tests/event_store/support.rs`) and
+//! the fold is an inherent method of `PgEventStore`; with the tests on the
+//! shared test kit and the fold behind an extension trait it can move out
+//! whole, taking the signing dependencies with it.
 
 pub mod checkpoint;
 mod error;

@@ -22,6 +22,8 @@
 //! - [`metadata`]: command, correlation and causation ids and actor.
 //! - [`reader`]: the commit-ordered read and subscriber checkpoints.
 //! - [`position`]: a place in that order.
+//! - [`recorded`]: a stored event with its position, and the columns to
+//!   select it.
 //! - [`chain`] and [`mod@verify`]: the hash chain, its verification and the
 //!   digest of the chain heads.
 //! - [`snapshot`]: when and how snapshots are stored.
@@ -42,7 +44,7 @@ pub mod metadata;
 pub mod pool;
 pub mod position;
 pub mod reader;
-mod recorded;
+pub mod recorded;
 pub mod repository;
 pub mod snapshot;
 pub mod store;

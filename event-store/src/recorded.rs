@@ -15,7 +15,7 @@ use crate::position::Position;
 /// expects. Its text alias `tx_id` shadows the column in `ORDER BY` (an
 /// output name wins over an input name there): order by `events.tx_id`,
 /// or "10" sorts before "9".
-pub(crate) const COLUMNS: &str = "aggregate_type, aggregate_id, sequence, event_type, \
+pub const COLUMNS: &str = "aggregate_type, aggregate_id, sequence, event_type, \
      event_version, payload, metadata, global_position, tx_id::text as tx_id, recorded_at, event_id";
 
 /// One stored event with its position, id and recorded time.
@@ -44,7 +44,8 @@ pub struct RecordedEvent {
 }
 
 impl RecordedEvent {
-    pub(crate) fn from_row(row: &PgRow) -> Result<Self> {
+    /// The event in `row`, selected with [`COLUMNS`].
+    pub fn from_row(row: &PgRow) -> Result<Self> {
         let tx_id: String = row.try_get("tx_id")?;
         Ok(Self {
             position: Position::new(parse_xid8(&tx_id)?, row.try_get("global_position")?),

@@ -248,7 +248,13 @@ impl<A: Aggregate> PgEventStore<A> {
             .collect()
     }
 
-    pub(crate) fn deserialize(&self, event: SerializedEvent) -> Result<EventEnvelope<A>> {
+    /// The database this store reads and writes.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// A stored event as the aggregate's event, through the upcasters.
+    pub fn deserialize(&self, event: SerializedEvent) -> Result<EventEnvelope<A>> {
         let upcast = self.upcasters.iter().fold(event, |event, upcaster| {
             if upcaster.can_upcast(&event.event_type, &event.event_version) {
                 upcaster.upcast(event)

@@ -256,7 +256,7 @@ async fn current_horizon(pool: &PgPool) -> Result<u64> {
         sqlx::query_scalar("select pg_snapshot_xmin(pg_current_snapshot())::text")
             .fetch_one(pool)
             .await?;
-    Ok(crate::append::parse_xid8(&horizon)?)
+    Ok(crate::position::parse_xid8(&horizon)?)
 }
 
 fn timestamp(at: DateTime<Utc>) -> String {

@@ -14,10 +14,10 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::error::Result;
-use crate::append::parse_xid8;
 use crate::chain::hex;
 use crate::chain::{event_hash, ChainFields, GENESIS};
 use crate::metadata::{ACTOR, CAUSATION_ID, COMMAND_ID, CORRELATION_ID};
+use crate::position::parse_xid8;
 
 /// The select list and join every audit read uses; `e` is the event, `p`
 /// its predecessor in the stream (for `previous_hash`).

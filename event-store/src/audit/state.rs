@@ -139,7 +139,7 @@ impl<A: Aggregate> PgEventStore<A> {
         )
         .bind(A::TYPE)
         .bind(aggregate_id)
-        .fetch_one(&self.pool)
+        .fetch_one(self.pool())
         .await?)
     }
 
@@ -158,7 +158,7 @@ impl<A: Aggregate> PgEventStore<A> {
             .bind(A::TYPE)
             .bind(aggregate_id)
             .bind(through)
-            .fetch(&self.pool);
+            .fetch(self.pool());
         let mut aggregate = A::default();
         let mut last = None;
         while let Some(row) = rows.try_next().await? {
