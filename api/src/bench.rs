@@ -10,6 +10,7 @@
 //!
 //! # Layout
 //! - `stack`: the scratch database and the in-process API and workers.
+//! - `inprocess`: commands through the executor, no HTTP; batch sizes.
 //! - `load`: closed-loop and fixed-rate HTTP load, latency percentiles.
 //! - `baseline`: pgbench inserts and selects, `INSERT … SELECT`.
 //! - `online`: figures over HTTP (commands, long streams, queries,
@@ -18,6 +19,7 @@
 //! - `report`: the figures, the table and the JSON.
 
 mod baseline;
+mod inprocess;
 mod load;
 mod offline;
 mod online;
@@ -83,6 +85,10 @@ async fn measure(
     let mut report = Report::new(args);
     let baselines = baseline::pgbench(&scratch.url, args).await?;
     let pool = scratch.pool().await?;
+    report.extend((
+        inprocess::measure(&pool, args, &baselines).await?,
+        Vec::new(),
+    ));
     let online = stack::with_stack(pool.clone(), |stack| async move {
         online::measure(&stack, args, &baselines).await
     })
