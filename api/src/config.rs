@@ -220,6 +220,12 @@ pub struct HttpSettings {
           value_parser = clap::value_parser!(u64).range(24..))]
     pub idempotency_retention_hours: u64,
 
+    /// Seconds a running request holds its Idempotency-Key: after a crash,
+    /// a retry with the key runs once this lease has lapsed.
+    #[arg(long, env = "BAZAAR_IDEMPOTENCY_LEASE_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub idempotency_lease_seconds: u64,
+
     /// The platform fee rate in force for new orders, in basis points.
     #[arg(long, env = "BAZAAR_FEE_RATE_BPS", default_value_t = 1_000,
           value_parser = clap::value_parser!(u32).range(0..=10_000))]
@@ -243,6 +249,7 @@ impl HttpSettings {
             rate_limit_burst: 100,
             read_wait_ms: 5_000,
             idempotency_retention_hours: 24,
+            idempotency_lease_seconds: 60,
             fee_rate_bps: 1_000,
             payment_window_minutes: 30,
         }

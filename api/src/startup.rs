@@ -57,6 +57,7 @@ impl Application {
                 pool: idempotency::async_commit_pool(&pool, idempotency_connections),
                 body_limit: settings.max_body_bytes,
                 retention: Duration::from_secs(settings.idempotency_retention_hours * 3600),
+                lease: Duration::from_secs(settings.idempotency_lease_seconds),
             },
             policy: Policy {
                 fee_rate,

@@ -32,8 +32,6 @@ use super::problem::Problem;
 pub const HEADER: &str = "idempotency-key";
 /// Set on a replayed response.
 pub const REPLAYED: &str = "idempotent-replayed";
-/// How long a running request holds its key.
-const LEASE: Duration = Duration::from_secs(60);
 
 /// What the middleware needs.
 #[derive(Debug, Clone)]
@@ -44,6 +42,8 @@ pub struct Idempotency {
     pub body_limit: usize,
     /// How long keys are kept.
     pub retention: Duration,
+    /// How long a running request holds its key.
+    pub lease: Duration,
 }
 
 /// A stored key.
@@ -124,16 +124,9 @@ async fn run(
         .map_or("", |p| p.as_str())
         .to_owned();
     let hash = request_hash(parts.method.as_str(), &path, &bytes);
-    let claimed = claim(
-        &config.pool,
-        principal,
-        key,
-        &hash,
-        parts.method.as_str(),
-        &path,
-    )
-    .await
-    .map_err(|e| Problem::from(e).into_response())?;
+    let claimed = claim(config, principal, key, &hash, parts.method.as_str(), &path)
+        .await
+        .map_err(|e| Problem::from(e).into_response())?;
     if !claimed {
         return Err(existing(&config.pool, principal, key, &hash).await);
     }
@@ -176,14 +169,14 @@ pub fn async_commit_pool(pool: &PgPool, max_connections: u32) -> PgPool {
 /// Takes the key: a new row, or a row whose runner's lease lapsed (same
 /// request only). False when someone else holds or finished it.
 async fn claim(
-    pool: &PgPool,
+    config: &Idempotency,
     principal: &str,
     key: &str,
     hash: &[u8],
     method: &str,
     path: &str,
 ) -> sqlx::Result<bool> {
-    let lease = format!("{} seconds", LEASE.as_secs());
+    let lease = format!("{} seconds", config.lease.as_secs());
     let claimed: Option<bool> = sqlx::query_scalar(
         "insert into api_idempotency \
              (principal, idempotency_key, request_hash, method, path, state, lease_until) \
@@ -201,7 +194,7 @@ async fn claim(
     .bind(method)
     .bind(path)
     .bind(lease)
-    .fetch_optional(pool)
+    .fetch_optional(&config.pool)
     .await?;
     Ok(claimed.unwrap_or(false))
 }

@@ -12,6 +12,7 @@ mod bench;
 #[path = "../../../projections/tests/relay/broker.rs"]
 mod broker;
 mod config_file;
+mod crash;
 mod docs;
 mod escrows;
 mod fixtures;
