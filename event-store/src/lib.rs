@@ -18,6 +18,7 @@
 //! - [`repository`]: cqrs-es's `PersistedEventRepository`, without snapshots.
 //! - `append`: one statement per commit; conflicts told apart from failures.
 //! - [`group`]: group commit, many commands' appends in one transaction.
+//! - `load`: a snapshot and the events after it in one round trip.
 //! - [`command_log`]: commands recorded with their events, for idempotency.
 //! - [`metadata`]: command, correlation and causation ids and actor.
 //! - [`reader`]: the commit-ordered read and subscriber checkpoints.
@@ -40,6 +41,7 @@ pub mod chain;
 pub mod command_log;
 mod error;
 pub mod group;
+mod load;
 pub mod metadata;
 pub mod pool;
 pub mod position;

@@ -205,38 +205,47 @@ impl<A: Aggregate> PgEventStore<A> {
             current_sequence: 0,
             current_snapshot: None,
         };
-        if self.snapshot_every > 0 {
-            self.restore_snapshot(&mut context).await?;
-        }
-        for envelope in self
-            .load_after(aggregate_id, context.current_sequence)
-            .await?
-        {
+        let recorded = if self.snapshot_every > 0 {
+            // one round trip: the snapshot and the events after it
+            let (snapshot, events) =
+                crate::load::snapshot_and_events(&self.pool, A::TYPE, aggregate_id).await?;
+            let restored = snapshot.is_none_or(|found| self.restore(&mut context, found));
+            if restored {
+                events
+            } else {
+                read_stream(&self.pool, A::TYPE, aggregate_id, 0).await?
+            }
+        } else {
+            read_stream(&self.pool, A::TYPE, aggregate_id, 0).await?
+        };
+        for event in recorded {
+            let envelope = self.deserialize(SerializedEvent::from(event))?;
             context.current_sequence = envelope.sequence;
             context.aggregate.apply(envelope.payload);
         }
         Ok(context)
     }
 
-    async fn restore_snapshot(&self, context: &mut Context<A>) -> Result<()> {
-        let Some(found) = snapshot::load(&self.pool, A::TYPE, &context.aggregate_id).await? else {
-            return Ok(());
-        };
+    /// Starts `context` from `found`; false if the snapshot no longer
+    /// deserialises (the aggregate's shape changed): replay all events then.
+    fn restore(&self, context: &mut Context<A>, found: Snapshot) -> bool {
         context.current_snapshot = usize::try_from(found.current_snapshot).ok();
         match serde_json::from_value::<A>(found.payload) {
             Ok(aggregate) => {
                 context.aggregate = aggregate;
                 context.current_sequence = usize::try_from(found.last_sequence).unwrap_or_default();
+                true
             }
-            // The aggregate's shape changed since the snapshot: replay instead.
-            Err(error) => tracing::warn!(
-                aggregate_type = A::TYPE,
-                aggregate_id = %context.aggregate_id,
-                %error,
-                "snapshot no longer deserialises; replaying all events"
-            ),
+            Err(error) => {
+                tracing::warn!(
+                    aggregate_type = A::TYPE,
+                    aggregate_id = %context.aggregate_id,
+                    %error,
+                    "snapshot no longer deserialises; replaying all events"
+                );
+                false
+            }
         }
-        Ok(())
     }
 
     async fn load_after(&self, aggregate_id: &str, after: usize) -> Result<Vec<EventEnvelope<A>>> {

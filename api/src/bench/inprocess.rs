@@ -87,12 +87,12 @@ pub(crate) fn batch_figures(what: &str, sizes: &BatchSizes) -> Vec<Figure> {
 
 fn create_escrow() -> anyhow::Result<EscrowCommand> {
     let eur = Currency::parse("EUR")?;
-    let amount = Money::new(10_000, eur.clone());
+    let amount = Money::new(10_000, eur);
     Ok(EscrowCommand::CreateEscrow {
         buyer: PartyId::parse("bench-buyer")?,
         seller: PartyId::parse("bench-seller")?,
         currency: eur,
-        amount: amount.clone(),
+        amount,
         milestones: vec![MilestoneInput {
             milestone: MilestoneId::parse("m1")?,
             description: "hand over".to_owned(),
