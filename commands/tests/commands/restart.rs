@@ -80,10 +80,14 @@ async fn a_saga_stopped_between_steps_completes_on_restart_without_acting_twice(
     let mut cut = Wait::from_micros(200);
     loop {
         let saga = run_once(&pool, &world.saga, 500);
-        let stopped = tokio::time::timeout(cut, saga).await.is_err();
+        let ran = tokio::time::timeout(cut, saga).await;
+        let stopped = ran.is_err();
         let effects = snapshot_of_effects(&world).await;
         cut_between_steps += usize::from(stopped && effects != initial && effects != reference);
-        if !stopped {
+        // a run that saw nothing (another test database's open transaction
+        // holds the commit-ordered horizon back) proves nothing: go on
+        let reacted = matches!(ran, Ok(Ok(n)) if n > 0);
+        if !stopped && (reacted || cut > Wait::from_secs(5)) {
             break;
         }
         // fine steps: with aggregates in memory and group commit, a whole
