@@ -9,6 +9,8 @@
 //!   that starts at a top-level folder of the repository (in Markdown, Rust,
 //!   TOML, SQL and shell files), names a file or folder the repository
 //!   holds; every in-page anchor names a heading of its page.
+//! - No file cites documents the repository does not hold (the briefing's
+//!   domain, design and house-style notes).
 //! - The ADRs in `docs/adr/` are numbered 1, 2, 3, … without gaps, and each
 //!   file's title carries its number.
 
@@ -25,6 +27,9 @@ use crate::payment_split::{PaymentSplitCommand, PaymentSplitEvent};
 
 /// Folders never scanned: build output, local state, version control.
 const SKIPPED: &[&str] = &["target", ".git", ".local", ".bazaar"];
+
+/// Names of documents outside the repository that files used to cite.
+const OUTSIDE: &[&str] = &["DOMAIN", "DESIGN", "HOUSE-STYLE"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -187,6 +192,13 @@ fn every_path_and_link_in_the_docs_and_code_names_a_file_of_the_repository() {
         for path in repository_paths(&text, &folders) {
             if !root.join(path).exists() {
                 problems.push(format!("{name}: `{path}` does not exist"));
+            }
+        }
+        for outside in OUTSIDE {
+            if text.contains(&format!("{outside}.md")) {
+                problems.push(format!(
+                    "{name} cites {outside}.md, which is not in the repository"
+                ));
             }
         }
     }
