@@ -11,11 +11,11 @@
 //! key, so pages stay stable while rows are added, and deep pages cost
 //! the same as the first.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use bazaar_event_store::Position;
+use bazaar_projections::reached::Reached;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -28,8 +28,6 @@ use crate::write::parse_position;
 pub const DEFAULT_LIMIT: u32 = 50;
 /// The largest page a client may ask for.
 pub const MAX_LIMIT: u32 = 200;
-/// How often a waiting query looks at the projections' checkpoints.
-const POLL: Duration = Duration::from_millis(5);
 
 /// One page of a list.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -87,7 +85,10 @@ pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, Problem> {
 }
 
 /// Waits until every projection in `projections` has applied `min` (a
-/// position token), for at most `bound`.
+/// position token), for at most `bound`. The positions are known in
+/// memory (pushed by this process's workers, polled from other processes'
+/// only while a wait is not answered; see `bazaar_projections::reached`),
+/// so a query whose read models are there costs no statement beyond its own.
 pub async fn wait_for(
     pool: &PgPool,
     projections: &[&str],
@@ -98,35 +99,14 @@ pub async fn wait_for(
         return Ok(());
     };
     let position = parse_position(token)?;
-    let deadline = Instant::now() + bound;
-    loop {
-        if caught_up(pool, projections, position).await? {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(Problem::unavailable(
-                "read-model-behind",
-                format!("the read model has not reached position {token} yet; retry"),
-            ));
-        }
-        tokio::time::sleep(POLL).await;
+    let reached = Reached::of(pool);
+    if reached.wait_for(pool, projections, position, bound).await? {
+        return Ok(());
     }
-}
-
-async fn caught_up(pool: &PgPool, projections: &[&str], min: Position) -> sqlx::Result<bool> {
-    let names: Vec<String> = projections.iter().map(|p| (*p).to_owned()).collect();
-    let behind: i64 = sqlx::query_scalar(
-        "select count(*) from unnest($1::text[]) as wanted(name) \
-          where not exists (select 1 from projection p \
-                             where p.projection_name = wanted.name and p.status = 'live' \
-                               and (p.tx_id, p.position) >= ($2::text::xid8, $3))",
-    )
-    .bind(&names)
-    .bind(min.tx_id.to_string())
-    .bind(min.global_position)
-    .fetch_one(pool)
-    .await?;
-    Ok(behind == 0)
+    Err(Problem::unavailable(
+        "read-model-behind",
+        format!("the read model has not reached position {token} yet; retry"),
+    ))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! position remembered here.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bazaar_event_store::Position;
@@ -42,10 +42,30 @@ impl Default for Reached {
     }
 }
 
+/// The shared [`Reached`] of each database this process talks to.
+static SHARED: OnceLock<Mutex<HashMap<String, Reached>>> = OnceLock::new();
+
 impl Reached {
     /// Nothing known yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The one `Reached` of this process for `pool`'s database: what the
+    /// workers of this process record ([`crate::worker::run`]) and what
+    /// its queries wait on, without passing a handle from one to the other.
+    /// Keyed by server and database, so two databases (tests) never mix.
+    pub fn of(pool: &PgPool) -> Self {
+        let options = pool.connect_options();
+        let key = format!(
+            "{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default()
+        );
+        let shared = SHARED.get_or_init(Mutex::default);
+        let mut shared = shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared.entry(key).or_default().clone()
     }
 
     /// `projection` has applied everything up to `position` (committed).

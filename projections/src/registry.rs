@@ -50,12 +50,13 @@ pub async fn rebuild(
 
 /// Runs every projection's worker until `stop()` completes. Workers wake on
 /// appends signalled by `notifier` in this process, on `NOTIFY` from other
-/// processes, and by polling.
+/// processes, and by polling; they record their checkpoints in the
+/// process's [`Reached`] of `pool`'s database.
 pub async fn run_all<F>(pool: &PgPool, notifier: Option<&Notifier>, stop: impl Fn() -> F)
 where
     F: Future<Output = ()>,
 {
-    run_all_reporting(pool, notifier, &Reached::new(), stop).await;
+    run_all_reporting(pool, notifier, &Reached::of(pool), stop).await;
 }
 
 /// [`run_all`], recording in `reached` the checkpoints the workers commit,

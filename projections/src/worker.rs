@@ -31,14 +31,16 @@ const FIRST_RECHECK: Duration = Duration::from_millis(2);
 /// here is lag (2 + 4 + 8 + 16 ms before the pause stops growing).
 const MAX_RECHECK: Duration = Duration::from_millis(16);
 
-/// Runs `projection` until `stop` completes.
+/// Runs `projection` until `stop` completes, recording its checkpoints in
+/// the process's [`Reached`] of `pool`'s database.
 pub async fn run<P: Projection>(
     pool: PgPool,
     projection: P,
     wakeups: Wakeups,
     stop: impl Future<Output = ()>,
 ) {
-    run_reporting(pool, projection, wakeups, Reached::new(), stop).await;
+    let reached = Reached::of(&pool);
+    run_reporting(pool, projection, wakeups, reached, stop).await;
 }
 
 /// Runs `projection` until `stop` completes, recording in `reached` every
