@@ -1,4 +1,5 @@
-//! Why a search or an indexing step failed.
+//! Why a search failed, whichever backend answered. The indexer's own
+//! failures are [`super::es::error::IndexError`].
 
 /// A failed search.
 #[derive(Debug, thiserror::Error)]
@@ -25,5 +26,11 @@ impl SearchError {
     /// An [`SearchError::Invalid`] from anything displayable.
     pub fn invalid(reason: impl std::fmt::Display) -> Self {
         Self::Invalid(reason.to_string())
+    }
+
+    /// An [`SearchError::Elasticsearch`] for an answer that is not what a
+    /// search expects (a missing field, a sum that is not an integer).
+    pub fn unexpected(what: impl std::fmt::Display) -> Self {
+        Self::Elasticsearch(format!("unexpected search answer: {what}"))
     }
 }

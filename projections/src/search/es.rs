@@ -12,7 +12,9 @@
 //! - [`client`]: settings, the client, index and alias names, raw calls.
 //! - [`mappings`]: the index templates.
 //! - [`bulk`]: bulk request lines and the verdict on every item.
-//! - [`indexer`]: shipping documents for a batch of events, retries, parking.
+//! - [`error`]: why an indexing step failed.
+//! - [`ship`]: reading documents and sending them, retries, verdicts.
+//! - [`indexer`]: one step: a batch of events, shipped, parked, checkpointed.
 //! - [`generation`]: generations in `projection`, the checkpoint, the switch.
 //! - [`indices`]: templates, indices, the atomic alias swap.
 //! - [`rebuild`]: filling a new generation and switching to it.
@@ -23,6 +25,7 @@
 
 pub mod bulk;
 pub mod client;
+pub mod error;
 mod facets;
 pub mod generation;
 pub mod health;
@@ -32,6 +35,7 @@ pub mod mappings;
 pub mod parked;
 pub mod query;
 pub mod rebuild;
+pub mod ship;
 pub mod worker;
 
 pub use client::{DocKind, EsClient, EsError, EsSettings};

@@ -125,6 +125,15 @@ fn refusal(status: u16, error: &Value) -> Refusal {
     }
 }
 
+/// A document to park, with Elasticsearch's reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parked {
+    /// The refused document.
+    pub doc: BulkDoc,
+    /// Why.
+    pub refusal: Refusal,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,6 @@
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-use super::query::bad;
 use crate::search::criteria::{OrderCriteria, NOT_SALES};
 use crate::search::error::SearchError;
 use crate::search::request::{OrderFacets, SalesBucket, StatusCount};
@@ -46,22 +45,24 @@ pub(super) fn order_aggs(c: &OrderCriteria) -> Value {
 fn buckets(agg: &Value) -> Result<&Vec<Value>, SearchError> {
     agg["buckets"]
         .as_array()
-        .ok_or_else(|| bad("aggregation without buckets"))
+        .ok_or_else(|| SearchError::unexpected("aggregation without buckets"))
 }
 
 fn count(bucket: &Value) -> Result<u64, SearchError> {
     bucket["doc_count"]
         .as_u64()
-        .ok_or_else(|| bad("bucket without doc_count"))
+        .ok_or_else(|| SearchError::unexpected("bucket without doc_count"))
 }
 
 /// A sum of minor units as an integer, if the double holds it exactly.
 fn exact(sum: &Value) -> Result<i64, SearchError> {
     let value = sum["value"]
         .as_f64()
-        .ok_or_else(|| bad("sum without value"))?;
+        .ok_or_else(|| SearchError::unexpected("sum without value"))?;
     if value.fract() != 0.0 || value.abs() > EXACT_DOUBLE {
-        return Err(bad(format!("money sum {value} is not an exact integer")));
+        return Err(SearchError::unexpected(format!(
+            "money sum {value} is not an exact integer"
+        )));
     }
     Ok(value as i64)
 }
@@ -77,7 +78,7 @@ pub(super) fn facets(aggs: &Value, vendor_scope: bool) -> Result<OrderFacets, Se
             Ok(StatusCount {
                 status: b["key"]
                     .as_str()
-                    .ok_or_else(|| bad("status key"))?
+                    .ok_or_else(|| SearchError::unexpected("status key"))?
                     .to_owned(),
                 count: count(b)?,
             })
@@ -86,19 +87,22 @@ pub(super) fn facets(aggs: &Value, vendor_scope: bool) -> Result<OrderFacets, Se
     status.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.status.cmp(&b.status)));
     let mut sales = Vec::new();
     for vendor in buckets(&aggs["sales"]["paid"]["vendor"])? {
-        let vendor_id = vendor["key"].as_str().ok_or_else(|| bad("vendor key"))?;
+        let vendor_id = vendor["key"]
+            .as_str()
+            .ok_or_else(|| SearchError::unexpected("vendor key"))?;
         for day in buckets(&vendor["day"])? {
             let key = day["key_as_string"]
                 .as_str()
-                .ok_or_else(|| bad("day key"))?;
-            let date = NaiveDate::parse_from_str(key, "%Y-%m-%d").map_err(bad)?;
+                .ok_or_else(|| SearchError::unexpected("day key"))?;
+            let date =
+                NaiveDate::parse_from_str(key, "%Y-%m-%d").map_err(SearchError::unexpected)?;
             for currency in buckets(&day["currency"])? {
                 sales.push(SalesBucket {
                     vendor_id: vendor_id.to_owned(),
                     day: date,
                     currency: currency["key"]
                         .as_str()
-                        .ok_or_else(|| bad("currency key"))?
+                        .ok_or_else(|| SearchError::unexpected("currency key"))?
                         .to_owned(),
                     orders: count(currency)?,
                     gross: exact(&currency["gross"])?,

@@ -6,7 +6,7 @@ use bazaar_event_store::{Position, RecordedEvent};
 use sqlx::{PgConnection, PgPool};
 
 use super::client::MAPPING_VERSION;
-use super::indexer::IndexError;
+use super::error::IndexError;
 use crate::generation::{generations, Generation};
 
 /// The indices' name in `projection`.

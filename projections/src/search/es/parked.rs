@@ -13,20 +13,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 
-use super::bulk::{BulkDoc, Refusal};
+use super::bulk::Parked;
 use super::client::{DocKind, EsClient};
+use super::error::IndexError;
 use super::generation::live_generation;
 use super::health::IndexerHealth;
-use super::indexer::{load, ship, IndexError};
-
-/// A document to park, with Elasticsearch's reason.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Parked {
-    /// The refused document.
-    pub doc: BulkDoc,
-    /// Why.
-    pub refusal: Refusal,
-}
+use super::ship::{load, ship};
 
 /// Records `item`, refused while shipping events up to `at` into `generation`.
 pub async fn park(

@@ -147,16 +147,12 @@ fn part_filters(c: &OrderCriteria, prefix: &str) -> Vec<Value> {
     filters
 }
 
-pub(super) fn bad(what: impl std::fmt::Display) -> SearchError {
-    SearchError::Elasticsearch(format!("unexpected search answer: {what}"))
-}
-
 fn total(body: &Value) -> Result<Total, SearchError> {
     let total = &body["hits"]["total"];
     Ok(Total {
         value: total["value"]
             .as_u64()
-            .ok_or_else(|| bad("hits.total.value"))?,
+            .ok_or_else(|| SearchError::unexpected("hits.total.value"))?,
         exact: total["relation"] == "eq",
     })
 }
@@ -164,9 +160,9 @@ fn total(body: &Value) -> Result<Total, SearchError> {
 fn sources<D: serde::de::DeserializeOwned>(body: &Value) -> Result<Vec<D>, SearchError> {
     let hits = body["hits"]["hits"]
         .as_array()
-        .ok_or_else(|| bad("hits.hits"))?;
+        .ok_or_else(|| SearchError::unexpected("hits.hits"))?;
     hits.iter()
-        .map(|hit| serde_json::from_value(hit["_source"].clone()).map_err(bad))
+        .map(|hit| serde_json::from_value(hit["_source"].clone()).map_err(SearchError::unexpected))
         .collect()
 }
 

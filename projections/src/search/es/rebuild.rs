@@ -14,11 +14,13 @@ use bazaar_event_store::Position;
 use sqlx::PgPool;
 
 use super::client::{DocKind, EsClient};
+use super::error::IndexError;
 use super::generation::{create_generation, live_generation, switch, NAME};
 use super::health::IndexerHealth;
-use super::indexer::{load, ship, step, IndexError, Step};
+use super::indexer::{step, Step};
 use super::indices::{create_indices, delete_indices, install_templates, point_aliases};
 use super::parked::park;
+use super::ship::{load, ship};
 use crate::generation::Generation;
 use crate::search::store::SearchDocs;
 

@@ -11,9 +11,10 @@ use std::time::Duration;
 use sqlx::{PgConnection, PgPool};
 
 use super::client::EsClient;
+use super::error::IndexError;
 use super::generation::NAME;
 use super::health::{IndexerHealth, IndexerState};
-use super::indexer::{step, IndexError, Step};
+use super::indexer::{step, Step};
 use super::indices::point_aliases;
 use super::rebuild::ensure_live;
 use crate::generation::{generations, Generation};
