@@ -110,8 +110,8 @@ impl Reached {
 
     /// Waits until every one of `projections` has applied `min`, for at
     /// most `bound`; `false` if the bound passed first. Answers from memory
-    /// when it can; otherwise wakes on every position recorded here and
-    /// polls the checkpoints of other processes every [`POLL`].
+    /// when it can; otherwise reads the checkpoints once at once, then wakes
+    /// on every position recorded here and reads them again every [`POLL`].
     pub async fn wait_for(
         &self,
         pool: &PgPool,
@@ -121,6 +121,10 @@ impl Reached {
     ) -> sqlx::Result<bool> {
         let deadline = Instant::now() + bound;
         let mut changed = self.changed.subscribe();
+        if !self.all_reached(projections, min) {
+            // not known here (workers elsewhere, or none recorded yet)
+            self.refresh(pool).await?;
+        }
         loop {
             if self.all_reached(projections, min) {
                 return Ok(true);
