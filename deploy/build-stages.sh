@@ -31,7 +31,9 @@ REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO_ROOT"
 
 # What the Dockerfile must agree with (check_dockerfile reads it).
-CARGO_FLAGS=(--release --locked -p bazaar-api --bin bazaar)
+# No default features: the image ships the server without the tools
+# (`bazaar simulate`, `bazaar bench`: see cli/Cargo.toml).
+CARGO_FLAGS=(--release --locked -p bazaar-cli --no-default-features --bin bazaar)
 BIN=usr/local/bin/bazaar
 HEALTHCHECK=usr/local/bin/bazaar-healthcheck
 RUNTIME_UID=10001

@@ -18,7 +18,7 @@ WRITERS=${BENCH_WRITERS:-32}
 ensure_postgres
 DB="$PG_SERVER_URL/bazaar_bench"
 psql "$PG_SERVER_URL/postgres" -qc 'drop database if exists bazaar_bench' -c 'create database bazaar_bench'
-cargo build --release --locked --bin bazaar -p bazaar-api -q
+cargo build --release --locked --bin bazaar -p bazaar-cli -q
 DATABASE_URL="$DB" target/release/bazaar migrate >/dev/null
 psql "$DB" -qc 'create table bench_raw_events (like events including defaults including identity including indexes including constraints)'
 

@@ -32,7 +32,7 @@ echo "test.sh: using $NOIDA_DB_BIN${ELASTICSEARCH_URL:+ (live search tests: $ELA
 cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
 # the OpenTelemetry export is off by default: keep its code compiling and clean
-cargo clippy --locked -p bazaar-api --features otel --all-targets -- -D warnings
+cargo clippy --locked -p bazaar-runtime -p bazaar-cli --features bazaar-cli/otel --all-targets -- -D warnings
 # deploy/: YAML, compose, Kubernetes schemas, Dockerfile (and proof each check bites)
 scripts/check-deploy.sh --self-test
 log=$(mktemp)
@@ -42,7 +42,8 @@ cargo test --locked --workspace 2>&1 | tee "$log" || status=$?
 # the image's build stage, run on the binary the tests just built
 deploy/build-stages.sh check 2>&1 | tee -a "$log" || status=$?
 # trace ids in JSON logs and a real OTLP export (feature otel)
-cargo test --locked -p bazaar-api --features otel --lib --test api -- telemetry otel 2>&1 | tee -a "$log" || status=$?
+cargo test --locked -p bazaar-runtime --features otel --lib -- telemetry 2>&1 | tee -a "$log" || status=$?
+cargo test --locked -p bazaar-cli --features otel --test cli -- otel 2>&1 | tee -a "$log" || status=$?
 # one closing line for the whole run (cargo prints one per test binary)
 sum() { grep -E '^test result:' "$log" | grep -Eo "[0-9]+ $1" | awk '{n += $1} END {print n + 0}'; }
 echo "total: $(sum passed) passed, $(sum failed) failed, $(sum ignored) skipped"

@@ -12,10 +12,10 @@ use bazaar_projections::search::Search;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
-use crate::config::HttpSettings;
 use crate::http::idempotency::{self, Idempotency};
 use crate::http::rate_limit::RateLimiter;
 use crate::routes;
+use crate::settings::HttpSettings;
 use crate::state::{AppState, Policy};
 
 /// A bound, not yet running, HTTP application.

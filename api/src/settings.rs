@@ -1,0 +1,103 @@
+//! The HTTP server's settings: its address, token keys, limits and the
+//! policy values new orders take, as flags and environment variables of
+//! the `bazaar serve` and `bazaar api` subcommands.
+
+use std::net::SocketAddr;
+
+use clap::Args;
+
+/// Settings of the HTTP server.
+#[derive(Debug, Clone, Args)]
+pub struct HttpSettings {
+    /// Address the API listens on (port 0 picks a free port).
+    #[arg(long, env = "BAZAAR_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    pub http_addr: SocketAddr,
+
+    /// Shared secret of HS256 bearer tokens. One of this and
+    /// `BAZAAR_JWT_PUBLIC_KEY` is required.
+    #[arg(long, env = "BAZAAR_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// PEM file of the RSA public key of RS256 bearer tokens (instead of a secret).
+    #[arg(long, env = "BAZAAR_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<std::path::PathBuf>,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "BAZAAR_MAX_BODY_BYTES", default_value_t = 262_144)]
+    pub max_body_bytes: usize,
+
+    /// Requests per second each principal may make (per API process; 0 = unlimited).
+    #[arg(long, env = "BAZAAR_RATE_LIMIT_PER_SECOND", default_value_t = 50)]
+    pub rate_limit_per_second: u32,
+
+    /// Requests a principal may make at once before the rate applies.
+    #[arg(long, env = "BAZAAR_RATE_LIMIT_BURST", default_value_t = 100)]
+    pub rate_limit_burst: u32,
+
+    /// Longest a query with `min_position` waits for the read models, in ms.
+    #[arg(long, env = "BAZAAR_READ_WAIT_MS", default_value_t = 5_000)]
+    pub read_wait_ms: u64,
+
+    /// Hours idempotency keys are kept (at least 24).
+    #[arg(long, env = "BAZAAR_IDEMPOTENCY_RETENTION_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u64).range(24..))]
+    pub idempotency_retention_hours: u64,
+
+    /// Seconds a running request holds its Idempotency-Key: after a crash,
+    /// a retry with the key runs once this lease has lapsed.
+    #[arg(long, env = "BAZAAR_IDEMPOTENCY_LEASE_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub idempotency_lease_seconds: u64,
+
+    /// The platform fee rate in force for new orders, in basis points.
+    #[arg(long, env = "BAZAAR_FEE_RATE_BPS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub fee_rate_bps: u32,
+
+    /// Minutes a buyer has to pay a new order before it expires.
+    #[arg(long, env = "BAZAAR_PAYMENT_WINDOW_MINUTES", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=10_080))]
+    pub payment_window_minutes: u32,
+}
+
+impl HttpSettings {
+    /// Settings for `addr` with every default and `secret` for tokens.
+    pub fn new(addr: SocketAddr, secret: &str) -> Self {
+        Self {
+            http_addr: addr,
+            jwt_secret: Some(secret.to_owned()),
+            jwt_public_key: None,
+            max_body_bytes: 262_144,
+            rate_limit_per_second: 50,
+            rate_limit_burst: 100,
+            read_wait_ms: 5_000,
+            idempotency_retention_hours: 24,
+            idempotency_lease_seconds: 60,
+            fee_rate_bps: 1_000,
+            payment_window_minutes: 30,
+        }
+    }
+
+    /// The token verifier these settings describe.
+    pub fn verifier(&self) -> anyhow::Result<crate::http::auth::Verifier> {
+        use crate::http::auth::Verifier;
+        use anyhow::Context as _;
+        match (&self.jwt_secret, &self.jwt_public_key) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("set one of BAZAAR_JWT_SECRET and BAZAAR_JWT_PUBLIC_KEY, not both")
+            }
+            (Some(secret), None) if secret.len() >= 32 => Ok(Verifier::hs256(secret.as_bytes())),
+            (Some(_), None) => anyhow::bail!("BAZAAR_JWT_SECRET must be at least 32 bytes"),
+            (None, Some(path)) => {
+                let pem = std::fs::read(path).with_context(|| {
+                    format!("cannot read BAZAAR_JWT_PUBLIC_KEY {}", path.display())
+                })?;
+                Verifier::rs256_pem(&pem)
+                    .context("BAZAAR_JWT_PUBLIC_KEY is not an RSA public key in PEM")
+            }
+            (None, None) => anyhow::bail!(
+                "the API needs BAZAAR_JWT_SECRET (HS256) or BAZAAR_JWT_PUBLIC_KEY (RS256)"
+            ),
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! The `bazaar` command line: one subcommand per job.
+
+use anyhow::Context;
+use bazaar_projections::relay::RelayHealth;
+use clap::{Parser, Subcommand};
+
+use crate::audit::AuditCommand;
+use crate::projections::ProjectionsCommand;
+use crate::search::SearchCommand;
+use bazaar_api::settings::HttpSettings;
+use bazaar_api::startup::{shutdown_signal, Application};
+use bazaar_runtime::config::Settings;
+use bazaar_runtime::telemetry;
+use bazaar_runtime::workers::{self, Stop};
+
+/// Bazaar: the event-sourced marketplace backend.
+#[derive(Debug, Parser)]
+#[command(
+    name = "bazaar",
+    version,
+    about = "Bazaar's REST API and the `bazaar` command line"
+)]
+pub struct Cli {
+    /// Settings every subcommand shares.
+    #[command(flatten)]
+    pub settings: Settings,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database if needed and apply pending migrations.
+    Migrate,
+    /// Migrate, then serve the API and run the workers (projections,
+    /// checkout saga, scheduler, Kafka relay) until Ctrl-C or SIGTERM.
+    Serve(HttpSettings),
+    /// Serve the API only: no workers, no migration (run `bazaar migrate`
+    /// first; `/health/ready` answers 503 until the schema is current).
+    /// For API replicas scaled apart from `bazaar workers` and `bazaar relay`.
+    Api(HttpSettings),
+    /// Migrate, then run only the workers (no HTTP), to scale them apart.
+    Workers {
+        /// Run only these parts (comma-separated): projections, saga,
+        /// scheduler, relay, indexer. Default: all of them.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        only: Vec<workers::Part>,
+    },
+    /// Migrate, then run only the Kafka relay (needs `KAFKA_BROKERS`).
+    Relay,
+    /// Inspect or rebuild the read models.
+    #[command(subcommand)]
+    Projections(ProjectionsCommand),
+    /// Print a signed HS256 bearer token (for operators and development).
+    Token(crate::token::TokenArgs),
+    /// Auditors' tools: history, state as of a moment, the filtered log,
+    /// hash-chain verification, signed checkpoints, NDJSON export.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Inspect, rebuild or re-drive the Elasticsearch indices.
+    #[command(subcommand)]
+    Search(SearchCommand),
+    /// Drive the API with a simulated marketplace (vendors, perishable
+    /// stock, multi-vendor orders, payments, shipping, cancellations,
+    /// returns, disputes, escrow releases, payouts) at a set rate, then
+    /// reconcile the money read models with the events to the minor unit.
+    #[cfg(feature = "simulate")]
+    Simulate(bazaar_simulate::SimulateArgs),
+    /// Measure throughput, latency, lag, rebuild, verification and relay
+    /// figures beside raw-Postgres baselines, in a scratch database.
+    #[cfg(feature = "bench")]
+    Bench(bazaar_bench::BenchArgs),
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Audit(command) = cli.command {
+        // stdout carries the results (exports, JSON): logs go to stderr
+        let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stderr)?;
+        return crate::audit::run(&cli.settings, command).await;
+    }
+    #[cfg(feature = "simulate")]
+    if let Command::Simulate(args) = &cli.command {
+        // stdout carries the summary: logs go to stderr
+        let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stderr)?;
+        return bazaar_simulate::run(args).await;
+    }
+    #[cfg(feature = "bench")]
+    if let Command::Bench(args) = &cli.command {
+        // stdout carries the table: logs go to stderr
+        let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stderr)?;
+        return bazaar_bench::run(&cli.settings, args).await;
+    }
+    let _telemetry = telemetry::init_with(&cli.settings, telemetry::LogOutput::Stdout)?;
+    match cli.command {
+        Command::Migrate => {
+            prepare_database(&cli.settings, 1).await?;
+            Ok(())
+        }
+        Command::Serve(http) => serve(&cli.settings, &http).await,
+        Command::Api(http) => api(&cli.settings, &http).await,
+        Command::Workers { only } => {
+            let relay = workers::relay_from(&cli.settings);
+            let indexer = workers::indexer_from(&cli.settings)?;
+            let parts = workers::Parts::only(only);
+            let on = (relay.is_some(), indexer.is_some());
+            let budget = budget(&cli.settings, workers::needs(&parts, on, false))?;
+            let pool = prepare_database(&cli.settings, budget.workers).await?;
+            let stop = Stop::on_signal();
+            let (app, notifier) = workers::write_side(&pool);
+            workers::run_parts(pool, app, notifier, (relay, indexer), &parts, stop).await;
+            Ok(())
+        }
+        Command::Relay => relay(&cli.settings).await,
+        Command::Token(args) => crate::token::run(&args),
+        Command::Projections(command) => {
+            let pool = prepare_database(&cli.settings, cli.settings.db_max_connections).await?;
+            crate::projections::run(&pool, command).await
+        }
+        Command::Audit(_) => Ok(()),
+        #[cfg(feature = "simulate")]
+        Command::Simulate(_) => Ok(()),
+        #[cfg(feature = "bench")]
+        Command::Bench(_) => Ok(()),
+        Command::Search(command) => {
+            let pool = prepare_database(&cli.settings, cli.settings.db_max_connections).await?;
+            let es = workers::indexer_from(&cli.settings)?.map(|(es, _)| es);
+            crate::search::run(&pool, es, command).await
+        }
+    }
+}
+
+#[tracing::instrument(name = "migrate", skip_all)]
+async fn prepare_database(settings: &Settings, size: u32) -> anyhow::Result<sqlx::PgPool> {
+    bazaar_event_store::pool::create_database_if_missing(&settings.database_url)
+        .await
+        .context("cannot reach or create the database (is Postgres running? see DATABASE_URL)")?;
+    let pool =
+        bazaar_event_store::connect(&settings.pg().sized(size)).context("bad DATABASE_URL")?;
+    bazaar_event_store::migrate(&pool)
+        .await
+        .context("migrations failed")?;
+    tracing::info!("database migrated");
+    Ok(pool)
+}
+
+/// How `BAZAAR_DB_MAX_CONNECTIONS` is divided in a process that runs
+/// `needs`, logged so operators can check it against `docs/operations.md`.
+fn budget(
+    settings: &Settings,
+    needs: bazaar_event_store::pool::Needs,
+) -> anyhow::Result<bazaar_event_store::pool::Budget> {
+    let budget = bazaar_event_store::pool::Budget::split(settings.db_max_connections, needs)
+        .context("BAZAAR_DB_MAX_CONNECTIONS")?;
+    tracing::info!(
+        total = settings.db_max_connections,
+        api = budget.api,
+        idempotency = budget.idempotency,
+        workers = budget.workers,
+        leases = budget.leases,
+        "database connection budget"
+    );
+    Ok(budget)
+}
+
+async fn relay(settings: &Settings) -> anyhow::Result<()> {
+    let relay = settings
+        .kafka
+        .relay()
+        .context("`bazaar relay` needs KAFKA_BROKERS (or --kafka-brokers)")?;
+    let needs = workers::needs(
+        &workers::Parts::only(vec![workers::Part::Relay]),
+        (true, false),
+        false,
+    );
+    let pool = prepare_database(settings, budget(settings, needs)?.workers).await?;
+    let stop = Stop::on_signal();
+    tracing::info!(brokers = %relay.brokers, "kafka relay starting");
+    workers::run_relay(&pool, Some((relay, RelayHealth::on())), None, stop.wait()).await;
+    tracing::info!("kafka relay stopped");
+    Ok(())
+}
+
+async fn api(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
+    let needs = bazaar_event_store::pool::Needs {
+        api: true,
+        ..Default::default()
+    };
+    let budget = budget(settings, needs)?;
+    let pool = bazaar_event_store::connect(&settings.pg().sized(budget.api))
+        .context("bad DATABASE_URL")?;
+    let es = workers::indexer_from(settings)?.map(|(es, _)| es);
+    let search = bazaar_projections::search::Search::new(pool.clone(), es);
+    let app = Application::build_with(pool, budget.idempotency, http)
+        .await?
+        .with_search(search);
+    tracing::info!(addr = %app.local_addr()?, "serving the API only (no workers); ready at /health/ready");
+    app.run(shutdown_signal()).await
+}
+
+async fn serve(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
+    let relay = workers::relay_from(settings);
+    let indexer = workers::indexer_from(settings)?;
+    let on = (relay.is_some(), indexer.is_some());
+    let budget = budget(settings, workers::needs(&workers::Parts::all(), on, true))?;
+    let pool = prepare_database(settings, budget.api).await?;
+    let workers_pool = bazaar_event_store::connect(&settings.pg().sized(budget.workers))?;
+    let (write, notifier) = workers::write_side(&pool);
+    let app = Application::build_with(pool.clone(), budget.idempotency, http)
+        .await?
+        .with_relay(workers::relay_health(&relay))
+        .with_write_side(std::sync::Arc::clone(&write))
+        .with_search(bazaar_projections::search::Search::new(
+            pool.clone(),
+            indexer.as_ref().map(|(es, _)| es.clone()),
+        ));
+    tracing::info!(addr = %app.local_addr()?, "serving; ready at /health/ready");
+    let (raise, stop) = Stop::new();
+    let raise = std::sync::Arc::new(raise);
+    let on_signal = std::sync::Arc::clone(&raise);
+    let signal = tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = on_signal.send(true);
+    });
+    let http = async {
+        let served = app.run(stop.wait()).await;
+        if let Err(error) = &served {
+            tracing::error!(%error, "http server stopped; stopping the workers");
+        }
+        let _ = raise.send(true);
+        served
+    };
+    let (served, ()) = tokio::join!(
+        http,
+        workers::run(
+            workers_pool,
+            write,
+            notifier,
+            (relay, indexer),
+            stop.clone()
+        )
+    );
+    signal.abort();
+    served
+}

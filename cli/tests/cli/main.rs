@@ -1,0 +1,27 @@
+//! The `bazaar` binary's tests: its subcommands run as processes
+//! (`serve`, `api`, `migrate`, `relay`, restores), its settings and their
+//! documentation, the Kafka relay's readiness against a real Tansu broker
+//! (`broker.rs` is the relay tests' harness, shared) and, with the `otel`
+//! feature, the trace export.
+
+mod api_only;
+#[allow(dead_code)]
+#[path = "../../../projections/tests/relay/broker.rs"]
+mod broker;
+mod config_file;
+mod crash;
+mod migrate;
+#[cfg(feature = "otel")]
+mod otel;
+mod overload;
+mod private_pg;
+mod relay;
+mod restore;
+mod scratch;
+mod serve;
+mod settings_doc;
+
+/// The harness the API tests use, from the workspace's test kit.
+mod helpers {
+    pub(crate) use bazaar_testkit::app::*;
+}
