@@ -87,7 +87,7 @@ pub struct ReactionFailed {
 }
 
 /// A process manager: its checkpoint name and its reaction to one event.
-pub trait Saga: Send + Sync {
+pub trait Saga: Clone + Send + Sync + 'static {
     /// The subscription name under which its checkpoint is kept.
     const NAME: &'static str;
 

@@ -74,22 +74,34 @@ pub(crate) struct Reaction {
     pub(crate) result: Result<(), String>,
 }
 
-/// Runs a saga's reactions, partitioned, a bounded number at once.
-pub(crate) struct Reactor<'s, S: Saga> {
-    saga: &'s S,
+/// A spawned reaction, aborted when dropped (a reactor dropped mid-way
+/// stops its reactions, like a process that stopped).
+struct Spawned(tokio::task::JoinHandle<Result<(), String>>);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Runs a saga's reactions, partitioned, a bounded number at once. Each
+/// reaction is a task of its own, so reactions go on while the leader
+/// reads the log or saves the checkpoint.
+pub(crate) struct Reactor<S: Saga> {
+    saga: S,
     lanes: usize,
     window: Window,
     queues: HashMap<String, VecDeque<(u64, RecordedEvent)>>,
     waiting: VecDeque<String>,
-    running: FuturesUnordered<BoxFuture<'s, Reaction>>,
+    running: FuturesUnordered<BoxFuture<'static, Reaction>>,
     stopping: bool,
 }
 
-impl<'s, S: Saga> Reactor<'s, S> {
+impl<S: Saga> Reactor<S> {
     /// A reactor running at most `lanes` partitions at once.
-    pub(crate) fn new(saga: &'s S, lanes: usize) -> Self {
+    pub(crate) fn new(saga: &S, lanes: usize) -> Self {
         Self {
-            saga,
+            saga: saga.clone(),
             lanes: lanes.max(1),
             window: Window::default(),
             queues: HashMap::new(),
@@ -140,12 +152,20 @@ impl<'s, S: Saga> Reactor<'s, S> {
         failures: u32,
         after: Duration,
     ) {
-        let saga = self.saga;
-        self.running.push(Box::pin(async move {
+        let saga = self.saga.clone();
+        let copy = event.clone();
+        let task = Spawned(tokio::spawn(async move {
             if !after.is_zero() {
                 tokio::time::sleep(after).await;
             }
-            let result = saga.react(&event).await;
+            saga.react(&copy).await
+        }));
+        self.running.push(Box::pin(async move {
+            let mut task = task;
+            let result = match (&mut task.0).await {
+                Ok(result) => result,
+                Err(error) => Err(format!("reaction stopped: {error}")),
+            };
             Reaction {
                 lane,
                 seq,

@@ -169,7 +169,7 @@ async fn lead<S: Saga>(pool: &PgPool, saga: &S, wake: &mut impl Wake) {
 /// returns how many.
 async fn read_ahead<S: Saga>(
     pool: &PgPool,
-    reactor: &mut Reactor<'_, S>,
+    reactor: &mut Reactor<S>,
     progress: &mut Progress,
 ) -> bazaar_event_store::Result<usize> {
     let room = WINDOW.saturating_sub(reactor.backlog()).min(BATCH);
@@ -191,7 +191,7 @@ async fn read_ahead<S: Saga>(
 async fn save<S: Saga>(
     pool: &PgPool,
     name: &str,
-    reactor: &mut Reactor<'_, S>,
+    reactor: &mut Reactor<S>,
     progress: &mut Progress,
 ) -> bazaar_event_store::Result<()> {
     if let Some(to) = reactor.advance() {
@@ -207,7 +207,7 @@ async fn save<S: Saga>(
 }
 
 /// Takes the reactions that have already finished, without waiting.
-fn finish_ready<S: Saga>(reactor: &mut Reactor<'_, S>) {
+fn finish_ready<S: Saga>(reactor: &mut Reactor<S>) {
     while let Some(Some(reaction)) = futures::FutureExt::now_or_never(reactor.next()) {
         finished(reactor, reaction);
     }
@@ -217,7 +217,7 @@ fn finish_ready<S: Saga>(reactor: &mut Reactor<'_, S>) {
 /// re-read of events the horizon held back, or a checkpoint to save.
 /// Returns whether the log should be read again.
 async fn wait<S: Saga>(
-    reactor: &mut Reactor<'_, S>,
+    reactor: &mut Reactor<S>,
     progress: &mut Progress,
     wake: &mut impl Wake,
     held_back: bool,
@@ -242,7 +242,7 @@ async fn wait<S: Saga>(
 
 /// Records a finished reaction; a failed one is retried after a pause
 /// that grows with its failures, its partition waiting meanwhile.
-fn finished<S: Saga>(reactor: &mut Reactor<'_, S>, reaction: Reaction) {
+fn finished<S: Saga>(reactor: &mut Reactor<S>, reaction: Reaction) {
     match &reaction.result {
         Ok(()) => reactor.completed(reaction),
         Err(reason) => {
