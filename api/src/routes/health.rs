@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use bazaar_projections::relay::RelayCheck;
+use bazaar_projections::search::es::status::{indexer_status, IndexerStatus};
 use serde::Serialize;
 
 use crate::state::AppState;
@@ -39,6 +40,11 @@ pub struct Readiness {
     /// failed projection makes queries stale, not commands impossible, so
     /// it does not take the process out of rotation (alert on it instead).
     pub projections: Vec<ProjectionCheck>,
+    /// The Elasticsearch indexer's position, lag and parked documents
+    /// (`null` before its first build, or without Elasticsearch).
+    /// Reported, not judged, like the projections: a search falls behind,
+    /// commands go on.
+    pub search: Option<IndexerStatus>,
 }
 
 /// One projection's health.
@@ -81,6 +87,13 @@ async fn projections(state: &AppState) -> Vec<ProjectionCheck> {
         .collect()
 }
 
+async fn search(state: &AppState) -> Option<IndexerStatus> {
+    indexer_status(&state.pool).await.unwrap_or_else(|error| {
+        tracing::warn!(%error, "readiness: search indexer status unavailable");
+        None
+    })
+}
+
 async fn live() -> StatusCode {
     StatusCode::OK
 }
@@ -100,10 +113,10 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     } else {
         state.relay.verdict(None)
     };
-    let projections = if database == "ok" {
-        projections(&state).await
+    let (projections, search) = if database == "ok" {
+        (projections(&state).await, search(&state).await)
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
     let ok = database == "ok" && relay.is_ready();
     let status = if ok {
@@ -116,6 +129,7 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
         database,
         relay,
         projections,
+        search,
     };
     (status, Json(report))
 }

@@ -20,7 +20,8 @@
 //! - [`rebuild`]: filling a new generation and switching to it.
 //! - [`worker`]: the long-running, elected indexer.
 //! - [`parked`]: documents Elasticsearch refused, and re-driving them.
-//! - [`health`]: counters and state for status, logs and metrics.
+//! - [`health`]: this process's counters and state, for logs.
+//! - [`status`]: position, lag and parked documents, for operators.
 //! - [`query`]: searches and their answers; `facets`: their aggregations.
 
 pub mod bulk;
@@ -36,6 +37,7 @@ pub mod parked;
 pub mod query;
 pub mod rebuild;
 pub mod ship;
+pub mod status;
 pub mod worker;
 
 pub use client::{DocKind, EsClient, EsError, EsSettings};
