@@ -5,6 +5,7 @@ use anyhow::{bail, Context};
 use bazaar_projections::search::es::generation::NAME;
 use bazaar_projections::search::es::parked::{open, redrive};
 use bazaar_projections::search::es::rebuild::rebuild;
+use bazaar_projections::search::es::status::indexer_status;
 use bazaar_projections::search::es::{EsClient, IndexerHealth};
 use bazaar_projections::status::statuses;
 use clap::Subcommand;
@@ -108,11 +109,16 @@ async fn status(pool: &PgPool, elasticsearch: bool) -> anyhow::Result<()> {
             row.error.clone().unwrap_or_default()
         );
     }
-    let parked: i64 =
-        sqlx::query_scalar("select count(*) from search_parked where resolved_at is null")
-            .fetch_one(pool)
-            .await
-            .context("counting parked documents")?;
-    println!("parked documents (open): {parked}");
+    // the figures /health/ready and /metrics report, from the same query
+    let indexer = indexer_status(pool)
+        .await
+        .context("reading the indexer's status")?;
+    match indexer {
+        Some(i) => println!(
+            "indexer: generation {} {}, position {}, lag {} events {:.3} s, parked documents (open): {}",
+            i.generation, i.state, i.position, i.lag_events, i.lag_seconds, i.parked
+        ),
+        None => println!("indexer: no live generation yet (parked documents (open): 0)"),
+    }
     Ok(())
 }

@@ -18,6 +18,7 @@ mod private_pg;
 mod relay;
 mod restore;
 mod scratch;
+mod search_status;
 mod serve;
 mod settings_doc;
 
