@@ -22,6 +22,15 @@ noida_binary_of() {
     "$1/bin/python" -c 'from importlib.resources import files; print(files("noida_db").joinpath("noida-db"))'
 }
 
+# Python's venv and pip (Debian ships them apart from python3).
+python_venv_if_missing() {
+    if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        echo "elasticsearch.sh: installing python3-venv" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null
+    fi
+}
+
 ensure_noida() {
     if [ -n "${NOIDA_DB_BIN:-}" ]; then
         noida_works "$NOIDA_DB_BIN" && return 0
@@ -36,6 +45,7 @@ ensure_noida() {
     fi
     if ! noida_works "${bin:-}"; then
         echo "elasticsearch.sh: installing noida-db into .local/noida" >&2
+        python_venv_if_missing
         python3 -m venv "$venv"
         "$venv/bin/pip" install --quiet --disable-pip-version-check \
             --require-hashes --no-deps -r "$root/scripts/noida-requirements.txt"
