@@ -78,6 +78,10 @@ pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, Problem> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
+        .filter(|bytes| {
+            serde_json::from_slice(bytes)
+                .is_ok_and(|v| bazaar_projections::search::criteria::json_is_storable(&v))
+        })
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .ok_or_else(|| {
             Problem::bad_request("invalid-cursor", "the cursor is not one this list gave out")

@@ -17,6 +17,7 @@
 //! - [`escrow`]: funds held until the buyer has what they paid for.
 //! - [`order`]: one buyer order, split per vendor, from placement to return.
 //! - [`payment_split`]: who gets what of a captured payment.
+//! - [`text`]: free text storage can hold (no control characters).
 
 pub mod escrow;
 pub mod ids;
@@ -24,6 +25,7 @@ pub mod inventory;
 pub mod money;
 pub mod order;
 pub mod payment_split;
+pub mod text;
 
 #[cfg(test)]
 mod contract_doc;

@@ -2,12 +2,16 @@
 //! plain-text rejections: malformed JSON is 400, JSON of the wrong shape
 //! or with unacceptable values (a negative quantity, an unknown
 //! currency) is 422 naming the field, a missing content type is 415 and
-//! an oversized body 413.
+//! an oversized body 413. A string anywhere in a body or a query that holds
+//! a control character (NUL, which Postgres cannot store, and the like;
+//! see `bazaar_domain::text`) is refused too: 422 naming the field in a
+//! body, 400 in a query.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::problem::Problem;
@@ -24,10 +28,76 @@ where
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_problem(&rejection)),
+        if !json_content_type(request.headers()) {
+            return Err(json_problem(&JsonRejection::MissingJsonContentType(
+                Default::default(),
+            )));
         }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| json_problem(&JsonRejection::BytesRejection(e)))?;
+        let axum::Json(value) =
+            axum::Json::<T>::from_bytes(&bytes).map_err(|e| json_problem(&e))?;
+        if let Some(field) = control_character_at(&bytes) {
+            return Err(Problem::invalid(
+                "invalid-body",
+                format!("{field}: text must not contain control characters"),
+            )
+            .with("field", field));
+        }
+        Ok(Self(value))
+    }
+}
+
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The path (`lines[0].title`) of the first string of a JSON body that
+/// holds a control character storage cannot or should not hold
+/// (`bazaar_domain::text`), if any. Bodies without a `\u` escape or a raw
+/// DEL/C1 byte are passed without a second parse: unescaped control
+/// characters below U+0020 are already invalid JSON.
+fn control_character_at(body: &[u8]) -> Option<String> {
+    let suspicious = body
+        .windows(2)
+        .any(|w| w == b"\\u" || (w[0] == 0xC2 && (0x80..0xA0).contains(&w[1])))
+        || body.contains(&0x7F);
+    if !suspicious {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    first_control(&value, String::new())
+}
+
+fn first_control(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if !bazaar_domain::text::is_storable(text) => Some(path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| first_control(item, format!("{path}[{i}]"))),
+        Value::Object(members) => members.iter().find_map(|(key, item)| {
+            if !bazaar_domain::text::is_storable(key) {
+                return Some(path.clone());
+            }
+            let inner = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            first_control(item, inner)
+        }),
+        _ => None,
     }
 }
 
@@ -78,6 +148,12 @@ where
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.uri.query().is_some_and(|q| !storable_query(q)) {
+            return Err(Problem::bad_request(
+                "invalid-query",
+                "query parameters must not contain control characters",
+            ));
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Self(value)),
             Err(QueryRejection::FailedToDeserializeQueryString(error)) => {
@@ -85,5 +161,55 @@ where
             }
             Err(other) => Err(Problem::bad_request("invalid-query", other.body_text())),
         }
+    }
+}
+
+/// Whether the percent-decoded `query` holds no control character.
+fn storable_query(query: &str) -> bool {
+    let bytes = query.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    bazaar_domain::text::is_storable(&String::from_utf8_lossy(&decoded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_found_with_their_path() {
+        let body = br#"{"lines":[{"title":"ok"},{"title":"a\u0000b"}]}"#;
+        assert_eq!(
+            control_character_at(body).as_deref(),
+            Some("lines[1].title")
+        );
+        assert_eq!(control_character_at(br#"{"t":"tab\tand \u00e9"}"#), None);
+        assert_eq!(
+            control_character_at("{\"t\":\"del\u{7f}\"}".as_bytes()).as_deref(),
+            Some("t")
+        );
+    }
+
+    #[test]
+    fn queries_with_encoded_control_characters_are_refused() {
+        assert!(storable_query("status=paid&text=caf%C3%A9+au+lait"));
+        assert!(!storable_query("aggregate_id=o-1%00"));
+        assert!(!storable_query("text=%1b%5B31m"));
     }
 }

@@ -39,6 +39,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(verify_chains))
 }
 
+/// A stream id from the path: one with a control character (a NUL,
+/// which Postgres cannot even compare) names no stream.
+fn stream_id(id: String) -> Result<String, Problem> {
+    if bazaar_domain::text::is_storable(&id) {
+        Ok(id)
+    } else {
+        Err(Problem::not_found("no such stream"))
+    }
+}
+
 fn require_auditor(principal: &Principal) -> Result<(), Problem> {
     if principal.sees_everything() {
         Ok(())
@@ -88,6 +98,7 @@ async fn history(
     ApiQuery(paging): ApiQuery<HistoryPaging>,
 ) -> Result<Json<HistoryPage>, Problem> {
     require_auditor(&principal)?;
+    let id = stream_id(id)?;
     let request = HistoryRequest {
         aggregate_type: stored(&kind)?.to_owned(),
         aggregate_id: id,
@@ -122,6 +133,7 @@ async fn state(
     ApiQuery(as_of): ApiQuery<AsOf>,
 ) -> Result<Json<AggregateState>, Problem> {
     require_auditor(&principal)?;
+    let id = stream_id(id)?;
     let request = StateRequest {
         aggregate_type: kind,
         aggregate_id: id,

@@ -5,6 +5,7 @@
 mod audit_api;
 mod auth;
 mod bad_input;
+mod control_chars;
 mod docs;
 mod escrows;
 mod fixtures;

@@ -186,6 +186,9 @@ pub(super) fn check_reason(reason: &str) -> Result<(), EscrowError> {
     if reason.trim().is_empty() {
         return Err(EscrowError::BlankReason);
     }
+    if !crate::text::is_storable(reason) {
+        return Err(EscrowError::ControlCharacter);
+    }
     Ok(())
 }
 
@@ -229,6 +232,9 @@ fn check_milestones(
         }
         if m.description.trim().is_empty() {
             return Err(EscrowError::BlankDescription);
+        }
+        if !crate::text::is_storable(&m.description) {
+            return Err(EscrowError::ControlCharacter);
         }
         sum = sum.checked_add(m.amount)?;
         if m.amount.amount() <= 0 {

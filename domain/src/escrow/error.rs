@@ -47,6 +47,10 @@ pub enum EscrowError {
     /// A reason is blank.
     #[error("reason is blank")]
     BlankReason,
+    /// A reason or description holds a control character (NUL and the
+    /// like: see [`crate::text`]).
+    #[error("text must not contain control characters")]
+    ControlCharacter,
     /// An amount that must be positive is zero or negative.
     #[error("amount must be positive")]
     NonPositiveAmount,

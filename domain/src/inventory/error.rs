@@ -15,7 +15,7 @@ pub enum InventoryReservationError {
     #[error("adjustment {delta} must be non-zero and at most 1000000 units either way")]
     InvalidAdjustment { delta: i64 },
     /// An adjustment or return reason that is blank or longer than 200 characters.
-    #[error("reason must be 1 to 200 characters")]
+    #[error("reason must be 1 to 200 characters without control characters")]
     InvalidReason,
     /// A result would not fit the quantity type.
     #[error("quantity out of range")]

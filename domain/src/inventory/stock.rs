@@ -19,7 +19,10 @@ type Decision = Result<Vec<Event>, Error>;
 const MAX_REASON_CHARS: usize = 200;
 
 fn check_reason(reason: &str) -> Result<(), Error> {
-    if reason.trim().is_empty() || reason.chars().count() > MAX_REASON_CHARS {
+    if reason.trim().is_empty()
+        || reason.chars().count() > MAX_REASON_CHARS
+        || !crate::text::is_storable(reason)
+    {
         Err(Error::InvalidReason)
     } else {
         Ok(())

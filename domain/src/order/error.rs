@@ -25,8 +25,8 @@ pub enum OrderError {
         /// The limit.
         max: usize,
     },
-    /// A blank or over-long line title.
-    #[error("line {line_no}: title must be 1 to 200 characters")]
+    /// A blank or over-long line title, or one with control characters.
+    #[error("line {line_no}: title must be 1 to 200 characters without control characters")]
     InvalidTitle {
         /// The line.
         line_no: u32,
@@ -59,10 +59,10 @@ pub enum OrderError {
     #[error("payment deadline must be after the order is placed")]
     PaymentDueBeforePlacement,
     /// A blank or over-long cancellation or return reason.
-    #[error("reason must be 1 to 500 characters")]
+    #[error("reason must be 1 to 500 characters without control characters")]
     InvalidReason,
     /// A blank or over-long tracking reference.
-    #[error("tracking must be 1 to 100 characters")]
+    #[error("tracking must be 1 to 100 characters without control characters")]
     InvalidTracking,
     /// A payment of zero or less.
     #[error("payment amount must be positive")]

@@ -22,9 +22,10 @@ pub(super) fn check_quantity(line_no: u32, quantity: u32) -> Result<(), OrderErr
     }
 }
 
-/// Text must be non-blank and at most `max` characters, else `error`.
+/// Text must be non-blank, at most `max` characters and free of control
+/// characters ([`crate::text`]), else `error`.
 pub(super) fn check_text(text: &str, max: usize, error: OrderError) -> Result<(), OrderError> {
-    if text.trim().is_empty() || text.chars().count() > max {
+    if text.trim().is_empty() || text.chars().count() > max || !crate::text::is_storable(text) {
         Err(error)
     } else {
         Ok(())

@@ -66,8 +66,30 @@ fn decode_cursor<K: for<'de> Deserialize<'de>>(token: &str) -> Result<K, SearchE
     let bytes = URL_SAFE_NO_PAD
         .decode(token)
         .map_err(|_| SearchError::invalid("cursor is not a cursor this API issued"))?;
+    let storable = serde_json::from_slice(&bytes).is_ok_and(|v| json_is_storable(&v));
+    if !storable {
+        return Err(SearchError::invalid(
+            "cursor is not a cursor this API issued",
+        ));
+    }
     serde_json::from_slice(&bytes)
         .map_err(|_| SearchError::invalid("cursor is not a cursor this API issued"))
+}
+
+/// Whether every string (and key) in `value` is free of control
+/// characters (`bazaar_domain::text`): Postgres cannot bind a NUL, so a
+/// forged cursor or query holding one is refused as bad input.
+pub fn json_is_storable(value: &serde_json::Value) -> bool {
+    use bazaar_domain::text::is_storable;
+    use serde_json::Value;
+    match value {
+        Value::String(text) => is_storable(text),
+        Value::Array(items) => items.iter().all(json_is_storable),
+        Value::Object(members) => members
+            .iter()
+            .all(|(key, item)| is_storable(key) && json_is_storable(item)),
+        _ => true,
+    }
 }
 
 /// A checked order search.

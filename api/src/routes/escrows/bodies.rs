@@ -3,6 +3,7 @@
 use bazaar_domain::escrow::{MilestoneInput, PartyId};
 use bazaar_domain::ids::{MilestoneId, PaymentId};
 use bazaar_domain::money::{Currency, Money};
+use bazaar_domain::text::Text;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -40,7 +41,8 @@ pub struct MilestoneBody {
     #[schema(value_type = String)]
     pub milestone: MilestoneId,
     /// What is delivered.
-    pub description: String,
+    #[schema(value_type = String)]
+    pub description: Text,
     /// What it pays.
     #[schema(value_type = MoneyDoc)]
     pub amount: Money,
@@ -50,7 +52,7 @@ impl From<MilestoneBody> for MilestoneInput {
     fn from(body: MilestoneBody) -> Self {
         Self {
             milestone: body.milestone,
-            description: body.description,
+            description: body.description.into(),
             amount: body.amount,
         }
     }
@@ -100,5 +102,6 @@ pub struct EscrowRefundBody {
     #[schema(value_type = Option<MoneyDoc>)]
     pub amount: Option<Money>,
     /// Why.
-    pub reason: String,
+    #[schema(value_type = String)]
+    pub reason: Text,
 }

@@ -293,7 +293,7 @@ pub(super) async fn refund(
     escrow_command(&state, &request, &escrow, Party::Seller, |at| C::Refund {
         milestone: body.milestone,
         amount: body.amount,
-        reason: body.reason,
+        reason: body.reason.into(),
         at,
     })
     .await

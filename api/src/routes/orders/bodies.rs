@@ -4,6 +4,7 @@
 use bazaar_domain::ids::{BuyerId, PaymentId, ProductId, Sku, VendorId, WarehouseId};
 use bazaar_domain::money::{Currency, Money};
 use bazaar_domain::order::{LineInput, ReturnReceipt};
+use bazaar_domain::text::Text;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -40,7 +41,8 @@ pub struct LineBody {
     #[schema(value_type = String)]
     pub vendor: VendorId,
     /// What the buyer saw (1 to 200 characters).
-    pub title: String,
+    #[schema(value_type = String)]
+    pub title: Text,
     /// Units (1 to 1,000,000).
     pub quantity: u32,
     /// Price of one unit, in the order's currency.
@@ -55,7 +57,7 @@ impl From<LineBody> for LineInput {
             sku: line.sku,
             warehouse: line.warehouse,
             vendor: line.vendor,
-            title: line.title,
+            title: line.title.into(),
             quantity: line.quantity,
             unit_price: line.unit_price,
         }
@@ -89,7 +91,8 @@ pub struct LineQuantity {
 #[serde(deny_unknown_fields)]
 pub struct ShipBody {
     /// The carrier's tracking reference.
-    pub tracking: String,
+    #[schema(value_type = String)]
+    pub tracking: Text,
     /// The units in this parcel, per line.
     pub lines: Vec<LineQuantity>,
 }
@@ -101,7 +104,8 @@ pub struct ReturnBody {
     /// Units to send back, per line.
     pub lines: Vec<LineQuantity>,
     /// Why.
-    pub reason: String,
+    #[schema(value_type = String)]
+    pub reason: Text,
 }
 
 /// Returned units as received and inspected.

@@ -206,7 +206,7 @@ pub(super) async fn ship(
     vendor_command(&state, &request, path, Actor::Vendor, |vendor, at| {
         OrderCommand::ShipVendorOrder {
             vendor,
-            tracking: body.tracking,
+            tracking: body.tracking.into(),
             lines: pairs(&body.lines),
             at,
         }
@@ -260,7 +260,7 @@ pub(super) async fn request_return(
         OrderCommand::RequestReturn {
             vendor,
             lines: pairs(&body.lines),
-            reason: body.reason,
+            reason: body.reason.into(),
             at,
         }
     })

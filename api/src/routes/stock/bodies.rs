@@ -2,6 +2,7 @@
 
 use bazaar_domain::ids::{BatchId, ReservationId, VendorId};
 use bazaar_domain::inventory::ReleaseReason;
+use bazaar_domain::text::Text;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -32,7 +33,8 @@ pub struct AdjustBody {
     /// Units to add (positive) or remove (negative), never zero.
     pub delta: i64,
     /// Why (1 to 200 characters).
-    pub reason: String,
+    #[schema(value_type = String)]
+    pub reason: Text,
 }
 
 /// Disposing of an expired batch.
@@ -54,7 +56,8 @@ pub struct RestockBody {
     /// Units (1 to 1,000,000).
     pub quantity: u32,
     /// Why, e.g. the return's id.
-    pub reason: String,
+    #[schema(value_type = String)]
+    pub reason: Text,
 }
 
 /// A hold for a checkout.

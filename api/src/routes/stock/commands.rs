@@ -87,7 +87,7 @@ pub(super) async fn adjust(
         C::AdjustStock {
             batch: body.batch,
             delta: body.delta,
-            reason: body.reason,
+            reason: body.reason.into(),
             at,
         }
     })
@@ -138,7 +138,7 @@ pub(super) async fn restock(
         C::RestockReturn {
             batch: body.batch,
             quantity: body.quantity,
-            reason: body.reason,
+            reason: body.reason.into(),
             at,
         }
     })

@@ -49,6 +49,14 @@ fn rejecting_after_the_inspection_period_is_rejected() {
 }
 
 #[test]
+fn rejecting_with_a_nul_in_the_reason_is_rejected() {
+    Framework::with(())
+        .given(delivered("design"))
+        .when(reject("design", 20, "late\u{0}"))
+        .then_expect_error(EscrowError::ControlCharacter);
+}
+
+#[test]
 fn rejecting_with_a_blank_reason_is_rejected() {
     Framework::with(())
         .given(delivered("design"))

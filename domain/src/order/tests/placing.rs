@@ -49,6 +49,18 @@ fn a_cart_over_the_line_limit_is_rejected() {
 }
 
 #[test]
+fn a_title_with_a_nul_or_another_control_character_is_rejected() {
+    for title in ["Apples\u{0}", "bell\u{7}", "esc\u{1b}[31m"] {
+        let mut lines = cart();
+        lines[1].title = title.to_owned();
+        order()
+            .given_no_previous_events()
+            .when(place_with(lines))
+            .then_expect_error(OrderError::InvalidTitle { line_no: 2 });
+    }
+}
+
+#[test]
 fn a_blank_or_over_long_title_is_rejected() {
     for title in ["  ", &"x".repeat(201)] {
         let mut lines = cart();
