@@ -48,6 +48,10 @@ pub struct BenchArgs {
     /// Commands per second offered while projection lag is measured.
     #[arg(long, default_value_t = 1_000)]
     pub lag_rate: u64,
+    /// Checkouts per second offered while the saga's reaction lag is
+    /// measured, one phase per rate (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "100,1000")]
+    pub saga_rates: Vec<u64>,
     /// Events in the log for the rebuild, verification and relay figures
     /// (the run's own events, cloned under new ids up to this count).
     #[arg(long, default_value_t = 1_000_000)]

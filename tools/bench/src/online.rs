@@ -1,6 +1,7 @@
 //! The figures measured over HTTP against the running stack: single-event
 //! command throughput and latency, commands on a long stream, end-to-end
-//! orders, projection lag under a fixed command rate, and query latency.
+//! orders, projection lag under a fixed command rate, the checkout saga's
+//! reaction lag at 100 and 1,000 checkouts/s, and query latency.
 //! Between two figures the run waits until the workers are idle, so one
 //! figure's backlog does not weigh on the next.
 
@@ -16,6 +17,7 @@ use super::stack::Stack;
 use super::BenchArgs;
 
 mod lag;
+mod saga;
 mod stream;
 
 /// The warehouse of every bench stock.
@@ -44,6 +46,7 @@ pub(crate) async fn measure(
     skipped.extend(settled(&stack.pool, "lag").await);
     let (lag, placed) = lag::measure(stack, &http, args).await;
     figures.extend(lag);
+    figures.extend(saga::measure(stack, &http, args).await);
     skipped.extend(settled(&stack.pool, "queries").await);
     figures.extend(queries(&http, args, base, placed).await);
     Ok((figures, skipped))

@@ -90,6 +90,7 @@ impl Report {
                 "seconds": args.seconds,
                 "clients": args.clients,
                 "lag_rate": args.lag_rate,
+                "saga_rates": args.saga_rates,
                 "events": args.events,
                 "long_stream": args.long_stream,
                 "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),

@@ -44,7 +44,14 @@ pub(crate) async fn after_payment(
     let mut accepted = live.clone();
     match plan.path {
         Path::Return => {
-            account.refunds += return_one(ctx, plan, order, &live[0]).await?;
+            let refund = return_one(ctx, plan, order, &live[0]).await?;
+            account.refunds += refund;
+            if refund == plan.subtotal(&live[0]) {
+                // the return refunded the whole milestone: it is settled
+                // (and the escrow closed if nothing else remains), so there
+                // is nothing left for the buyer to accept or to pay out
+                accepted.remove(0);
+            }
             outcome = Outcome::Returned;
         }
         Path::Dispute => {

@@ -132,3 +132,33 @@ async fn a_tampered_vendor_balance_is_reported_as_a_mismatch(
         "the tampered row, untouched"
     );
 }
+
+/// A plain run, as `bazaar simulate --orders N --rate 50` makes it (five
+/// vendors, twenty-five buyers, 64 orders in flight), at a small size: no
+/// unexpected answer, whatever the saga and the timers do between the
+/// simulator's steps — among them returns that refund a vendor's whole
+/// milestone, which leave nothing to accept.
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_plain_run_meets_no_unexpected_answer(_: PgPoolOptions, options: PgConnectOptions) {
+    let app = spawn_full(options, |_| {}).await;
+    let mut args = SimulateArgs::new(&app.address, SECRET, 60);
+    args.rate = 50.0;
+    args.seed = Some(22);
+    args.wait_seconds = 120;
+
+    let run = simulate(&args, |_, _| {}).await.expect("the run");
+
+    let report = &run.report;
+    assert!(
+        report.failures.is_empty(),
+        "unexpected answers: {:#?}",
+        report.failures
+    );
+    assert!(report.reconciled(), "{:#?}", report.mismatches());
+    assert_eq!(report.outcomes.values().sum::<u64>(), 60);
+    assert!(
+        report.outcomes.contains_key(&Outcome::Returned),
+        "seed 22 returns some orders: {:?}",
+        report.outcomes
+    );
+}
