@@ -23,6 +23,10 @@
 //! workers ([`crate::worker`]). Two relays would not lose anything but
 //! would publish everything twice.
 //!
+//! Only [`health`] and the settings build without the cargo feature
+//! `kafka` (off by default): the HTTP API reports the relay's health
+//! without compiling librdkafka; the workers (`bazaar-runtime`) turn it on.
+//!
 //! # Layout
 //! - [`record`]: the Kafka record of an event: topic, key, value, headers.
 //! - [`publisher`]: the rdkafka producer, topic creation, delivery reports.
@@ -30,25 +34,34 @@
 //! - [`health`]: what the relay tells `/health/ready`.
 //! - [`error`]: why a step failed (every failure is retried).
 
+#[cfg(feature = "kafka")]
 use std::future::Future;
 use std::time::Duration;
 
+#[cfg(feature = "kafka")]
 use sqlx::{PgConnection, PgPool};
 
+#[cfg(feature = "kafka")]
 use crate::wakeups::Wakeups;
 
+#[cfg(feature = "kafka")]
 pub mod error;
+#[cfg(feature = "kafka")]
 pub mod follow;
 pub mod health;
+#[cfg(feature = "kafka")]
 pub mod publisher;
+#[cfg(feature = "kafka")]
 pub mod record;
 
+#[cfg(feature = "kafka")]
 pub use error::RelayError;
 pub use health::{RelayCheck, RelayHealth, RelayStatus};
 
 /// The relay's checkpoint in `subscription_checkpoint`.
 pub const SUBSCRIPTION: &str = "kafka-relay";
 
+#[cfg(feature = "kafka")]
 /// How often a standby relay tries to take over.
 const STANDBY: Duration = Duration::from_secs(2);
 
@@ -87,6 +100,7 @@ impl RelaySettings {
     }
 }
 
+#[cfg(feature = "kafka")]
 /// Runs the relay until `stop` completes: stands by while another process
 /// relays, and relays when elected. `health` follows its state.
 pub async fn run(
@@ -123,6 +137,7 @@ pub async fn run(
     }
 }
 
+#[cfg(feature = "kafka")]
 /// The relay's lease, if this process won it: an advisory lock held by a
 /// connection taken out of the pool, released when the lease is dropped.
 async fn elect(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {

@@ -25,6 +25,7 @@ pub const LAGGING_AFTER: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub struct RelayHealth(Arc<Mutex<State>>);
 
+#[cfg_attr(not(feature = "kafka"), allow(dead_code))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum State {
     Off,
@@ -79,6 +80,7 @@ impl RelayHealth {
         Self(Arc::new(Mutex::new(State::Starting)))
     }
 
+    #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
     fn set(&self, state: State) {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = state;
     }
@@ -90,14 +92,17 @@ impl RelayHealth {
             .clone()
     }
 
+    #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
     pub(crate) fn set_standby(&self) {
         self.set(State::Standby);
     }
 
+    #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
     pub(crate) fn set_up(&self) {
         self.set(State::Up);
     }
 
+    #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
     pub(crate) fn set_down(&self, error: &impl ToString) {
         self.set(State::Down(error.to_string()));
     }
