@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::money::FeeRate;
 use bazaar_projections::relay::RelayHealth;
 use bazaar_projections::search::Search;
@@ -49,7 +49,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let state = AppState {
-            app: Arc::new(Bazaar::new(pool.clone())),
+            write_side: Arc::new(WriteSide::new(pool.clone())),
             relay: RelayHealth::off(),
             verifier,
             limiter: RateLimiter::new(settings.rate_limit_per_second, settings.rate_limit_burst),
@@ -82,8 +82,8 @@ impl Application {
     /// Runs commands through `app` (shared with this process's workers, so
     /// its commands wake them at once).
     #[must_use]
-    pub fn with_write_side(mut self, app: Arc<Bazaar>) -> Self {
-        self.state.app = app;
+    pub fn with_write_side(mut self, write_side: Arc<WriteSide>) -> Self {
+        self.state.write_side = write_side;
         self
     }
 

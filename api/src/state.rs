@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::FromRef;
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::money::FeeRate;
 use bazaar_projections::relay::RelayHealth;
 use bazaar_projections::search::Search;
@@ -22,7 +22,7 @@ pub struct AppState {
     /// The state of this process's Kafka relay, for `/health/ready`.
     pub relay: RelayHealth,
     /// The write side: one executor per aggregate.
-    pub app: Arc<Bazaar>,
+    pub write_side: Arc<WriteSide>,
     /// Checks bearer tokens.
     pub verifier: Verifier,
     /// Per-principal request budget.

@@ -25,8 +25,8 @@ use crate::scheduler::{Dispatcher, Fired, Timer};
 /// SKUs grow long, the others rarely reach it.
 const SNAPSHOT_EVERY: usize = 100;
 
-/// Every aggregate's executor over one pool.
-pub struct Bazaar {
+/// The write side: every aggregate's executor over one pool.
+pub struct WriteSide {
     /// The database.
     pub pool: PgPool,
     /// Buyer orders.
@@ -59,7 +59,7 @@ where
     Executor::new(pool.clone(), store, ())
 }
 
-impl Bazaar {
+impl WriteSide {
     /// The write side over `pool`.
     pub fn new(pool: PgPool) -> Self {
         Self::build(pool, None)
@@ -119,7 +119,7 @@ where
     }
 }
 
-impl Dispatcher for Bazaar {
+impl Dispatcher for WriteSide {
     async fn fire(&self, timer: &Timer) -> Fired {
         match timer.aggregate_type.as_str() {
             "Order" => fire_on(&self.orders, timer).await,

@@ -16,7 +16,7 @@ use bazaar_event_store::audit::{AggregateState, AuditError, Result, StateRequest
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
-use crate::app::Bazaar;
+use crate::app::WriteSide;
 
 /// The aggregates of the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,7 +73,7 @@ impl AggregateKind {
 
 /// The state of `request`'s aggregate as of its bound, folded with the
 /// aggregate's own `apply`.
-pub async fn state_as_of(app: &Bazaar, request: &StateRequest) -> Result<AggregateState> {
+pub async fn state_as_of(app: &WriteSide, request: &StateRequest) -> Result<AggregateState> {
     let bound = request.bound()?;
     let id = &request.aggregate_id;
     match AggregateKind::parse(&request.aggregate_type)? {

@@ -26,6 +26,6 @@ mod locks;
 pub mod saga;
 pub mod scheduler;
 
-pub use app::Bazaar;
+pub use app::WriteSide;
 pub use error::CommandError;
 pub use executor::{Executor, Outcome};

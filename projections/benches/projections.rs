@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::ids::{BuyerId, ProductId, Sku, VendorId, WarehouseId};
 use bazaar_domain::money::{Currency, FeeRate, Money};
 use bazaar_domain::order::{LineInput, OrderCommand};
@@ -68,7 +68,7 @@ fn meta() -> EventMetadata {
 
 /// Seeds real order streams (placed, then cancelled), then clones them up to
 /// `total` events with one `INSERT … SELECT`.
-async fn seed(pool: &PgPool, app: &Bazaar, total: u64) {
+async fn seed(pool: &PgPool, app: &WriteSide, total: u64) {
     for n in 0..500 {
         let id = format!("seed-{n}");
         app.orders
@@ -111,7 +111,7 @@ async fn count(pool: &PgPool) -> i64 {
         .unwrap()
 }
 
-async fn rebuild(pool: &PgPool, app: &Bazaar) {
+async fn rebuild(pool: &PgPool, app: &WriteSide) {
     seed(pool, app, env_or("BENCH_EVENTS", 1_000_000)).await;
     let events = count(pool).await as f64;
     let copy = insert_select_rate(pool, events).await;
@@ -145,7 +145,7 @@ async fn insert_select_rate(pool: &PgPool, events: f64) -> f64 {
 /// order's row appears in `read.orders`.
 async fn lag(pool: &PgPool) {
     let notifier = Notifier::new(pool.clone());
-    let app = Arc::new(Bazaar::with_notifier(pool.clone(), notifier.clone()));
+    let app = Arc::new(WriteSide::with_notifier(pool.clone(), notifier.clone()));
     let (stop, stopped) = watch::channel(false);
     let wait = || {
         let mut stopped = stopped.clone();
@@ -172,7 +172,7 @@ async fn lag(pool: &PgPool) {
     report_lag(&mut lags);
 }
 
-async fn drive(app: Arc<Bazaar>, committed: mpsc::UnboundedSender<(String, Instant)>) {
+async fn drive(app: Arc<WriteSide>, committed: mpsc::UnboundedSender<(String, Instant)>) {
     let (rate, seconds) = (env_or("BENCH_RATE", 1_000), env_or("BENCH_SECONDS", 20));
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -249,7 +249,7 @@ fn main() {
             settings.max_connections = 40;
             let pool = bazaar_event_store::connect(&settings).expect("pool");
             bazaar_event_store::migrate(&pool).await.expect("migrate");
-            let app = Arc::new(Bazaar::new(pool.clone()));
+            let app = Arc::new(WriteSide::new(pool.clone()));
             let modes = std::env::var("BENCH_MODES").unwrap_or_else(|_| "lag,rebuild".into());
             for mode in modes.split(',') {
                 match mode {

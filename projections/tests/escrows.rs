@@ -4,7 +4,7 @@
 #[path = "escrows/world.rs"]
 mod world;
 
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_event_store::{read_stream, Position, RecordedEvent};
 use bazaar_projections::generation::{self, ensure_live};
 use bazaar_projections::read_models::escrows::Escrows;
@@ -18,7 +18,7 @@ use world::{caught_up, dump_all, live, recorded_at, rows, scenario, updated_at};
 
 /// A caught-up live generation over the whole scenario.
 async fn projected(pool: &PgPool) {
-    scenario(&Bazaar::new(pool.clone())).await;
+    scenario(&WriteSide::new(pool.clone())).await;
     let generation = live(pool).await;
     caught_up(pool, generation).await;
 }
@@ -110,7 +110,7 @@ async fn milestones_carry_their_balances_deadlines_and_disputes(pool: PgPool) {
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn a_rebuilt_generation_equals_the_one_followed_live(pool: PgPool) {
-    let app = Bazaar::new(pool.clone());
+    let app = WriteSide::new(pool.clone());
     let generation = live(&pool).await;
     world::unrelated_stock(&app).await;
     world::disputed_then_closed(&app).await;
@@ -306,7 +306,7 @@ async fn fresh(pool: &PgPool) -> (i32, sqlx::Transaction<'static, sqlx::Postgres
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn one_set_based_batch_gives_the_rows_of_one_event_at_a_time(pool: PgPool) {
-    scenario(&Bazaar::new(pool.clone())).await;
+    scenario(&WriteSide::new(pool.clone())).await;
     let events = all_events(&pool).await;
 
     let (single, mut tx) = fresh(&pool).await;
@@ -333,7 +333,7 @@ async fn one_set_based_batch_gives_the_rows_of_one_event_at_a_time(pool: PgPool)
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn a_batch_names_the_event_it_cannot_apply(pool: PgPool) {
-    scenario(&Bazaar::new(pool.clone())).await;
+    scenario(&WriteSide::new(pool.clone())).await;
     let mut events = all_events(&pool).await;
     let money = |amount: i64| json!({"amount": amount, "currency": "EUR"});
     let balance = json!({"status": "Closed", "amount": money(100), "funded": money(100),

@@ -307,7 +307,7 @@ async fn status_reports_lag_in_events_and_seconds(pool: PgPool) {
 async fn append_notified(pool: &PgPool, notifier: &bazaar_event_store::Notifier) {
     use bazaar_domain::ids::{BatchId, Sku, VendorId, WarehouseId};
     use bazaar_domain::inventory::InventoryReservationCommand;
-    let app = bazaar_commands::Bazaar::with_notifier(pool.clone(), notifier.clone());
+    let app = bazaar_commands::WriteSide::with_notifier(pool.clone(), notifier.clone());
     let command = InventoryReservationCommand::ReceiveBatch {
         sku: Sku::parse("apple").unwrap(),
         warehouse: WarehouseId::parse("wh-1").unwrap(),

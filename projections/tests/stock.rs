@@ -6,7 +6,7 @@ mod failures;
 #[path = "stock/world.rs"]
 mod world;
 
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_event_store::read_stream;
 use bazaar_projections::generation::{self, ensure_live};
 use bazaar_projections::read_models::stock::Stock;
@@ -19,7 +19,7 @@ use world::{at, caught_up, date, dump_all, live, recorded_at, scenario, stream, 
 
 /// A caught-up live generation over the whole scenario.
 async fn projected(pool: &PgPool) {
-    scenario(&Bazaar::new(pool.clone())).await;
+    scenario(&WriteSide::new(pool.clone())).await;
     let generation = live(pool).await;
     caught_up(pool, generation).await;
 }
@@ -185,7 +185,7 @@ async fn movements_record_each_batch_change_of_each_event(pool: PgPool) {
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn a_rebuilt_generation_equals_the_one_followed_live(pool: PgPool) {
-    let app = Bazaar::new(pool.clone());
+    let app = WriteSide::new(pool.clone());
     let generation = live(&pool).await;
     world::receive_and_reserve(&app).await;
     caught_up(&pool, generation).await;
@@ -295,7 +295,7 @@ async fn as_json(pool: &PgPool, query: &str) -> Value {
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn one_set_based_batch_gives_the_rows_of_one_event_at_a_time(pool: PgPool) {
-    scenario(&Bazaar::new(pool.clone())).await;
+    scenario(&WriteSide::new(pool.clone())).await;
     let events = failures::all_events(&pool).await;
 
     let single = world::building(&pool).await;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bazaar_commands::saga::checkout::{CheckoutPolicy, CheckoutSaga};
-use bazaar_commands::{saga, scheduler, Bazaar};
+use bazaar_commands::{saga, scheduler, WriteSide};
 use bazaar_event_store::pool::Needs;
 use bazaar_event_store::Notifier;
 use bazaar_projections::registry;
@@ -158,7 +158,7 @@ pub fn needs(parts: &Parts, (relay, indexer): (bool, bool), api: bool) -> Needs 
 /// relay and the indexer through `notifier` at once.
 pub async fn run(
     pool: PgPool,
-    app: Arc<Bazaar>,
+    app: Arc<WriteSide>,
     notifier: Notifier,
     (relay, indexer): (Relay, Indexer),
     stop: Stop,
@@ -169,7 +169,7 @@ pub async fn run(
 /// Like [`run`], for the parts named only, so each can scale apart.
 pub async fn run_parts(
     pool: PgPool,
-    app: Arc<Bazaar>,
+    app: Arc<WriteSide>,
     notifier: Notifier,
     (relay, indexer): (Relay, Indexer),
     parts: &Parts,
@@ -271,10 +271,10 @@ pub async fn outstanding(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<(String,
 }
 
 /// The write side, wired to wake this process's projections.
-pub fn write_side(pool: &PgPool) -> (Arc<Bazaar>, Notifier) {
+pub fn write_side(pool: &PgPool) -> (Arc<WriteSide>, Notifier) {
     let notifier = Notifier::new(pool.clone());
     (
-        Arc::new(Bazaar::with_notifier(pool.clone(), notifier.clone())),
+        Arc::new(WriteSide::with_notifier(pool.clone(), notifier.clone())),
         notifier,
     )
 }

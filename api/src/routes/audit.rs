@@ -140,7 +140,7 @@ async fn state(
         sequence: as_of.sequence,
         at: as_of.at,
     };
-    state_as_of(&state.app, &request)
+    state_as_of(&state.write_side, &request)
         .await
         .map(Json)
         .map_err(problem)

@@ -9,7 +9,7 @@
 
 use bazaar_api::write::position_token;
 use bazaar_commands::executor::Executor;
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_event_store::{EventMetadata, Notifier};
 use chrono::{Duration, SecondsFormat, Utc};
 use cqrs_es::Aggregate;
@@ -20,7 +20,7 @@ use sqlx::PgPool;
 
 /// The write side, used directly.
 pub(crate) struct Past {
-    write: Bazaar,
+    write: WriteSide,
 }
 
 /// The time `hours` ago, as JSON wants it.
@@ -33,7 +33,7 @@ impl Past {
     pub(crate) fn new(pool: &PgPool) -> Self {
         let notifier = Notifier::new(pool.clone());
         Self {
-            write: Bazaar::with_notifier(pool.clone(), notifier),
+            write: WriteSide::with_notifier(pool.clone(), notifier),
         }
     }
 

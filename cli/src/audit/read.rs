@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use bazaar_commands::audit::state_as_of;
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_event_store::audit::{
     read_log, stream_history, Cursor, HistoryRequest, LogFilter, PageRequest, StateRequest,
 };
@@ -43,7 +43,7 @@ pub(super) async fn state(
     sequence: Option<i64>,
     at: Option<DateTime<Utc>>,
 ) -> anyhow::Result<()> {
-    let app = Bazaar::new(pool.clone());
+    let app = WriteSide::new(pool.clone());
     let request = StateRequest {
         aggregate_type,
         aggregate_id,

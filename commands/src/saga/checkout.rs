@@ -44,7 +44,7 @@ use cqrs_es::Aggregate;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::app::Bazaar;
+use crate::app::WriteSide;
 use crate::error::CommandError;
 use crate::executor::Executor;
 use crate::saga::{caused_by, step_id, Saga};
@@ -97,7 +97,7 @@ impl Default for CheckoutPolicy {
 /// The checkout process manager.
 #[derive(Clone)]
 pub struct CheckoutSaga {
-    app: Arc<Bazaar>,
+    app: Arc<WriteSide>,
     policy: CheckoutPolicy,
 }
 
@@ -146,7 +146,7 @@ fn parse<T: serde::de::DeserializeOwned>(event: &RecordedEvent) -> Result<T, Str
 
 impl CheckoutSaga {
     /// The saga over the application's executors.
-    pub fn new(app: Arc<Bazaar>, policy: CheckoutPolicy) -> Self {
+    pub fn new(app: Arc<WriteSide>, policy: CheckoutPolicy) -> Self {
         Self { app, policy }
     }
 

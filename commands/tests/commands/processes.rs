@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use bazaar_commands::{Bazaar, CommandError};
+use bazaar_commands::{CommandError, WriteSide};
 use bazaar_domain::ids::ReservationId;
 use bazaar_domain::inventory::{
     InventoryReservationCommand as Stock, InventoryReservationError, ReleaseReason,
@@ -16,13 +16,13 @@ use sqlx::PgPool;
 
 use crate::world::{meta, stock, t0, World};
 
-async fn process(options: &PgConnectOptions) -> Arc<Bazaar> {
+async fn process(options: &PgConnectOptions) -> Arc<WriteSide> {
     let pool = PgPoolOptions::new()
         .max_connections(8)
         .connect_with(options.clone())
         .await
         .unwrap();
-    Arc::new(Bazaar::new(pool))
+    Arc::new(WriteSide::new(pool))
 }
 
 fn reserve(n: usize) -> Stock {
@@ -38,7 +38,7 @@ fn reserve(n: usize) -> Stock {
 
 type Reserved = Result<bazaar_commands::Outcome, CommandError<InventoryReservationError>>;
 
-async fn reserve_on(app: &Bazaar, n: usize) -> Reserved {
+async fn reserve_on(app: &WriteSide, n: usize) -> Reserved {
     app.stock
         .execute(&stock("apple"), reserve(n), &meta("buyer:race"))
         .await

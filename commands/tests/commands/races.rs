@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use bazaar_commands::{Bazaar, CommandError};
+use bazaar_commands::{CommandError, WriteSide};
 use bazaar_domain::ids::ReservationId;
 use bazaar_domain::inventory::{InventoryReservationCommand as Stock, InventoryReservationError};
 use bazaar_domain::order::OrderStatus;
@@ -24,7 +24,7 @@ async fn fifty_concurrent_reservations_for_ten_units_give_ten_holds_and_forty_cl
     let world = World::new(&pool);
     world.receive("apple", 10).await;
     let instances: Vec<_> = (0..5)
-        .map(|_| Arc::new(Bazaar::new(pool.clone())))
+        .map(|_| Arc::new(WriteSide::new(pool.clone())))
         .collect();
 
     let buyers: Vec<_> = (0..50)

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bazaar_commands::saga::worker::Polling;
 use bazaar_commands::saga::{run_once, run_worker, Saga};
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::ids::{BatchId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::InventoryReservationCommand as Stock;
 use bazaar_event_store::{load_checkpoint, Position, RecordedEvent};
@@ -73,7 +73,7 @@ impl Recorder {
 /// `batches` stock receipts on each of `skus` SKUs, interleaved in commit
 /// order: a stream of `batches` events per SKU.
 async fn receipts(pool: &PgPool, skus: usize, batches: usize) {
-    let app = Bazaar::new(pool.clone());
+    let app = WriteSide::new(pool.clone());
     for batch in 0..batches {
         for sku in 0..skus {
             let receive = Stock::ReceiveBatch {

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use bazaar_commands::scheduler::{run_due, schedule, Timer};
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::escrow::EscrowCommand;
 use bazaar_domain::ids::PaymentId;
 use bazaar_event_store::{read_stream, EventMetadata};
@@ -42,8 +42,8 @@ async fn status(pool: &PgPool, timer: &Timer) -> (String, Option<String>) {
     .unwrap()
 }
 
-async fn setup(pool: &PgPool) -> Arc<Bazaar> {
-    let app = Arc::new(Bazaar::new(pool.clone()));
+async fn setup(pool: &PgPool) -> Arc<WriteSide> {
+    let app = Arc::new(WriteSide::new(pool.clone()));
     app.escrows
         .execute("e-1", create_escrow(), &meta())
         .await

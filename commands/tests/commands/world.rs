@@ -8,7 +8,7 @@ use std::time::Duration;
 use bazaar_commands::saga::checkout::{CheckoutPolicy, CheckoutSaga};
 use bazaar_commands::saga::{run_once, Saga};
 use bazaar_commands::scheduler::run_due;
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::ids::{BatchId, BuyerId, ProductId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::{
     stock_id, InventoryReservation, InventoryReservationCommand as Stock,
@@ -60,13 +60,13 @@ pub(crate) fn stock(sku: &str) -> String {
 
 pub(crate) struct World {
     pub(crate) pool: PgPool,
-    pub(crate) app: Arc<Bazaar>,
+    pub(crate) app: Arc<WriteSide>,
     pub(crate) saga: CheckoutSaga,
 }
 
 impl World {
     pub(crate) fn new(pool: &PgPool) -> Self {
-        let app = Arc::new(Bazaar::new(pool.clone()));
+        let app = Arc::new(WriteSide::new(pool.clone()));
         let saga = CheckoutSaga::new(Arc::clone(&app), CheckoutPolicy::default());
         Self {
             pool: pool.clone(),

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use bazaar_commands::saga::checkout::{CheckoutPolicy, CheckoutSaga};
 use bazaar_commands::saga::run_once;
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::ids::{BatchId, PaymentId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::{stock_id, InventoryReservationCommand};
 use bazaar_domain::money::{Currency, Money};
@@ -29,7 +29,7 @@ async fn settle(pool: &PgPool, saga: &CheckoutSaga) {
     while run_once(pool, saga, 500).await.expect("saga") > 0 {}
 }
 
-async fn receive(app: &Bazaar) {
+async fn receive(app: &WriteSide) {
     for n in 0..4 {
         let (sku, warehouse) = (
             Sku::parse(format!("sku-{n}")).unwrap(),
@@ -59,7 +59,7 @@ fn total(lines: usize) -> i64 {
         .sum()
 }
 
-async fn checkouts(pool: &PgPool, app: Arc<Bazaar>) {
+async fn checkouts(pool: &PgPool, app: Arc<WriteSide>) {
     let saga = CheckoutSaga::new(Arc::clone(&app), CheckoutPolicy::default());
     receive(&app).await;
     for n in 0..ORDERS {
@@ -110,7 +110,7 @@ async fn clone(pool: &PgPool, total: u64) {
 }
 
 /// Seeds, then rebuilds every read model and prints one line each.
-pub(super) async fn rebuild_all(pool: &PgPool, app: Arc<Bazaar>) {
+pub(super) async fn rebuild_all(pool: &PgPool, app: Arc<WriteSide>) {
     checkouts(pool, app).await;
     clone(pool, env_or("BENCH_EVENTS", 1_000_000)).await;
     let events = count(pool).await as f64;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use bazaar_commands::saga::checkout::{CheckoutPolicy, CheckoutSaga};
 use bazaar_commands::saga::{run_once, Saga};
 use bazaar_commands::scheduler::run_due;
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::escrow::EscrowCommand;
 use bazaar_domain::ids::{BatchId, BuyerId, PaymentId, ProductId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::{stock_id, InventoryReservationCommand as Stock};
@@ -66,13 +66,13 @@ pub(crate) fn pay(cents: i64, minutes: i64) -> OrderCommand {
 
 pub(crate) struct World {
     pub(crate) pool: PgPool,
-    app: Arc<Bazaar>,
+    app: Arc<WriteSide>,
     saga: CheckoutSaga,
 }
 
 impl World {
     pub(crate) fn new(pool: &PgPool) -> Self {
-        let app = Arc::new(Bazaar::new(pool.clone()));
+        let app = Arc::new(WriteSide::new(pool.clone()));
         let saga = CheckoutSaga::new(Arc::clone(&app), CheckoutPolicy::default());
         Self {
             pool: pool.clone(),

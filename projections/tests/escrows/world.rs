@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::escrow::{EscrowCommand as Command, MilestoneInput, PartyId};
 use bazaar_domain::ids::{BatchId, MilestoneId, PaymentId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::{stock_id, InventoryReservationCommand};
@@ -30,7 +30,7 @@ fn milestone(id: &str) -> MilestoneId {
     MilestoneId::parse(id).unwrap()
 }
 
-async fn run(app: &Bazaar, escrow: &str, command: Command) {
+async fn run(app: &WriteSide, escrow: &str, command: Command) {
     let meta = EventMetadata::for_command(Uuid::now_v7(), "admin:test");
     app.escrows.execute(escrow, command, &meta).await.unwrap();
 }
@@ -72,7 +72,7 @@ fn delivered(id: &str, when: DateTime<Utc>) -> Command {
 
 /// Funded; m-1 delivered, disputed, resolved (20.00 released, 10.00
 /// refunded) and the rest released; m-2 refunded; closed. 10 events.
-pub(crate) async fn disputed_then_closed(app: &Bazaar) {
+pub(crate) async fn disputed_then_closed(app: &WriteSide) {
     let escrow = "escrow-1";
     run(app, escrow, create("buyer-1", "seller-1")).await;
     run(app, escrow, fund("pay-1")).await;
@@ -109,7 +109,7 @@ pub(crate) async fn disputed_then_closed(app: &Bazaar) {
 }
 
 /// Funded, then cancelled: everything refunded. 5 events.
-pub(crate) async fn cancelled(app: &Bazaar) {
+pub(crate) async fn cancelled(app: &WriteSide) {
     let escrow = "escrow-2";
     run(app, escrow, create("buyer-2", "seller-1")).await;
     run(app, escrow, fund("pay-2")).await;
@@ -126,7 +126,7 @@ pub(crate) async fn cancelled(app: &Bazaar) {
 
 /// Funded; m-2 delivered and accepted; m-1 delivered and rejected, its
 /// dispute still open. 6 events.
-pub(crate) async fn rejected_and_open(app: &Bazaar) {
+pub(crate) async fn rejected_and_open(app: &WriteSide) {
     let escrow = "escrow-3";
     run(app, escrow, create("buyer-1", "seller-3")).await;
     run(app, escrow, fund("pay-3")).await;
@@ -150,7 +150,7 @@ pub(crate) async fn rejected_and_open(app: &Bazaar) {
 }
 
 /// A stock event in the same log, which this model ignores.
-pub(crate) async fn unrelated_stock(app: &Bazaar) {
+pub(crate) async fn unrelated_stock(app: &WriteSide) {
     let (sku, warehouse) = (
         Sku::parse("sku-1").unwrap(),
         WarehouseId::parse("w1").unwrap(),
@@ -171,7 +171,7 @@ pub(crate) async fn unrelated_stock(app: &Bazaar) {
         .unwrap();
 }
 
-pub(crate) async fn scenario(app: &Bazaar) {
+pub(crate) async fn scenario(app: &WriteSide) {
     unrelated_stock(app).await;
     disputed_then_closed(app).await;
     cancelled(app).await;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use bazaar_commands::saga::checkout::{CheckoutPolicy, CheckoutSaga};
 use bazaar_commands::saga::run_once;
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::ids::{BatchId, BuyerId, PaymentId, ProductId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::{stock_id, InventoryReservationCommand as Stock};
 use bazaar_domain::money::{Currency, FeeRate, Money};
@@ -34,7 +34,7 @@ fn eur(cents: i64) -> Money {
 /// reserves stock, splits payments and funds escrows. Every aggregate type
 /// gets events.
 pub(crate) async fn checkouts(pool: &PgPool, orders: usize) {
-    let app = Arc::new(Bazaar::new(pool.clone()));
+    let app = Arc::new(WriteSide::new(pool.clone()));
     let t0 = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
     let (sku, warehouse) = (
         Sku::parse("apple").unwrap(),

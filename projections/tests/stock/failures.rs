@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_event_store::{Position, RecordedEvent};
 use bazaar_projections::generation::{self, ensure_live};
 use bazaar_projections::read_models::stock::Stock;
@@ -18,7 +18,7 @@ use crate::world::{self, at, date, live, stream, SKU};
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn a_reservation_id_held_on_two_stocks_stops_the_projection(pool: PgPool) {
-    let app = Bazaar::new(pool.clone());
+    let app = WriteSide::new(pool.clone());
     for sku in [SKU, "sku-bread"] {
         world::run(&app, sku, world::receive(sku, "b-1", 5, date(12, 31), 0)).await;
         let same = world::reserve("r-same", 1, at(3, 9, 0), date(11, 3));
@@ -110,7 +110,7 @@ pub(crate) async fn all_events(pool: &PgPool) -> Vec<RecordedEvent> {
 async fn a_batch_the_database_refuses_is_applied_again_one_event_at_a_time_to_name_the_event(
     pool: PgPool,
 ) {
-    world::scenario(&Bazaar::new(pool.clone())).await;
+    world::scenario(&WriteSide::new(pool.clone())).await;
     let mut events = all_events(&pool).await;
     // a stream that claims another SKU: only the unique `stock_id` refuses it
     let mut stranger = events[0].clone();

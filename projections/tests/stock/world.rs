@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::ids::{BatchId, ReservationId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::{stock_id, InventoryReservationCommand as Command, ReleaseReason};
 use bazaar_event_store::EventMetadata;
@@ -42,7 +42,7 @@ pub(crate) fn stream(sku: &str) -> String {
     stock_id(&sku, &WarehouseId::parse(WAREHOUSE).unwrap())
 }
 
-pub(crate) async fn run(app: &Bazaar, sku: &str, command: Command) {
+pub(crate) async fn run(app: &WriteSide, sku: &str, command: Command) {
     let meta = EventMetadata::for_command(Uuid::now_v7(), "admin:test");
     let outcome = app.stock.execute(&stream(sku), command, &meta).await;
     outcome.unwrap();
@@ -86,7 +86,7 @@ pub(crate) fn reserve(
 
 /// Events 1-7: two batches (b-early, best before 5 November, and b-late),
 /// five holds; r-expire is split over both batches.
-pub(crate) async fn receive_and_reserve(app: &Bazaar) {
+pub(crate) async fn receive_and_reserve(app: &WriteSide) {
     run(app, SKU, receive(SKU, "b-early", 12, date(11, 5), 0)).await;
     run(app, SKU, receive(SKU, "b-late", 20, date(12, 31), 1)).await;
     run(app, SKU, reserve("r-realloc", 5, at(10, 9, 0), date(11, 5))).await;
@@ -100,7 +100,7 @@ pub(crate) async fn receive_and_reserve(app: &Bazaar) {
 /// written off on 6 November while r-lapsed (lapsed: expired) and
 /// r-realloc (moved to b-late) sit on it; a shrinkage count of -2 and a
 /// returned unit without a batch.
-pub(crate) async fn settle_and_write_off(app: &Bazaar) {
+pub(crate) async fn settle_and_write_off(app: &WriteSide) {
     let (realloc, commit) = (hold("r-realloc"), hold("r-commit"));
     let extend = Command::ExtendReservation {
         reservation: realloc,
@@ -157,7 +157,7 @@ pub(crate) async fn settle_and_write_off(app: &Bazaar) {
 }
 
 /// All 16 events.
-pub(crate) async fn scenario(app: &Bazaar) {
+pub(crate) async fn scenario(app: &WriteSide) {
     receive_and_reserve(app).await;
     settle_and_write_off(app).await;
 }

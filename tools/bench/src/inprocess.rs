@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_domain::escrow::{EscrowCommand, MilestoneInput};
 use bazaar_domain::ids::{MilestoneId, PartyId};
 use bazaar_domain::money::{Currency, Money};
@@ -25,7 +25,7 @@ pub(crate) async fn measure(
     args: &BenchArgs,
     base: &Baselines,
 ) -> anyhow::Result<Vec<Figure>> {
-    let app = Arc::new(Bazaar::new(pool.clone()));
+    let app = Arc::new(WriteSide::new(pool.clone()));
     let command = Arc::new(create_escrow()?);
     let before = app.batch_sizes();
     let writer = Arc::clone(&app);

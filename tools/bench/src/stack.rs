@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use bazaar_commands::Bazaar;
+use bazaar_commands::WriteSide;
 use bazaar_event_store::PgSettings;
 use bazaar_projections::search::Search;
 use sqlx::PgPool;
@@ -83,7 +83,7 @@ pub(crate) struct Stack {
     /// Its pool (the scratch database).
     pub(crate) pool: PgPool,
     /// The write side, to prepare data without HTTP (long streams).
-    pub(crate) app: Arc<Bazaar>,
+    pub(crate) app: Arc<WriteSide>,
 }
 
 /// Runs the API and the workers while `body` runs against them; stops

@@ -60,7 +60,7 @@ pub(super) async fn check(
         return Err(Problem::forbidden("your role may not do this to an escrow"));
     }
     let context = state
-        .app
+        .write_side
         .escrows
         .store()
         .load(escrow.as_ref())

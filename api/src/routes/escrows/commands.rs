@@ -30,7 +30,7 @@ async fn escrow_command(
     let escrow = access::escrow_id(escrow)?;
     access::check(state, &request.principal, &escrow, party).await?;
     write::run(
-        &state.app.escrows,
+        &state.write_side.escrows,
         request,
         escrow.as_ref(),
         make(request.received_at),
@@ -89,8 +89,13 @@ pub(super) async fn create(
         dispute_window_hours: body.dispute_window_hours,
         at: request.received_at,
     };
-    let (_, Json(accepted)) =
-        write::run(&state.app.escrows, &request, escrow.as_ref(), command).await?;
+    let (_, Json(accepted)) = write::run(
+        &state.write_side.escrows,
+        &request,
+        escrow.as_ref(),
+        command,
+    )
+    .await?;
     let location = format!("/v1/escrows/{escrow}");
     Ok((
         StatusCode::CREATED,

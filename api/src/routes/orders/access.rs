@@ -75,7 +75,7 @@ pub(super) async fn check(
 
 async fn load(state: &AppState, order: &OrderId) -> Result<Order, Problem> {
     let context = state
-        .app
+        .write_side
         .orders
         .store()
         .load(order.as_ref())

@@ -34,7 +34,7 @@ async fn order_command(
     let order = access::order_id(order)?;
     access::check(state, &request.principal, &order, None, actor).await?;
     let command = make(request.received_at);
-    write::run(&state.app.orders, request, order.as_ref(), command).await
+    write::run(&state.write_side.orders, request, order.as_ref(), command).await
 }
 
 /// Like [`order_command`], for a command on the path's vendor order.
@@ -49,7 +49,7 @@ async fn vendor_command(
     let vendor = access::vendor_id(&vendor)?;
     access::check(state, &request.principal, &order, Some(&vendor), actor).await?;
     let command = make(vendor, request.received_at);
-    write::run(&state.app.orders, request, order.as_ref(), command).await
+    write::run(&state.write_side.orders, request, order.as_ref(), command).await
 }
 
 /// Check out: one order, one vendor order per vendor. Stock is reserved
@@ -74,7 +74,7 @@ pub(super) async fn place(
         at,
     };
     let (_, Json(accepted)) =
-        write::run(&state.app.orders, &request, order.as_ref(), command).await?;
+        write::run(&state.write_side.orders, &request, order.as_ref(), command).await?;
     let location = format!("/v1/orders/{order}");
     Ok((
         StatusCode::CREATED,

@@ -37,7 +37,7 @@ async fn split_command(
     let order = order_id(order)?;
     let id = order.to_string();
     write::run(
-        &state.app.splits,
+        &state.write_side.splits,
         request,
         &id,
         make(order, request.received_at),

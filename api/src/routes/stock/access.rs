@@ -47,7 +47,7 @@ pub(super) async fn check_owner(
         Role::Admin => Ok(()),
         Role::Vendor => {
             let context = state
-                .app
+                .write_side
                 .stock
                 .store()
                 .load(stock_id)

@@ -40,7 +40,13 @@ async fn stock_command(
         Who::Owner => check_owner(state, &request.principal, &id).await?,
         Who::Admin => request.principal.require_admin()?,
     }
-    write::run(&state.app.stock, request, &id, make(request.received_at)).await
+    write::run(
+        &state.write_side.stock,
+        request,
+        &id,
+        make(request.received_at),
+    )
+    .await
 }
 
 fn reservation(raw: &str) -> Result<ReservationId, Problem> {
@@ -70,7 +76,7 @@ pub(super) async fn receive_batch(
         at: request.received_at,
     };
     // another vendor's stock answers 409 `not-owner` from the aggregate
-    write::run(&state.app.stock, &request, &id, command).await
+    write::run(&state.write_side.stock, &request, &id, command).await
 }
 
 /// Correct one batch's units (cycle count, shrinkage, found goods).
