@@ -38,7 +38,7 @@ scripts/check-deploy.sh --self-test
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --locked --workspace 2>&1 | tee "$log" || status=$?
+cargo test --locked --workspace --no-fail-fast 2>&1 | tee "$log" || status=$?
 # the image's build stage, run on the binary the tests just built
 deploy/build-stages.sh check 2>&1 | tee -a "$log" || status=$?
 # trace ids in JSON logs and a real OTLP export (feature otel)

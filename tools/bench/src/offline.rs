@@ -52,7 +52,8 @@ async fn clone_log(pool: &PgPool, target: u64) -> anyhow::Result<i64> {
     let have = count(pool).await?;
     let target = i64::try_from(target).unwrap_or(i64::MAX);
     if have > 0 && have < target {
-        let copies = (target - have) / have;
+        // enough whole copies to reach the target: ceil((target - have) / have)
+        let copies = (target - 1) / have;
         sqlx::query(
             "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
              select e.aggregate_type, e.aggregate_id || '~' || n, e.sequence, e.event_type, e.event_version, \
