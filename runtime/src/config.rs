@@ -33,8 +33,15 @@ pub struct Settings {
     pub config: Option<PathBuf>,
 
     /// Postgres URL of the event store and read models; the database is
-    /// created if it does not exist.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    /// created if it does not exist. Its value is never shown by `--help`
+    /// (it may hold a password).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = DEFAULT_DATABASE_URL,
+        hide_env_values = true,
+        global = true
+    )]
     pub database_url: String,
 
     /// Every database connection this process may hold at once: the API's
@@ -70,8 +77,8 @@ pub struct Settings {
 #[derive(Debug, Clone, Args)]
 pub struct SearchSettings {
     /// Elasticsearch URL (credentials in it are sent as basic auth); unset
-    /// turns Elasticsearch off.
-    #[arg(long, env = "ELASTICSEARCH_URL", global = true)]
+    /// turns Elasticsearch off. Never shown by `--help`.
+    #[arg(long, env = "ELASTICSEARCH_URL", hide_env_values = true, global = true)]
     pub elasticsearch_url: Option<String>,
 
     /// First part of every index, alias and template name.
@@ -117,8 +124,14 @@ pub struct TelemetrySettings {
 
     /// Base URL of an OpenTelemetry collector's OTLP/HTTP endpoint, e.g.
     /// `http://otel-collector:4318`; spans go to its `/v1/traces`. Unset: no
-    /// export. Needs a build with the `otel` cargo feature.
-    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
+    /// export. Needs a build with the `otel` cargo feature. Never shown by
+    /// `--help` (a collector's URL may carry credentials).
+    #[arg(
+        long,
+        env = "OTEL_EXPORTER_OTLP_ENDPOINT",
+        hide_env_values = true,
+        global = true
+    )]
     pub otel_endpoint: Option<String>,
 
     /// `service.name` of the exported spans.
@@ -135,8 +148,9 @@ pub struct TelemetrySettings {
 /// everything else works.
 #[derive(Debug, Clone, Args)]
 pub struct KafkaSettings {
-    /// Bootstrap brokers (`host:port[,host:port…]`); unset turns the relay off.
-    #[arg(long, env = "KAFKA_BROKERS", global = true)]
+    /// Bootstrap brokers (`host:port[,host:port…]`); unset turns the relay
+    /// off. Not shown by `--help`, like every address of a dependency.
+    #[arg(long, env = "KAFKA_BROKERS", hide_env_values = true, global = true)]
     pub kafka_brokers: Option<String>,
 
     /// Prefix of the topic names: one topic per aggregate type, e.g. `bazaar.Order`.

@@ -10,6 +10,7 @@ mod api_only;
 mod broker;
 mod config_file;
 mod crash;
+mod help_secrets;
 mod migrate;
 #[cfg(feature = "otel")]
 mod otel;

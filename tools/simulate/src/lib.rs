@@ -80,8 +80,9 @@ pub struct SimulateArgs {
     /// agree at the end, in seconds.
     #[arg(long, default_value_t = 60)]
     pub wait_seconds: u64,
-    /// Base URL of the API; unset: `http://` + `BAZAAR_HTTP_ADDR`.
-    #[arg(long, env = "BAZAAR_API")]
+    /// Base URL of the API; unset: `http://` + `BAZAAR_HTTP_ADDR`. Not shown
+    /// by `--help` (a URL may carry credentials).
+    #[arg(long, env = "BAZAAR_API", hide_env_values = true)]
     pub api: Option<String>,
     /// The API's address, used when `BAZAAR_API` is unset.
     #[arg(long, env = "BAZAAR_HTTP_ADDR", default_value = "127.0.0.1:8080")]
