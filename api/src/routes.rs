@@ -1,20 +1,21 @@
 //! The HTTP routes, one module per resource, and the layers around them.
 //!
-//! `/v1/...` needs a bearer token; every request there passes, in order:
-//! the request span, metrics, authentication, the principal's rate limit
-//! and, for POST, the idempotency key. Health, metrics and the OpenAPI
+//! Every route runs inside the stack of [`layers`] (request id and span,
+//! metrics, panics caught, timeout, body limit; unknown routes and methods
+//! answer problems too). `/v1/...` needs a bearer token; every request
+//! there then passes authentication, the principal's rate limit and, for
+//! POST, the idempotency key. Health, metrics and the OpenAPI
 //! document are open (put `/metrics` behind the network's own access
 //! control).
 
-use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::http::problem::ProblemBody;
-use crate::http::{auth, idempotency, metrics, rate_limit, trace};
+use crate::http::{auth, idempotency, layers, rate_limit};
 use crate::state::AppState;
 use crate::write::Accepted;
 
@@ -88,12 +89,9 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), idempotency::idempotent))
         .layer(from_fn_with_state(state.clone(), rate_limit::limit))
         .layer(from_fn_with_state(state.clone(), auth::authenticate));
-    Router::new()
+    let routes = Router::new()
         .merge(v1)
         .merge(health::router())
-        .merge(docs::router(openapi))
-        .layer(from_fn(metrics::track))
-        .layer(from_fn(trace::span))
-        .layer(DefaultBodyLimit::max(state.idempotency.body_limit))
-        .with_state(state)
+        .merge(docs::router(openapi));
+    layers::around(routes, state.request_timeout, state.idempotency.body_limit).with_state(state)
 }

@@ -38,6 +38,12 @@ pub struct HttpSettings {
     #[arg(long, env = "BAZAAR_READ_WAIT_MS", default_value_t = 5_000)]
     pub read_wait_ms: u64,
 
+    /// Seconds a request may take before it is dropped and answers 503
+    /// `timeout`; more than the read wait, so a waiting query can answer.
+    #[arg(long, env = "BAZAAR_REQUEST_TIMEOUT_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub request_timeout_seconds: u64,
+
     /// Hours idempotency keys are kept (at least 24).
     #[arg(long, env = "BAZAAR_IDEMPOTENCY_RETENTION_HOURS", default_value_t = 24,
           value_parser = clap::value_parser!(u64).range(24..))]
@@ -71,11 +77,23 @@ impl HttpSettings {
             rate_limit_per_second: 50,
             rate_limit_burst: 100,
             read_wait_ms: 5_000,
+            request_timeout_seconds: 30,
             idempotency_retention_hours: 24,
             idempotency_lease_seconds: 60,
             fee_rate_bps: 1_000,
             payment_window_minutes: 30,
         }
+    }
+
+    /// The request timeout, which must leave a query its read wait.
+    pub fn request_timeout(&self) -> anyhow::Result<std::time::Duration> {
+        let timeout = std::time::Duration::from_secs(self.request_timeout_seconds);
+        let wait = std::time::Duration::from_millis(self.read_wait_ms);
+        anyhow::ensure!(
+            timeout > wait,
+            "BAZAAR_REQUEST_TIMEOUT_SECONDS ({timeout:?}) must exceed BAZAAR_READ_WAIT_MS ({wait:?})"
+        );
+        Ok(timeout)
     }
 
     /// The token verifier these settings describe.

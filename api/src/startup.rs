@@ -66,6 +66,7 @@ impl Application {
                 )),
             },
             read_wait: Duration::from_millis(settings.read_wait_ms),
+            request_timeout: settings.request_timeout()?,
             search: Search::postgres(pool.clone()),
             pool,
         };

@@ -33,6 +33,8 @@ pub struct AppState {
     pub policy: Policy,
     /// Longest wait of a query for `min_position`.
     pub read_wait: Duration,
+    /// Longest a request may take before it answers 503 `timeout`.
+    pub request_timeout: Duration,
     /// Search, over Elasticsearch or Postgres.
     pub search: Search,
 }

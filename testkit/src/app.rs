@@ -249,6 +249,7 @@ async fn spawn(pool: PgPool, relay: RelayHealth, tune: impl FnOnce(&mut HttpSett
     // the suite runs many apps with their workers at once on a few cores:
     // a read model may lag by seconds there; `min_position` waits for it
     settings.read_wait_ms = 30_000;
+    settings.request_timeout_seconds = 120;
     tune(&mut settings);
     let (write, _notifier) = workers::write_side(&pool);
     let app = Application::build(pool.clone(), &settings)
