@@ -41,6 +41,8 @@ impl Application {
         idempotency_connections: u32,
         settings: &HttpSettings,
     ) -> anyhow::Result<Self> {
+        // the exporter first: the workers of this process record into it
+        crate::http::metrics::handle();
         let verifier = settings.verifier()?;
         let fee_rate = FeeRate::from_bps(settings.fee_rate_bps)
             .map_err(|e| anyhow::anyhow!("BAZAAR_FEE_RATE_BPS: {e}"))?;

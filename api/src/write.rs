@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::http::auth::Principal;
 use crate::http::idempotency;
-use crate::http::metrics::metrics;
+use crate::http::metrics;
 use crate::http::problem::Problem;
 
 pub mod rejections;
@@ -187,14 +187,7 @@ where
         Err(CommandError::Rejected(_)) => "rejected",
         Err(_) => "failed",
     };
-    metrics().inc(
-        "bazaar_commands_total",
-        vec![
-            ("aggregate", A::TYPE.to_owned()),
-            ("command", name),
-            ("outcome", outcome.to_owned()),
-        ],
-    );
+    metrics::command(A::TYPE, name, outcome);
     match result {
         Ok(outcome) => Ok((StatusCode::OK, Json(outcome.into()))),
         Err(error) => Err(problem_of(error)),

@@ -16,6 +16,7 @@
 //! - [`saga`]: process managers, among them the checkout saga.
 //! - [`error`]: why a command did not take effect.
 //! - [`scheduler`]: durable timers.
+//! - [`metrics`]: the saga's and the scheduler's counters.
 
 pub mod app;
 pub mod audit;
@@ -23,6 +24,7 @@ mod cache;
 pub mod error;
 pub mod executor;
 mod locks;
+pub mod metrics;
 pub mod saga;
 pub mod scheduler;
 

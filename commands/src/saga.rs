@@ -134,6 +134,7 @@ pub async fn run_once<S: Saga>(
         let Some(reaction) = reactor.next().await else {
             break;
         };
+        crate::metrics::reaction(S::NAME, reaction.result.is_ok());
         match reaction.result {
             Ok(()) => reactor.completed(reaction),
             Err(ref reason) => {

@@ -106,6 +106,7 @@ pub async fn run_due(
     give_up(pool).await?;
     let timers = claim(pool, now, limit).await?;
     let claimed = timers.len();
+    crate::metrics::due(claimed);
     stream::iter(lanes(timers).into_iter().map(Ok::<_, sqlx::Error>))
         .try_for_each_concurrent(LANES, |lane| async move {
             for (timer, lease) in &lane {
@@ -171,6 +172,7 @@ async fn give_up(pool: &PgPool) -> sqlx::Result<()> {
     .await?
     .rows_affected();
     if failed > 0 {
+        crate::metrics::gave_up(failed);
         tracing::error!(
             failed,
             "scheduled commands gave up; see scheduled_command where status = 'failed'"
@@ -220,6 +222,11 @@ fn timer_of(row: TimerRow) -> (Timer, Uuid) {
 /// Records a run's result, only while the run's lease is still the
 /// timer's (a worker that lost its lease records nothing).
 async fn record(pool: &PgPool, id: Uuid, lease: Uuid, fired: &Fired) -> sqlx::Result<()> {
+    crate::metrics::fired(match fired {
+        Fired::Done => "done",
+        Fired::Rejected(_) => "rejected",
+        Fired::Failed(_) => "failed",
+    });
     let (status, error) = match fired {
         Fired::Done => ("done", None),
         Fired::Rejected(reason) => ("rejected", Some(reason.as_str())),

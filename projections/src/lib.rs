@@ -23,9 +23,11 @@
 //! - [`status`]: position, lag and state of every projection.
 //! - [`relay`]: the Kafka relay, one more projector with its own checkpoint.
 //! - [`search`]: search documents, the Elasticsearch indexer and the search API.
+//! - [`metrics`]: the workers' counters and histograms.
 
 pub mod batch;
 pub mod generation;
+pub mod metrics;
 pub mod projection;
 pub mod reached;
 pub mod read_models;

@@ -115,8 +115,9 @@ async fn follow<P: Projection>(
     reached.record(P::NAME, at);
     let mut pause = FIRST_RECHECK;
     loop {
+        let started = std::time::Instant::now();
         match step(pool, projection, generation.generation, at).await {
-            Ok(Some(next)) if next == at => {
+            Ok(Some((next, _))) if next == at => {
                 if held_back(pool, at).await.unwrap_or(false) {
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(MAX_RECHECK);
@@ -124,13 +125,15 @@ async fn follow<P: Projection>(
                     wakeups.wait().await;
                 }
             }
-            Ok(Some(next)) => {
+            Ok(Some((next, events))) => {
+                crate::metrics::batch(P::NAME, events, started.elapsed());
                 at = next;
                 reached.record(P::NAME, at);
                 pause = FIRST_RECHECK;
             }
             Ok(None) => return,
             Err(error) => {
+                crate::metrics::batch_failed(P::NAME);
                 tracing::warn!(projection = P::NAME, %error, "projection batch failed; retrying");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
@@ -147,21 +150,22 @@ pub(crate) async fn held_back(pool: &PgPool, at: Position) -> sqlx::Result<bool>
         .await
 }
 
-/// One batch: the new checkpoint, or `None` when the generation stopped.
+/// One batch: the new checkpoint and the events read, or `None` when the
+/// generation stopped.
 async fn step<P: Projection>(
     pool: &PgPool,
     projection: &P,
     generation: i32,
     at: Position,
-) -> Result<Option<Position>, bazaar_event_store::Error> {
+) -> Result<Option<(Position, usize)>, bazaar_event_store::Error> {
     let events = read_after(pool, at, BATCH_SIZE).await?;
     let Some(last) = events.last() else {
-        return Ok(Some(at));
+        return Ok(Some((at, 0)));
     };
     Ok(
         match apply_batch(pool, projection, generation, at, &events).await? {
-            Batch::Applied(_) => Some(last.position),
-            Batch::Moved(to) => Some(to),
+            Batch::Applied(_) => Some((last.position, events.len())),
+            Batch::Moved(to) => Some((to, events.len())),
             Batch::Stopped(_) | Batch::Poisoned { .. } => None,
         },
     )

@@ -1,125 +1,91 @@
-//! Prometheus metrics: request counts and latencies, command outcomes,
-//! and, computed when scraped, projection and relay lag.
+//! Prometheus metrics through the `metrics` facade and
+//! `metrics-exporter-prometheus`: every crate records its counters and
+//! histograms where the work happens (requests and commands here, the
+//! workers in `bazaar-commands` and `bazaar-projections`), the exporter
+//! installed once per process renders them with `# HELP` and `# TYPE`
+//! lines. Recording takes no process-wide lock: handles are atomics found
+//! in a sharded registry. Latency histograms share [`BUCKETS`].
 //!
-//! A small registry of our own instead of a metrics framework: the API
-//! needs a handful of counters and one histogram shape, and the text
-//! exposition format is simple. Counters are per process (one registry,
-//! shared by every app in it); Prometheus sums replicas.
+//! Counters are per process; Prometheus sums replicas. Figures that live
+//! in Postgres (projection, indexer and relay lag, parked documents, due
+//! timers) are read when scraped ([`scrape`]), into a recorder
+//! of that scrape alone, so every process reports the same values and two
+//! databases served by one process (the tests) never mix.
+//!
+//! Lag gauges carry only the projection's name: the generation and the
+//! state are gauges of their own, so a rebuild or a failure does not start
+//! new lag series (which would break alerts and graphs across it).
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
+use metrics::{counter, describe_counter, describe_histogram, histogram, Unit};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-/// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+mod database;
+
+pub use database::scrape;
+
+/// Upper bounds of the latency buckets, in seconds: 1 ms to the default
+/// request timeout.
+pub const BUCKETS: [f64; 14] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
-type Labels = Vec<(&'static str, String)>;
+/// Requests answered, by method, route template and status.
+pub const HTTP_REQUESTS: &str = "bazaar_http_requests_total";
+/// Time to answer, by method and route template.
+pub const HTTP_SECONDS: &str = "bazaar_http_request_duration_seconds";
+/// Commands run through the API, by aggregate, command and outcome.
+pub const COMMANDS: &str = "bazaar_commands_total";
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
-}
-
-#[derive(Default)]
-struct Registry {
-    counters: BTreeMap<(&'static str, Labels), u64>,
-    histograms: BTreeMap<(&'static str, Labels), Histogram>,
-}
-
-/// The process's metrics.
-pub struct Metrics(Mutex<Registry>);
-
-/// The process-wide registry.
-pub fn metrics() -> &'static Metrics {
-    static METRICS: OnceLock<Metrics> = OnceLock::new();
-    METRICS.get_or_init(|| Metrics(Mutex::new(Registry::default())))
-}
-
-impl Metrics {
-    /// Adds one to counter `name` with `labels`.
-    pub fn inc(&self, name: &'static str, labels: Labels) {
-        let mut registry = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *registry.counters.entry((name, labels)).or_default() += 1;
-    }
-
-    /// Records `seconds` in histogram `name` with `labels`.
-    pub fn observe(&self, name: &'static str, labels: Labels, seconds: f64) {
-        let mut registry = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let histogram = registry.histograms.entry((name, labels)).or_default();
-        histogram.count += 1;
-        histogram.sum += seconds;
-        for (count, bound) in histogram.counts.iter_mut().zip(BUCKETS) {
-            if seconds <= bound {
-                *count += 1;
-            }
+/// The process's exporter, installed as the global recorder on first use.
+pub fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let builder = builder();
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!(
+                "a metrics recorder was already installed; /metrics shows only database figures"
+            );
         }
-    }
-
-    /// The text exposition of every counter and histogram.
-    pub fn render(&self) -> String {
-        let registry = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = String::new();
-        let mut last = "";
-        for ((name, labels), value) in &registry.counters {
-            if *name != last {
-                let _ = writeln!(out, "# TYPE {name} counter");
-                last = name;
-            }
-            let _ = writeln!(out, "{name}{} {value}", label_text(labels, None));
-        }
-        for ((name, labels), histogram) in &registry.histograms {
-            if *name != last {
-                let _ = writeln!(out, "# TYPE {name} histogram");
-                last = name;
-            }
-            for (count, bound) in histogram.counts.iter().zip(BUCKETS) {
-                let le = bound.to_string();
-                let _ = writeln!(
-                    out,
-                    "{name}_bucket{} {count}",
-                    label_text(labels, Some(&le))
-                );
-            }
-            let all = label_text(labels, Some("+Inf"));
-            let _ = writeln!(out, "{name}_bucket{all} {}", histogram.count);
-            let plain = label_text(labels, None);
-            let _ = writeln!(out, "{name}_sum{plain} {}", histogram.sum);
-            let _ = writeln!(out, "{name}_count{plain} {}", histogram.count);
-        }
-        out
-    }
+        describe();
+        handle
+    })
 }
 
-/// `{a="1",b="2"}`, with `le` last for buckets; values escaped.
-pub fn label_text(labels: &[(&'static str, String)], le: Option<&str>) -> String {
-    let mut parts: Vec<String> = labels
-        .iter()
-        .map(|(key, value)| format!("{key}=\"{}\"", escape(value)))
-        .collect();
-    if let Some(le) = le {
-        parts.push(format!("le=\"{le}\""));
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("{{{}}}", parts.join(","))
-    }
+/// The exporter's settings: histograms with [`BUCKETS`], not summaries.
+pub(crate) fn builder() -> PrometheusBuilder {
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &BUCKETS)
+        .expect("the buckets are not empty")
 }
 
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+/// Registers the help texts of every process metric.
+fn describe() {
+    describe_counter!(
+        HTTP_REQUESTS,
+        Unit::Count,
+        "HTTP requests answered, by method, route template and status"
+    );
+    describe_histogram!(
+        HTTP_SECONDS,
+        Unit::Seconds,
+        "Time to answer an HTTP request, by method and route template"
+    );
+    describe_counter!(
+        COMMANDS,
+        Unit::Count,
+        "Commands run through the API: applied, replayed (idempotent retry), rejected, failed"
+    );
+    bazaar_commands::metrics::describe();
+    bazaar_projections::metrics::describe();
 }
 
 /// Middleware: counts every request and times it, by route template (not
@@ -129,26 +95,36 @@ pub async fn track(request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     let seconds = started.elapsed().as_secs_f64();
     let status = response.status().as_u16().to_string();
-    let registry = metrics();
-    registry.inc(
-        "bazaar_http_requests_total",
-        vec![
-            ("method", method.clone()),
-            ("route", route.clone()),
-            ("status", status),
-        ],
-    );
-    registry.observe(
-        "bazaar_http_request_duration_seconds",
-        vec![("method", method), ("route", route)],
-        seconds,
-    );
+    counter!(HTTP_REQUESTS, "method" => method, "route" => route.clone(), "status" => status)
+        .increment(1);
+    histogram!(HTTP_SECONDS, "method" => method, "route" => route).record(seconds);
     response
+}
+
+/// The method as a label: the standard ones by name, any other as `other`
+/// (a client must not be able to add series).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// Counts a command run through the API.
+pub fn command(aggregate: &'static str, command: String, outcome: &'static str) {
+    counter!(COMMANDS, "aggregate" => aggregate, "command" => command, "outcome" => outcome)
+        .increment(1);
 }
 
 #[cfg(test)]
@@ -156,15 +132,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counters_and_histograms_render_in_the_text_format() {
-        let registry = Metrics(Mutex::new(Registry::default()));
-        registry.inc("t_total", vec![("k", "a\"b".to_owned())]);
-        registry.inc("t_total", vec![("k", "a\"b".to_owned())]);
-        registry.observe("t_seconds", vec![], 0.003);
-        let text = registry.render();
-        assert!(text.contains("t_total{k=\"a\\\"b\"} 2"), "{text}");
+    fn histograms_render_buckets_and_help() {
+        let recorder = builder().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            describe_histogram!("t_seconds", Unit::Seconds, "a test histogram");
+            histogram!("t_seconds").record(0.003);
+            counter!("t_total", "k" => "a\"b").increment(2);
+        });
+        let text = handle.render();
+        assert!(text.contains("# HELP t_seconds a test histogram"), "{text}");
+        assert!(text.contains("# TYPE t_seconds histogram"), "{text}");
         assert!(text.contains("t_seconds_bucket{le=\"0.0025\"} 0"), "{text}");
         assert!(text.contains("t_seconds_bucket{le=\"0.005\"} 1"), "{text}");
         assert!(text.contains("t_seconds_count 1"), "{text}");
+        assert!(text.contains("t_total{k=\"a\\\"b\"} 2"), "{text}");
+    }
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        assert_eq!(method_label(&Method::POST), "POST");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
     }
 }

@@ -7,11 +7,9 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::{Json, Router};
-use bazaar_projections::search::es::status::{indexer_status, IndexerStatus};
-use bazaar_projections::status::statuses;
 use utoipa::openapi::OpenApi;
 
-use crate::http::metrics::{label_text, metrics};
+use crate::http::metrics;
 use crate::state::AppState;
 
 /// The documentation and metrics routes.
@@ -35,71 +33,8 @@ async fn page() -> Html<&'static str> {
     )
 }
 
-/// Counters of this process plus, measured now, projection and relay lag.
+/// This process's metrics plus, read now, the figures kept in Postgres.
 async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
-    let mut text = metrics().render();
-    match statuses(&state.pool).await {
-        Ok(projections) => {
-            text.push_str("# TYPE bazaar_projection_lag_events gauge\n");
-            for p in &projections {
-                let labels = label_text(&projection_labels(p), None);
-                text.push_str(&format!(
-                    "bazaar_projection_lag_events{labels} {}\n",
-                    p.lag_events
-                ));
-            }
-            text.push_str("# TYPE bazaar_projection_lag_seconds gauge\n");
-            for p in &projections {
-                let labels = label_text(&projection_labels(p), None);
-                text.push_str(&format!(
-                    "bazaar_projection_lag_seconds{labels} {}\n",
-                    p.lag_seconds
-                ));
-            }
-        }
-        Err(error) => tracing::warn!(%error, "metrics: projection status unavailable"),
-    }
-    match indexer_status(&state.pool).await {
-        Ok(Some(search)) => text.push_str(&search_gauges(&search)),
-        Ok(None) => {}
-        Err(error) => tracing::warn!(%error, "metrics: search indexer status unavailable"),
-    }
-    let relay = state.relay.check(&state.pool).await;
-    if let Some(lag) = relay.lag_seconds {
-        text.push_str("# TYPE bazaar_relay_lag_seconds gauge\n");
-        text.push_str(&format!("bazaar_relay_lag_seconds {lag}\n"));
-    }
+    let text = metrics::scrape(&state.pool, &state.relay).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
-}
-
-/// The Elasticsearch indexer's gauges (labelled with the live generation).
-fn search_gauges(search: &IndexerStatus) -> String {
-    let labels = label_text(&[("generation", search.generation.to_string())], None);
-    let gauges: [(&str, String); 4] = [
-        (
-            "bazaar_search_indexer_position",
-            search.position.to_string(),
-        ),
-        (
-            "bazaar_search_indexer_lag_events",
-            search.lag_events.to_string(),
-        ),
-        (
-            "bazaar_search_indexer_lag_seconds",
-            search.lag_seconds.to_string(),
-        ),
-        ("bazaar_search_parked_documents", search.parked.to_string()),
-    ];
-    gauges
-        .iter()
-        .map(|(name, value)| format!("# TYPE {name} gauge\n{name}{labels} {value}\n"))
-        .collect()
-}
-
-fn projection_labels(p: &bazaar_projections::status::Status) -> Vec<(&'static str, String)> {
-    vec![
-        ("projection", p.projection_name.clone()),
-        ("generation", p.generation.to_string()),
-        ("state", p.status.clone()),
-    ]
 }

@@ -17,6 +17,7 @@ mod helpers {
 }
 mod idempotency;
 mod isolation;
+mod metrics;
 mod middleware;
 mod orders;
 mod past;

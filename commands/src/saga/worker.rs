@@ -243,6 +243,7 @@ async fn wait<S: Saga>(
 /// Records a finished reaction; a failed one is retried after a pause
 /// that grows with its failures, its partition waiting meanwhile.
 fn finished<S: Saga>(reactor: &mut Reactor<S>, reaction: Reaction) {
+    crate::metrics::reaction(S::NAME, reaction.result.is_ok());
     match &reaction.result {
         Ok(()) => reactor.completed(reaction),
         Err(reason) => {

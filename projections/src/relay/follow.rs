@@ -110,6 +110,7 @@ impl Relay<'_> {
     }
 
     fn published(&mut self, n: usize) {
+        crate::metrics::relayed(n);
         if self.health.is_down() {
             tracing::info!("kafka relay delivers again");
         }
@@ -121,6 +122,7 @@ impl Relay<'_> {
 
     /// Reports the failure, forgets the producer, waits before the retry.
     async fn failed(&mut self, error: &RelayError) {
+        crate::metrics::relay_failed();
         tracing::warn!(%error, retry_in = ?self.backoff, "kafka relay failed; retrying from the checkpoint");
         self.health.set_down(error);
         if let Some(publisher) = self.publisher.take() {

@@ -63,6 +63,7 @@ impl IndexerHealth {
     }
 
     pub(crate) fn count(&self, indexed: u64, conflicts: u64, retried: u64, parked: u64) {
+        crate::metrics::documents(indexed, conflicts, retried, parked);
         self.0.indexed.fetch_add(indexed, Ordering::Relaxed);
         self.0.conflicts.fetch_add(conflicts, Ordering::Relaxed);
         self.0.retried.fetch_add(retried, Ordering::Relaxed);
@@ -70,6 +71,7 @@ impl IndexerHealth {
     }
 
     pub(crate) fn failed(&self, error: &impl ToString) {
+        crate::metrics::search_batch_failed();
         self.0.failed_batches.fetch_add(1, Ordering::Relaxed);
         self.set(IndexerState::Down(error.to_string()));
     }
