@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The image's HEALTHCHECK: GET PATH (default /health/ready) from the bazaar
-# HTTP server in this container, on the port of BAZAAR_HTTP_ADDR, over
-# loopback. Exits 0 on HTTP 200 only. Uses bash's /dev/tcp, so the runtime
+# process in this container, on the port of BAZAAR_OPS_ADDR (`workers`,
+# `relay`) or else of BAZAAR_HTTP_ADDR (`serve`, `api`), over loopback. Exits 0 on HTTP 200 only. Uses bash's /dev/tcp, so the runtime
 # image needs no HTTP client; the container runtime's timeout bounds it.
 set -euo pipefail
-addr=${BAZAAR_HTTP_ADDR:-127.0.0.1:8080}
+addr=${BAZAAR_OPS_ADDR:-${BAZAAR_HTTP_ADDR:-127.0.0.1:8080}}
 port=${addr##*:}
 path=${1:-/health/ready}
 exec 3<>"/dev/tcp/127.0.0.1/$port"

@@ -15,8 +15,11 @@
 //!   writes waits and cursor pages for queries.
 //! - [`routes`]: one module per resource under `/v1`, plus health, docs
 //!   and metrics.
+//! - [`ops`]: health and metrics on an address of their own, for
+//!   processes without the API (`bazaar workers`, `bazaar relay`).
 
 pub mod http;
+pub mod ops;
 pub mod read;
 pub mod routes;
 pub mod settings;

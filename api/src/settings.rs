@@ -6,6 +6,16 @@ use std::net::SocketAddr;
 
 use clap::Args;
 
+/// Where a process without the API (`bazaar workers`, `bazaar relay`)
+/// serves `/health/live`, `/health/ready` and `/metrics`.
+#[derive(Debug, Clone, Args)]
+pub struct OpsSettings {
+    /// Address of this process's health and metrics endpoints; unset: none
+    /// (`serve` and `api` serve them on the API's address).
+    #[arg(long, env = "BAZAAR_OPS_ADDR")]
+    pub ops_addr: Option<SocketAddr>,
+}
+
 /// Settings of the HTTP server.
 #[derive(Debug, Clone, Args)]
 pub struct HttpSettings {

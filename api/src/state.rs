@@ -39,6 +39,26 @@ pub struct AppState {
     pub search: Search,
 }
 
+/// What the operations endpoints (`/health/*`, `/metrics`) read: the
+/// database and this process's Kafka relay. Every process has one, with or
+/// without the API (`crate::ops`).
+#[derive(Clone)]
+pub struct Probe {
+    /// The database.
+    pub pool: PgPool,
+    /// The Kafka relay this process runs, or `off`.
+    pub relay: RelayHealth,
+}
+
+impl FromRef<AppState> for Probe {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            pool: state.pool.clone(),
+            relay: state.relay.clone(),
+        }
+    }
+}
+
 /// Commercial terms the API applies to new orders.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {

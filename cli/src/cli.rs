@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand};
 use crate::audit::AuditCommand;
 use crate::projections::ProjectionsCommand;
 use crate::search::SearchCommand;
-use bazaar_api::settings::HttpSettings;
+use bazaar_api::ops::OpsServer;
+use bazaar_api::settings::{HttpSettings, OpsSettings};
 use bazaar_api::startup::{shutdown_signal, Application};
 use bazaar_runtime::config::Settings;
 use bazaar_runtime::telemetry;
@@ -41,15 +42,20 @@ pub enum Command {
     /// first; `/health/ready` answers 503 until the schema is current).
     /// For API replicas scaled apart from `bazaar workers` and `bazaar relay`.
     Api(HttpSettings),
-    /// Migrate, then run only the workers (no HTTP), to scale them apart.
+    /// Migrate, then run only the workers (no API), to scale them apart;
+    /// health and metrics on `BAZAAR_OPS_ADDR` if set.
     Workers {
         /// Run only these parts (comma-separated): projections, saga,
         /// scheduler, relay, indexer. Default: all of them.
         #[arg(long, value_enum, value_delimiter = ',')]
         only: Vec<workers::Part>,
+        /// Where health and metrics are served.
+        #[command(flatten)]
+        ops: OpsSettings,
     },
-    /// Migrate, then run only the Kafka relay (needs `KAFKA_BROKERS`).
-    Relay,
+    /// Migrate, then run only the Kafka relay (needs `KAFKA_BROKERS`);
+    /// health and metrics on `BAZAAR_OPS_ADDR` if set.
+    Relay(OpsSettings),
     /// Inspect or rebuild the read models.
     #[command(subcommand)]
     Projections(ProjectionsCommand),
@@ -101,19 +107,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve(http) => serve(&cli.settings, &http).await,
         Command::Api(http) => api(&cli.settings, &http).await,
-        Command::Workers { only } => {
-            let relay = workers::relay_from(&cli.settings);
-            let indexer = workers::indexer_from(&cli.settings)?;
-            let parts = workers::Parts::only(only);
-            let on = (relay.is_some(), indexer.is_some());
-            let budget = budget(&cli.settings, workers::needs(&parts, on, false))?;
-            let pool = prepare_database(&cli.settings, budget.workers).await?;
-            let stop = Stop::on_signal();
-            let (app, notifier) = workers::write_side(&pool);
-            workers::run_parts(pool, app, notifier, (relay, indexer), &parts, stop).await;
-            Ok(())
-        }
-        Command::Relay => relay(&cli.settings).await,
+        Command::Workers { only, ops } => run_workers(&cli.settings, only, &ops).await,
+        Command::Relay(ops) => relay(&cli.settings, &ops).await,
         Command::Token(args) => crate::token::run(&args),
         Command::Projections(command) => {
             let pool = prepare_database(&cli.settings, cli.settings.db_max_connections).await?;
@@ -165,7 +160,52 @@ fn budget(
     Ok(budget)
 }
 
-async fn relay(settings: &Settings) -> anyhow::Result<()> {
+async fn run_workers(
+    settings: &Settings,
+    only: Vec<workers::Part>,
+    ops: &OpsSettings,
+) -> anyhow::Result<()> {
+    let relay = workers::relay_from(settings);
+    let indexer = workers::indexer_from(settings)?;
+    let parts = workers::Parts::only(only);
+    let on = (relay.is_some(), indexer.is_some());
+    let budget = budget(settings, workers::needs(&parts, on, false))?;
+    let pool = prepare_database(settings, budget.workers).await?;
+    let stop = Stop::on_signal();
+    let relay_health = if parts.runs(workers::Part::Relay) {
+        workers::relay_health(&relay)
+    } else {
+        RelayHealth::off()
+    };
+    let server = ops_server(ops, &pool, relay_health).await?;
+    let (app, notifier) = workers::write_side(&pool);
+    let work = workers::run_parts(pool, app, notifier, (relay, indexer), &parts, stop.clone());
+    let ((), served) = tokio::join!(work, serve_ops(server, &stop));
+    served
+}
+
+/// The operations server `ops` asks for, bound, if any.
+async fn ops_server(
+    ops: &OpsSettings,
+    pool: &sqlx::PgPool,
+    relay: RelayHealth,
+) -> anyhow::Result<Option<OpsServer>> {
+    match ops.ops_addr {
+        Some(addr) => Ok(Some(OpsServer::bind(addr, pool.clone(), relay).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Serves `server` (if any) until `stop`.
+async fn serve_ops(server: Option<OpsServer>, stop: &Stop) -> anyhow::Result<()> {
+    let Some(server) = server else {
+        return Ok(());
+    };
+    tracing::info!(addr = %server.local_addr()?, "health and metrics at /health/ready and /metrics");
+    server.run(stop.wait()).await
+}
+
+async fn relay(settings: &Settings, ops: &OpsSettings) -> anyhow::Result<()> {
     let relay = settings
         .kafka
         .relay()
@@ -177,10 +217,13 @@ async fn relay(settings: &Settings) -> anyhow::Result<()> {
     );
     let pool = prepare_database(settings, budget(settings, needs)?.workers).await?;
     let stop = Stop::on_signal();
+    let health = RelayHealth::on();
+    let server = ops_server(ops, &pool, health.clone()).await?;
     tracing::info!(brokers = %relay.brokers, "kafka relay starting");
-    workers::run_relay(&pool, Some((relay, RelayHealth::on())), None, stop.wait()).await;
+    let work = workers::run_relay(&pool, Some((relay, health)), None, stop.wait());
+    let ((), served) = tokio::join!(work, serve_ops(server, &stop));
     tracing::info!("kafka relay stopped");
-    Ok(())
+    served
 }
 
 async fn api(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use utoipa::openapi::OpenApi;
 
 use crate::http::metrics;
-use crate::state::AppState;
+use crate::state::{AppState, Probe};
 
 /// The documentation and metrics routes.
 pub fn router(openapi: OpenApi) -> Router<AppState> {
@@ -34,7 +34,7 @@ async fn page() -> Html<&'static str> {
 }
 
 /// This process's metrics plus, read now, the figures kept in Postgres.
-async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
-    let text = metrics::scrape(&state.pool, &state.relay).await;
+pub(crate) async fn scrape(State(probe): State<Probe>) -> impl IntoResponse {
+    let text = metrics::scrape(&probe.pool, &probe.relay).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

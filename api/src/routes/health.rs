@@ -10,7 +10,7 @@
 //! the relay apart with `bazaar relay` — a `serve` process that stands by
 //! reports only the shared lag.
 
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -18,10 +18,14 @@ use bazaar_projections::relay::RelayCheck;
 use bazaar_projections::search::es::status::{indexer_status, IndexerStatus};
 use serde::Serialize;
 
-use crate::state::AppState;
+use crate::state::Probe;
 
-/// The health routes.
-pub fn router() -> Router<AppState> {
+/// The health routes, for any state that holds a [`Probe`].
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Probe: FromRef<S>,
+{
     Router::new()
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
@@ -63,7 +67,7 @@ pub struct ProjectionCheck {
 /// Seconds behind after which a live projection is `lagging`.
 const LAGGING_AFTER_SECONDS: f64 = 30.0;
 
-async fn projections(state: &AppState) -> Vec<ProjectionCheck> {
+async fn projections(state: &Probe) -> Vec<ProjectionCheck> {
     let statuses = match bazaar_projections::status::statuses(&state.pool).await {
         Ok(statuses) => statuses,
         Err(error) => {
@@ -87,7 +91,7 @@ async fn projections(state: &AppState) -> Vec<ProjectionCheck> {
         .collect()
 }
 
-async fn search(state: &AppState) -> Option<IndexerStatus> {
+async fn search(state: &Probe) -> Option<IndexerStatus> {
     indexer_status(&state.pool).await.unwrap_or_else(|error| {
         tracing::warn!(%error, "readiness: search indexer status unavailable");
         None
@@ -98,7 +102,7 @@ async fn live() -> StatusCode {
     StatusCode::OK
 }
 
-async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+async fn ready(State(state): State<Probe>) -> (StatusCode, Json<Readiness>) {
     let database = match schema_version(&state).await {
         Ok(Some(version)) if version >= latest_migration() => "ok".to_owned(),
         Ok(_) => "schema not migrated".to_owned(),
@@ -136,7 +140,7 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
 
 /// The latest applied migration; `None` before the first (`bazaar api`
 /// waits so for `bazaar migrate`), an error only if the database fails.
-async fn schema_version(state: &AppState) -> Result<Option<i64>, sqlx::Error> {
+async fn schema_version(state: &Probe) -> Result<Option<i64>, sqlx::Error> {
     let version = sqlx::query_scalar("select max(version) from _sqlx_migrations where success")
         .fetch_one(&state.pool)
         .await;

@@ -12,6 +12,7 @@ mod config_file;
 mod crash;
 mod help_secrets;
 mod migrate;
+mod ops;
 #[cfg(feature = "otel")]
 mod otel;
 mod overload;
