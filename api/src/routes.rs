@@ -19,6 +19,7 @@ use crate::http::{auth, idempotency, layers, rate_limit};
 use crate::state::AppState;
 use crate::write::Accepted;
 
+pub mod agents;
 pub mod audit;
 pub mod common;
 pub mod docs;
@@ -45,6 +46,7 @@ pub mod stock;
         (name = "orders", description = "Checkout and the life of orders"),
         (name = "vendors", description = "A vendor's orders, balances and ledger"),
         (name = "audit", description = "Event history, state as of a moment, the log, exports, chain verification (auditors, admins)"),
+        (name = "agents", description = "Agents' commissions on the escrow sales they brokered"),
         (name = "escrows", description = "Escrows with milestones, inspection and disputes"),
         (name = "payments", description = "Payment splits, refunds, chargebacks, payouts, platform fees"),
         (name = "search", description = "Full-text search over orders and stock, with facets"),
@@ -77,6 +79,7 @@ pub fn v1() -> OpenApiRouter<AppState> {
         .merge(stock::router())
         .merge(payments::router())
         .merge(escrows::router())
+        .merge(agents::router())
         .merge(audit::router())
         .merge(search::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/v1", resources)

@@ -233,6 +233,7 @@ mod tests {
                 sub: sub.into(),
                 role: Role::Buyer,
                 vendor: None,
+                agent: None,
             },
             key: key.map(str::to_owned),
             correlation_id: None,

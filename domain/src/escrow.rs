@@ -73,6 +73,7 @@
 //!   business operation here is declared idempotent, so none is silently
 //!   accepted twice. Timestamps are taken as given (no ordering check).
 
+pub mod agent;
 pub mod command;
 pub mod error;
 pub mod event;
@@ -89,6 +90,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
+pub use agent::{AgentTerms, Charges, ChargesBalance, Commission, Settlement};
 pub use command::{EscrowCommand, MilestoneInput};
 pub use error::EscrowError;
 pub use event::{
@@ -97,7 +99,7 @@ pub use event::{
 };
 pub use party::PartyId;
 
-use crate::ids::PaymentId;
+use crate::ids::{AgentId, PaymentId};
 use state::{Deadlines, Milestone, Terms};
 
 /// Most milestones one escrow may have (a checkout escrow has one per vendor).
@@ -118,6 +120,12 @@ impl Escrow {
         self.terms
             .as_ref()
             .map(|terms| (&terms.buyer, &terms.seller))
+    }
+
+    /// The agent of the sale, if one was named.
+    pub fn agent(&self) -> Option<&AgentId> {
+        let terms = self.terms.as_ref()?;
+        terms.agent.as_ref().map(|a| &a.agent_id)
     }
 }
 
@@ -144,6 +152,8 @@ impl Aggregate for Escrow {
                 milestones,
                 inspection_period_days,
                 dispute_window_hours,
+                agent,
+                platform_fee_rate,
                 at,
             } => {
                 let terms = Terms {
@@ -153,6 +163,8 @@ impl Aggregate for Escrow {
                     amount,
                     inspection_period_days,
                     dispute_window_hours,
+                    agent,
+                    platform_fee_rate,
                 };
                 self.create(terms, milestones, at)?
             }
@@ -211,6 +223,8 @@ impl Aggregate for Escrow {
                 milestones,
                 inspection_period_days,
                 dispute_window_hours,
+                agent,
+                platform_fee_rate,
                 escrow,
                 ..
             } => {
@@ -221,6 +235,8 @@ impl Aggregate for Escrow {
                     amount,
                     inspection_period_days,
                     dispute_window_hours,
+                    agent,
+                    platform_fee_rate,
                 });
                 self.milestones = milestones.into_iter().map(Milestone::agreed).collect();
                 self.balance = Some(escrow);

@@ -135,6 +135,11 @@ id_type!(
     PartyId, "party id"
 );
 id_type!(
+    /// An agent who brings the parties of an escrow sale together and
+    /// earns a commission on it.
+    AgentId, "agent id"
+);
+id_type!(
     /// A chargeback (a card dispute the buyer's bank decided) at the
     /// payment provider.
     ChargebackId, "chargeback id"

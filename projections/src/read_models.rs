@@ -3,6 +3,7 @@
 //! `docs/read-models/<name>.md`.
 
 pub mod balances;
+pub mod commissions;
 pub mod escrows;
 pub mod orders;
 pub mod stock;

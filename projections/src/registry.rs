@@ -8,6 +8,7 @@ use sqlx::PgPool;
 
 use crate::reached::Reached;
 use crate::read_models::balances::Balances;
+use crate::read_models::commissions::Commissions;
 use crate::read_models::escrows::Escrows;
 use crate::read_models::orders::Orders;
 use crate::read_models::stock::Stock;
@@ -18,7 +19,14 @@ use crate::wakeups::Wakeups;
 use crate::worker;
 
 /// The projections, by name.
-pub const NAMES: &[&str] = &["orders", "balances", "stock", "escrows", "search"];
+pub const NAMES: &[&str] = &[
+    "orders",
+    "balances",
+    "stock",
+    "escrows",
+    "commissions",
+    "search",
+];
 
 /// Why a named operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +51,7 @@ pub async fn rebuild(
         "balances" => Ok(rebuild_projection(pool, &Balances, progress).await?),
         "stock" => Ok(rebuild_projection(pool, &Stock, progress).await?),
         "escrows" => Ok(rebuild_projection(pool, &Escrows, progress).await?),
+        "commissions" => Ok(rebuild_projection(pool, &Commissions, progress).await?),
         "search" => Ok(rebuild_projection(pool, &SearchDocs, progress).await?),
         other => Err(RegistryError::Unknown(other.to_owned())),
     }
@@ -101,6 +110,13 @@ pub async fn run_all_reporting<F>(
         ),
         worker::run_reporting(
             pool.clone(),
+            Commissions,
+            wakeups().await,
+            reached.clone(),
+            stop()
+        ),
+        worker::run_reporting(
+            pool.clone(),
             SearchDocs,
             wakeups().await,
             reached.clone(),
@@ -127,6 +143,7 @@ pub async fn catch_up_live(pool: &PgPool, name: &str) -> Result<u64, RegistryErr
         "balances" => live(pool, &Balances).await,
         "stock" => live(pool, &Stock).await,
         "escrows" => live(pool, &Escrows).await,
+        "commissions" => live(pool, &Commissions).await,
         "search" => live(pool, &SearchDocs).await,
         other => Err(RegistryError::Unknown(other.to_owned())),
     }

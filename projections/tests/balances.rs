@@ -235,6 +235,8 @@ async fn an_escrow_outside_checkout_stays_out_of_the_balances(pool: PgPool) {
         }],
         inspection_period_days: 3,
         dispute_window_hours: 48,
+        agent: None,
+        platform_fee_rate: None,
         at: t0(),
     };
     world.escrow("deal-1", create).await;

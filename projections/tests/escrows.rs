@@ -4,6 +4,9 @@
 #[path = "escrows/world.rs"]
 mod world;
 
+#[path = "escrows/commissions.rs"]
+mod commissions;
+
 use bazaar_commands::WriteSide;
 use bazaar_event_store::{read_stream, Position, RecordedEvent};
 use bazaar_projections::generation::{self, ensure_live};

@@ -117,6 +117,13 @@ pub fn vendor(vendor: &str) -> String {
     token(Role::Vendor, &format!("user-of-{vendor}"), Some(vendor))
 }
 
+/// A token acting for agent `agent`.
+pub fn agent(agent: &str) -> String {
+    let hour = std::time::Duration::from_secs(3600);
+    let claims = Claims::expiring_in(format!("user-of-{agent}"), Role::Agent, None, hour);
+    sign_hs256(SECRET.as_bytes(), &claims.for_agent(agent)).unwrap()
+}
+
 impl TestApp {
     /// GET without credentials.
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -12,7 +12,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use bazaar_domain::ids::{BuyerId, VendorId};
+use bazaar_domain::ids::{AgentId, BuyerId, VendorId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -32,6 +32,9 @@ pub enum Role {
     Admin,
     /// Reads everything, writes nothing.
     Auditor,
+    /// Brokers escrow sales: reads the escrows it is the agent of and its
+    /// commissions, nothing else, and writes nothing.
+    Agent,
 }
 
 /// The claims Bazaar reads from a token.
@@ -44,6 +47,9 @@ pub struct Claims {
     /// The vendor a vendor token acts for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor_id: Option<String>,
+    /// The agent an agent token acts for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
 }
@@ -62,8 +68,15 @@ impl Claims {
             sub: sub.into(),
             role,
             vendor_id,
+            agent_id: None,
             exp: now + ttl.as_secs(),
         }
+    }
+
+    /// The same claims acting for agent `agent_id` (agent tokens).
+    pub fn for_agent(mut self, agent_id: impl Into<String>) -> Self {
+        self.agent_id = Some(agent_id.into());
+        self
     }
 }
 
@@ -76,6 +89,8 @@ pub struct Principal {
     pub role: Role,
     /// The vendor it acts for (vendors only).
     pub vendor: Option<VendorId>,
+    /// The agent it acts for (agents only).
+    pub agent: Option<AgentId>,
 }
 
 impl Principal {
@@ -88,12 +103,30 @@ impl Principal {
         format!("{role}:{}", self.sub)
     }
 
-    /// Auditors write nothing.
+    /// Auditors and agents write nothing.
     pub fn require_writer(&self) -> Result<(), Problem> {
-        if self.role == Role::Auditor {
-            return Err(Problem::forbidden("auditors have read-only access"));
+        match self.role {
+            Role::Auditor => Err(Problem::forbidden("auditors have read-only access")),
+            Role::Agent => Err(Problem::forbidden("agents have read-only access")),
+            Role::Buyer | Role::Vendor | Role::Admin => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Whether this principal is agent `agent`.
+    pub fn is_agent(&self, agent: &str) -> bool {
+        self.role == Role::Agent && self.agent.as_ref().is_some_and(|a| a.as_ref() == agent)
+    }
+
+    /// Agent `agent`'s data: that agent, admins and auditors; 404 for
+    /// anyone else (an agent must not learn which other agents exist).
+    pub fn require_agent(&self, agent: &str) -> Result<(), Problem> {
+        if self.sees_everything() || self.is_agent(agent) {
+            Ok(())
+        } else {
+            Err(Problem::not_found(format!(
+                "no agent {agent} visible to you"
+            )))
+        }
     }
 
     /// Only admins.
@@ -195,6 +228,17 @@ fn principal_of(claims: Claims) -> Result<Principal, Problem> {
         }
         (_, _) => None,
     };
+    let agent = match (claims.role, claims.agent_id) {
+        (Role::Agent, Some(id)) => Some(
+            AgentId::parse(id).map_err(|e| Problem::unauthorized(format!("invalid token: {e}")))?,
+        ),
+        (Role::Agent, None) => {
+            return Err(Problem::unauthorized(
+                "invalid token: an agent token needs agent_id",
+            ))
+        }
+        (_, _) => None,
+    };
     if claims.role == Role::Buyer {
         BuyerId::parse(&claims.sub)
             .map_err(|e| Problem::unauthorized(format!("invalid token: {e}")))?;
@@ -206,6 +250,7 @@ fn principal_of(claims: Claims) -> Result<Principal, Problem> {
         sub: claims.sub,
         role: claims.role,
         vendor,
+        agent,
     })
 }
 
@@ -279,6 +324,7 @@ mod tests {
             sub: "buyer-1".into(),
             role,
             vendor_id: vendor.map(str::to_owned),
+            agent_id: None,
             exp: u64::try_from(chrono::Utc::now().timestamp()).unwrap() + 600,
         }
     }
@@ -335,6 +381,7 @@ mod tests {
             sub: "a".into(),
             role: Role::Auditor,
             vendor: None,
+            agent: None,
         };
         assert!(auditor.require_writer().is_err());
         assert!(auditor.sees_vendor("v-9"));
@@ -342,9 +389,30 @@ mod tests {
             sub: "u".into(),
             role: Role::Vendor,
             vendor: Some(VendorId::parse("v-1").unwrap()),
+            agent: None,
         };
         assert!(vendor.sees_vendor("v-1"));
         assert!(!vendor.sees_vendor("v-2"));
         assert_eq!(vendor.require_vendor("v-2").unwrap_err().status(), 404);
+    }
+
+    #[test]
+    fn agent_tokens_name_their_agent_and_agents_write_nothing() {
+        let token = sign_hs256(b"secret", &claims(Role::Agent, None).for_agent("ag-1")).unwrap();
+        let agent = Verifier::hs256(b"secret").verify(&token).unwrap();
+        assert_eq!(agent.role, Role::Agent);
+        assert!(agent.is_agent("ag-1") && !agent.is_agent("ag-2"));
+        assert!(agent.require_writer().is_err());
+        assert!(!agent.sees_vendor("v-1") && !agent.sees_everything());
+        assert_eq!(agent.require_agent("ag-2").unwrap_err().status(), 404);
+        let token = sign_hs256(b"secret", &claims(Role::Agent, None)).unwrap();
+        assert_eq!(
+            Verifier::hs256(b"secret")
+                .verify(&token)
+                .unwrap_err()
+                .status(),
+            401,
+            "an agent token without agent_id"
+        );
     }
 }

@@ -30,6 +30,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 fn scope(principal: &Principal) -> Result<Scope, Problem> {
     Ok(match principal.role {
         Role::Admin | Role::Auditor => Scope::All,
+        Role::Agent => {
+            return Err(Problem::forbidden(
+                "agents see only their escrows and commissions",
+            ))
+        }
         Role::Buyer => Scope::Buyer(principal.sub.clone()),
         Role::Vendor => Scope::Vendor(
             principal

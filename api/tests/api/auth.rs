@@ -39,6 +39,7 @@ async fn forged_expired_and_incomplete_tokens_are_401(pool: PgPool) {
         sub: "buyer-1".into(),
         role,
         vendor_id: vendor.map(str::to_owned),
+        agent_id: None,
         exp,
     };
     let forged = sign_hs256(
@@ -56,11 +57,17 @@ async fn forged_expired_and_incomplete_tokens_are_401(pool: PgPool) {
         &claims(Role::Vendor, None, now + 600),
     )
     .unwrap();
+    let agentless = sign_hs256(
+        crate::helpers::SECRET.as_bytes(),
+        &claims(Role::Agent, None, now + 600),
+    )
+    .unwrap();
 
     for bad in [
         forged.as_str(),
         expired.as_str(),
         vendorless.as_str(),
+        agentless.as_str(),
         "not.a.jwt",
     ] {
         let (status, body, _) = problem(app.get_as(bad, "/v1/orders").await).await;

@@ -61,6 +61,8 @@ const PATHS: &[&str] = &[
     "/v1/escrows/{escrow_id}/milestones/{milestone_id}/partial-release",
     "/v1/escrows/{escrow_id}/refunds",
     "/v1/escrows/{escrow_id}/cancel",
+    "/v1/agents/{agent_id}/commissions",
+    "/v1/agents/{agent_id}/commissions/monthly",
     "/v1/audit/streams/{aggregate_type}/{aggregate_id}/events",
     "/v1/audit/streams/{aggregate_type}/{aggregate_id}/state",
     "/v1/audit/events",

@@ -16,6 +16,7 @@ use crate::fixtures::{self, position};
 use crate::helpers::TestApp;
 
 mod access;
+mod agents;
 mod closing;
 mod lifecycle;
 mod rejections;

@@ -1,29 +1,37 @@
 //! Nobody reads what is not theirs, through any query endpoint: vendor A's
-//! token never returns vendor B's rows or ids (and the reverse), and a
-//! buyer never sees another buyer's orders or escrows.
+//! token never returns vendor B's rows or ids (and the reverse), a buyer
+//! never sees another buyer's orders or escrows, and an agent sees only
+//! the escrows it brokered and its own commissions.
 //!
-//! The test builds a marketplace where the two vendors and the two buyers
-//! cross (a stock each, an order with both vendors, an order of one
-//! vendor each, balances and ledgers from the payments, an escrow sold by
-//! each vendor), then asks every query endpoint, with every combination
-//! of ids in its path and with filters naming the others, as each of
-//! them. A 200 must not contain any of the others' ids; a refusal must be
+//! The test builds a marketplace where the two vendors, the two buyers and
+//! the two agents cross (a stock each, an order with both vendors, an
+//! order of one vendor each, balances and ledgers from the payments, an
+//! escrow sold by each vendor, a brokered sale by each agent, funded and
+//! partly released), then asks every query endpoint, with every
+//! combination of ids in its path and with filters naming the others, as
+//! each of them. A 200 must not contain any of the others' ids; a refusal must be
 //! 403 or 404; and where the endpoint is meant for that principal, some
 //! answer must show its own data, so the check cannot pass by refusing
 //! everything. [`QUERIES`] must list every GET path of the OpenAPI
 //! document: a new query endpoint fails this test until it is added here.
+//!
+//! Agents write nothing: every command endpoint of the document refuses
+//! an agent's token, with any of the world's ids in its path, and no event
+//! is written.
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::escrows::terms;
 use crate::fixtures::{eventually, line, paid_order, position, receive_stock};
-use crate::helpers::{admin, buyer, spawn_full, vendor, TestApp};
+use crate::helpers::{admin, agent, buyer, spawn_full, vendor, TestApp};
 
 const A: &str = "vendor-alpha";
 const B: &str = "vendor-bravo";
+const X: &str = "agent-xray";
+const Y: &str = "agent-yankee";
 
 /// Who, besides admins and auditors, reads a query endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +40,10 @@ enum Readers {
     Buyers,
     /// Vendors, their own.
     Vendors,
-    /// Buyers and vendors, each their own.
+    /// Buyers, vendors and agents, each their own.
     Parties,
+    /// Agents, their own.
+    Agents,
     /// Nobody else.
     Staff,
 }
@@ -57,6 +67,8 @@ const QUERIES: &[(&str, Readers)] = &[
     ("/v1/platform/fees", Readers::Staff),
     ("/v1/escrows", Readers::Parties),
     ("/v1/escrows/{escrow_id}", Readers::Parties),
+    ("/v1/agents/{agent_id}/commissions", Readers::Agents),
+    ("/v1/agents/{agent_id}/commissions/monthly", Readers::Agents),
     (
         "/v1/audit/streams/{aggregate_type}/{aggregate_id}/events",
         Readers::Staff,
@@ -82,16 +94,28 @@ struct World {
     escrow_a: String,
     /// buyer-two's escrow sold by B.
     escrow_b: String,
+    /// buyer-one's purchase from A brokered by agent X.
+    escrow_x: String,
+    /// buyer-two's purchase from B brokered by agent Y.
+    escrow_y: String,
     /// A position every read model must have reached.
     synced: String,
 }
 
-/// One principal: its token, whether it is a vendor, what marks its own
-/// data, what must never reach it, and a filter naming the others.
+/// What kind of principal a viewer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Buyer,
+    Vendor,
+    Agent,
+}
+
+/// One principal: its token, its kind, what marks its own data, what must
+/// never reach it, and a filter naming the others.
 struct Viewer {
     name: &'static str,
     token: String,
-    vendor: bool,
+    kind: Kind,
     own: Vec<String>,
     secrets: Vec<String>,
     widening: String,
@@ -120,16 +144,48 @@ async fn build(app: &TestApp) -> World {
     }
     let (escrow_a, _) =
         crate::escrows::create(app, &buyer("buyer-one"), &terms(A, &[("m-1", 700)])).await;
-    let (escrow_b, last) =
+    let (escrow_b, _) =
         crate::escrows::create(app, &buyer("buyer-two"), &terms(B, &[("m-1", 900)])).await;
+    let escrow_x = brokered(app, "buyer-one", A, X).await;
+    let escrow_y = brokered(app, "buyer-two", B, Y).await;
+    let last = app
+        .command(
+            &admin(),
+            &format!("/v1/escrows/{escrow_y}/milestones/m-1/release"),
+            &json!({}),
+            200,
+        )
+        .await;
     World {
         mixed,
         a_only,
         b_only,
         escrow_a,
         escrow_b,
+        escrow_x,
+        escrow_y,
         synced: position(&last).to_owned(),
     }
+}
+
+/// A funded sale by `seller` to `buyer` brokered by `agent`, part of it
+/// released (so the agent has commission paid and pending).
+async fn brokered(app: &TestApp, buyer: &str, seller: &str, agent: &str) -> String {
+    let mut body = terms(seller, &[("m-1", 4_000), ("m-2", 6_000)]);
+    body["buyer"] = json!(buyer);
+    body["agent"] = json!({"agent_id": agent, "commission": {"bps": 500}});
+    let (id, _) = crate::escrows::create(app, &admin(), &body).await;
+    let funding = json!({"payment_id": "pay-1", "amount": {"amount": 10_000, "currency": "EUR"}});
+    app.command(
+        &admin(),
+        &format!("/v1/escrows/{id}/funding"),
+        &funding,
+        200,
+    )
+    .await;
+    let release = format!("/v1/escrows/{id}/milestones/m-2/release");
+    app.command(&admin(), &release, &json!({}), 200).await;
+    id
 }
 
 fn viewers(world: &World) -> Vec<Viewer> {
@@ -139,34 +195,89 @@ fn viewers(world: &World) -> Vec<Viewer> {
         Viewer {
             name: "vendor A",
             token: vendor(A),
-            vendor: true,
+            kind: Kind::Vendor,
             own: ids(&[A, "alpha-apple"]),
-            secrets: ids(&[B, "bravo-pear", &w.b_only, &w.escrow_b, "buyer-two"]),
+            secrets: ids(&[
+                B,
+                "bravo-pear",
+                &w.b_only,
+                &w.escrow_b,
+                "buyer-two",
+                &w.escrow_y,
+                Y,
+            ]),
             widening: format!("&vendor_id={B}&buyer_id=buyer-two"),
         },
         Viewer {
             name: "vendor B",
             token: vendor(B),
-            vendor: true,
+            kind: Kind::Vendor,
             own: ids(&[B, "bravo-pear"]),
-            secrets: ids(&[A, "alpha-apple", &w.a_only, &w.escrow_a]),
+            secrets: ids(&[A, "alpha-apple", &w.a_only, &w.escrow_a, &w.escrow_x, X]),
             widening: format!("&vendor_id={A}&buyer_id=buyer-one"),
         },
         Viewer {
             name: "buyer one",
             token: buyer("buyer-one"),
-            vendor: false,
+            kind: Kind::Buyer,
             own: ids(&[&w.mixed, "buyer-one"]),
-            secrets: ids(&["buyer-two", &w.b_only, &w.escrow_b]),
+            secrets: ids(&["buyer-two", &w.b_only, &w.escrow_b, &w.escrow_y, Y]),
             widening: "&buyer_id=buyer-two".to_owned(),
         },
         Viewer {
             name: "buyer two",
             token: buyer("buyer-two"),
-            vendor: false,
+            kind: Kind::Buyer,
             own: ids(&[&w.b_only, "buyer-two"]),
-            secrets: ids(&["buyer-one", &w.mixed, &w.a_only, &w.escrow_a]),
+            secrets: ids(&[
+                "buyer-one",
+                &w.mixed,
+                &w.a_only,
+                &w.escrow_a,
+                &w.escrow_x,
+                X,
+            ]),
             widening: "&buyer_id=buyer-one".to_owned(),
+        },
+        Viewer {
+            name: "agent X",
+            token: agent(X),
+            kind: Kind::Agent,
+            own: ids(&[X, &w.escrow_x]),
+            secrets: ids(&[
+                Y,
+                &w.escrow_y,
+                &w.escrow_a,
+                &w.escrow_b,
+                &w.mixed,
+                &w.a_only,
+                &w.b_only,
+                "buyer-two",
+                B,
+                "bravo-pear",
+                "alpha-apple",
+            ]),
+            widening: format!("&agent_id={Y}&vendor_id={B}&buyer_id=buyer-two"),
+        },
+        Viewer {
+            name: "agent Y",
+            token: agent(Y),
+            kind: Kind::Agent,
+            own: ids(&[Y, &w.escrow_y]),
+            secrets: ids(&[
+                X,
+                &w.escrow_x,
+                &w.escrow_a,
+                &w.escrow_b,
+                &w.mixed,
+                &w.a_only,
+                &w.b_only,
+                "buyer-one",
+                A,
+                "alpha-apple",
+                "bravo-pear",
+            ]),
+            widening: format!("&agent_id={X}&vendor_id={A}&buyer_id=buyer-one"),
         },
     ]
 }
@@ -177,10 +288,13 @@ fn expand(template: &str, world: &World) -> Vec<String> {
     let escrows = [
         &world.escrow_a,
         &world.escrow_b,
+        &world.escrow_x,
+        &world.escrow_y,
         &world.mixed,
         &world.b_only,
     ];
-    let values: [(&str, Vec<&str>); 7] = [
+    let values: [(&str, Vec<&str>); 8] = [
+        ("{agent_id}", vec![X, Y]),
         ("{aggregate_type}", vec!["order"]),
         ("{aggregate_id}", orders.to_vec()),
         ("{order_id}", orders.to_vec()),
@@ -269,9 +383,10 @@ async fn no_query_endpoint_shows_a_principal_what_is_not_its_own(
     for viewer in viewers(&world) {
         for (template, readers) in QUERIES {
             let meant = match readers {
-                Readers::Buyers => !viewer.vendor,
-                Readers::Vendors => viewer.vendor,
+                Readers::Buyers => viewer.kind == Kind::Buyer,
+                Readers::Vendors => viewer.kind == Kind::Vendor,
                 Readers::Parties => true,
+                Readers::Agents => viewer.kind == Kind::Agent,
                 Readers::Staff => false,
             };
             let seen = probe(&app, &world, &viewer, template).await;
@@ -282,4 +397,58 @@ async fn no_query_endpoint_shows_a_principal_what_is_not_its_own(
             assert_eq!(seen, expected, "{} reading {template}", viewer.name);
         }
     }
+}
+
+/// `template` with the world's ids in its path, and any other parameter
+/// filled with a made-up value.
+fn expand_all(template: &str, world: &World) -> Vec<String> {
+    let mut paths = expand(template, world);
+    for path in &mut paths {
+        while let Some(start) = path.find('{') {
+            let end = path[start..]
+                .find('}')
+                .map_or(path.len(), |e| start + e + 1);
+            path.replace_range(start..end, "m-1");
+        }
+    }
+    paths
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn agents_are_refused_on_every_command_endpoint_and_write_nothing(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let app = spawn_full(options, |_| {}).await;
+    let document: Value = app.get("/openapi.json").await.json().await.unwrap();
+    let commands: Vec<&str> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, operations)| operations.get("post").is_some())
+        .map(|(path, _)| path.as_str())
+        .collect();
+    assert!(commands.len() > 20, "the document lists the commands");
+    let world = build(&app).await;
+    let events = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from events")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    let before = events().await;
+    let body = json!({});
+    for token in [agent(X), agent(Y)] {
+        for template in &commands {
+            for path in expand_all(template, &world) {
+                let response = app.post_as(&token, &path, &body).await;
+                let status = response.status().as_u16();
+                assert!(
+                    matches!(status, 403 | 404),
+                    "an agent got {status} from POST {path}"
+                );
+            }
+        }
+    }
+    assert_eq!(events().await, before, "agents wrote nothing");
 }

@@ -123,6 +123,8 @@ async fn a_derived_command_replays_by_name_even_if_its_wording_changed(pool: PgP
             at,
             inspection_period_days: 5,
             dispute_window_hours: 72,
+            agent: None,
+            platform_fee_rate: None,
         },
         other => other,
     };

@@ -35,6 +35,8 @@ pub(crate) fn create_escrow() -> EscrowCommand {
         milestones: vec![milestone("m-1", 6_000), milestone("m-2", 4_000)],
         inspection_period_days: 3,
         dispute_window_hours: 48,
+        agent: None,
+        platform_fee_rate: None,
         at: t0(),
     }
 }

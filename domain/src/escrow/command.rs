@@ -3,9 +3,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::agent::AgentTerms;
 use super::PartyId;
 use crate::ids::{MilestoneId, PaymentId};
-use crate::money::{Currency, Money};
+use crate::money::{Currency, FeeRate, Money};
 
 /// One milestone of the terms: a part of the deal that is delivered,
 /// inspected and paid out on its own.
@@ -41,6 +42,16 @@ pub enum EscrowCommand {
         /// Hours after delivery during which a dispute may be opened,
         /// 24..=720 and no longer than the inspection period.
         dispute_window_hours: u32,
+        /// The agent who brokered the sale and its commission, paid out of
+        /// every release; neither buyer nor seller. Absent fields are left
+        /// out when serialised, so a command without them hashes as it did
+        /// before agents (command ids of stored commands stay valid).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<AgentTerms>,
+        /// The platform's fee on releases (not for checkout escrows, whose
+        /// fee is taken in the payment split).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        platform_fee_rate: Option<FeeRate>,
         /// When the terms were agreed.
         at: DateTime<Utc>,
     },

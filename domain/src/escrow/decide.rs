@@ -5,11 +5,12 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::agent::{self, ChargesBalance};
 use super::ledger::Draft;
 use super::state::{Milestone, Terms};
 use super::{
-    Escrow, EscrowBalance, EscrowError, EscrowEvent, EscrowStatus, MilestoneInput, MilestoneStatus,
-    MilestoneTerms, ReleaseCause, MAX_MILESTONES,
+    Charges, Escrow, EscrowBalance, EscrowError, EscrowEvent, EscrowStatus, MilestoneInput,
+    MilestoneStatus, MilestoneTerms, ReleaseCause, MAX_MILESTONES,
 };
 use crate::ids::{MilestoneId, PaymentId};
 use crate::money::Money;
@@ -28,6 +29,7 @@ impl Escrow {
         }
         check_terms(&terms)?;
         let milestones = check_milestones(&terms, milestones)?;
+        let (milestones, charges) = charge(&terms, milestones)?;
         let zero = Money::zero(terms.currency);
         let escrow = EscrowBalance {
             status: EscrowStatus::AwaitingFunding,
@@ -36,6 +38,7 @@ impl Escrow {
             released: zero,
             refunded: zero,
             held: zero,
+            charges: charges.map(ChargesBalance::agreed),
         };
         Ok(vec![EscrowEvent::EscrowCreated {
             buyer: terms.buyer,
@@ -45,6 +48,8 @@ impl Escrow {
             milestones,
             inspection_period_days: terms.inspection_period_days,
             dispute_window_hours: terms.dispute_window_hours,
+            agent: terms.agent,
+            platform_fee_rate: terms.platform_fee_rate,
             escrow,
             at,
         }])
@@ -207,6 +212,12 @@ fn check_terms(terms: &Terms) -> Result<(), EscrowError> {
     if terms.buyer == terms.seller {
         return Err(EscrowError::BuyerIsSeller);
     }
+    if let Some(agent) = &terms.agent {
+        let id = agent.agent_id.as_ref();
+        if id == terms.buyer.as_ref() || id == terms.seller.as_ref() {
+            return Err(EscrowError::AgentIsParty);
+        }
+    }
     Money::zero(terms.currency).same_currency(terms.amount)?;
     if terms.amount.amount() <= 0 {
         return Err(EscrowError::NonPositiveAmount);
@@ -251,6 +262,28 @@ fn check_milestones(
         id: m.milestone,
         description: m.description,
         amount: m.amount,
+        charges: None,
     });
     Ok(terms.collect())
+}
+
+/// The sale's charges and each milestone's share of them; none (and the
+/// milestones unchanged) when the escrow names no agent and takes no fee.
+fn charge(
+    terms: &Terms,
+    mut milestones: Vec<MilestoneTerms>,
+) -> Result<(Vec<MilestoneTerms>, Option<Charges>), EscrowError> {
+    if terms.agent.is_none() && terms.platform_fee_rate.is_none() {
+        return Ok((milestones, None));
+    }
+    let total = agent::agreed(terms.amount, terms.agent.as_ref(), terms.platform_fee_rate)?;
+    let amounts: Vec<(MilestoneId, Money)> = milestones
+        .iter()
+        .map(|m| (m.id.clone(), m.amount))
+        .collect();
+    let parts = agent::per_milestone(total, &amounts)?;
+    for (milestone, part) in milestones.iter_mut().zip(parts) {
+        milestone.charges = Some(part);
+    }
+    Ok((milestones, Some(total)))
 }

@@ -32,6 +32,23 @@ pub enum EscrowError {
     /// Buyer and seller are the same party.
     #[error("buyer and seller are the same party")]
     BuyerIsSeller,
+    /// The agent is the buyer or the seller.
+    #[error("the agent may be neither buyer nor seller")]
+    AgentIsParty,
+    /// A commission rate outside 0..=10000 basis points.
+    #[error("commission of {0} bps is outside 0..=10000")]
+    CommissionRateOutOfRange(u32),
+    /// A fixed commission below zero.
+    #[error("commission must not be negative")]
+    NegativeCommission,
+    /// Commission and platform fee together are more than the sale.
+    #[error("commission and fee of {charges} exceed the sale amount {amount}")]
+    ChargesExceedSale {
+        /// Commission + fee.
+        charges: Money,
+        /// The escrow amount.
+        amount: Money,
+    },
     /// No milestones were given.
     #[error("an escrow needs at least one milestone")]
     NoMilestones,

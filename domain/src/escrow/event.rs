@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
+use super::agent::{AgentTerms, Charges, ChargesBalance, Settlement};
 use super::PartyId;
 use crate::ids::{MilestoneId, PaymentId};
-use crate::money::{Currency, Money};
+use crate::money::{Currency, FeeRate, Money};
 
 /// Where the escrow as a whole stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +69,10 @@ pub struct MilestoneTerms {
     pub description: String,
     /// Its share of the escrow amount.
     pub amount: Money,
+    /// Its share of the agent's commission and the platform fee; absent
+    /// when the escrow takes neither (and in events written before agents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charges: Option<Charges>,
 }
 
 /// A milestone's money after an event: `remaining = funded - released -
@@ -88,6 +93,10 @@ pub struct MilestoneBalance {
     pub refunded: Money,
     /// Still held.
     pub remaining: Money,
+    /// Its charges paid, forfeited and pending; absent when the escrow
+    /// takes none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charges: Option<ChargesBalance>,
 }
 
 /// The escrow's totals after an event: `held = funded - released - refunded`.
@@ -105,6 +114,10 @@ pub struct EscrowBalance {
     pub refunded: Money,
     /// Still held.
     pub held: Money,
+    /// The charges of every milestone together; absent when the escrow
+    /// takes none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charges: Option<ChargesBalance>,
 }
 
 /// Events of the [`Escrow`](super::Escrow) aggregate. The variant names are
@@ -127,7 +140,14 @@ pub enum EscrowEvent {
         inspection_period_days: u32,
         /// Hours after each delivery during which a dispute may be opened.
         dispute_window_hours: u32,
-        /// Totals (all zero) and status `AwaitingFunding`.
+        /// The agent of the sale and its commission, if one was named.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<AgentTerms>,
+        /// The platform's fee rate on releases, if it takes one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        platform_fee_rate: Option<FeeRate>,
+        /// Totals (all zero) and status `AwaitingFunding`; the charges of
+        /// the whole sale, all pending.
         escrow: EscrowBalance,
         /// When.
         at: DateTime<Utc>,
@@ -192,12 +212,17 @@ pub enum EscrowEvent {
         /// When.
         at: DateTime<Utc>,
     },
-    /// Money left the escrow for the seller.
+    /// Money left the escrow for the seller (less the agent's commission
+    /// and the platform fee, when the escrow takes them).
     FundsReleased {
         /// How much, positive.
         amount: Money,
         /// Why.
         cause: ReleaseCause,
+        /// Who gets what of `amount`; absent when the escrow takes no
+        /// charges (all of it is the seller's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settlement: Option<Settlement>,
         /// The milestone after the release.
         milestone: MilestoneBalance,
         /// Totals after the release.
@@ -213,6 +238,10 @@ pub enum EscrowEvent {
         cause: RefundCause,
         /// Why, in words.
         reason: String,
+        /// The charges this refund gave up (refunded money carries none);
+        /// absent when the escrow takes no charges.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        forfeited: Option<Charges>,
         /// The milestone after the refund.
         milestone: MilestoneBalance,
         /// Totals after the refund.

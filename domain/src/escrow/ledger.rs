@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 
+use super::agent::{ChargesBalance, Settlement};
 use super::{
     Escrow, EscrowBalance, EscrowError, EscrowEvent, EscrowStatus, MilestoneBalance,
     MilestoneStatus, RefundCause, ReleaseCause,
@@ -48,10 +49,24 @@ impl Draft {
         cause: ReleaseCause,
         at: DateTime<Utc>,
     ) -> Result<(), EscrowError> {
+        let before = self.escrow.milestone(id)?.balance.charges;
         let (milestone, escrow) = self.moved(id, amount, Direction::ToSeller)?;
+        let settlement = match (before, milestone.charges) {
+            (Some(before), Some(after)) => {
+                let charged = after.paid.minus(before.paid)?;
+                let seller_proceeds = amount.checked_sub(charged.total()?)?;
+                Some(Settlement {
+                    agent_commission: charged.agent_commission,
+                    platform_fee: charged.platform_fee,
+                    seller_proceeds,
+                })
+            }
+            _ => None,
+        };
         self.push(EscrowEvent::FundsReleased {
             amount,
             cause,
+            settlement,
             milestone,
             escrow,
             at,
@@ -68,12 +83,18 @@ impl Draft {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<(), EscrowError> {
+        let before = self.escrow.milestone(id)?.balance.charges;
         let (milestone, escrow) = self.moved(id, amount, Direction::ToBuyer)?;
+        let forfeited = match (before, milestone.charges) {
+            (Some(before), Some(after)) => Some(after.forfeited.minus(before.forfeited)?),
+            _ => None,
+        };
         let reason = reason.to_owned();
         self.push(EscrowEvent::FundsRefunded {
             amount,
             cause,
             reason,
+            forfeited,
             milestone,
             escrow,
             at,
@@ -131,7 +152,39 @@ impl Draft {
         if milestone.remaining.amount() == 0 {
             milestone.status = MilestoneStatus::Settled;
         }
+        if let Some(charges) = milestone.charges {
+            let after = ChargesBalance::after(
+                charges.agreed,
+                milestone.amount,
+                milestone.released,
+                milestone.refunded,
+            )?;
+            milestone.charges = Some(after);
+            escrow.charges = self.total_charges(&milestone)?;
+        }
         Ok((milestone, escrow))
+    }
+
+    /// The escrow's charges with `changed` in place of its old balance.
+    fn total_charges(
+        &self,
+        changed: &MilestoneBalance,
+    ) -> Result<Option<ChargesBalance>, EscrowError> {
+        let mut total: Option<ChargesBalance> = None;
+        for m in &self.escrow.milestones {
+            let balance = if m.balance.id == changed.id {
+                changed
+            } else {
+                &m.balance
+            };
+            if let Some(charges) = balance.charges {
+                total = Some(match total {
+                    None => charges,
+                    Some(sum) => sum.plus(charges)?,
+                });
+            }
+        }
+        Ok(total)
     }
 }
 

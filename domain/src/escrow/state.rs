@@ -4,12 +4,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::agent::{AgentTerms, ChargesBalance};
 use super::{
     Escrow, EscrowBalance, EscrowError, EscrowStatus, MilestoneBalance, MilestoneStatus,
     MilestoneTerms, PartyId,
 };
 use crate::ids::MilestoneId;
-use crate::money::{Currency, Money};
+use crate::money::{Currency, FeeRate, Money};
 
 /// The agreed terms, as needed for decisions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +21,8 @@ pub(super) struct Terms {
     pub(super) amount: Money,
     pub(super) inspection_period_days: u32,
     pub(super) dispute_window_hours: u32,
+    pub(super) agent: Option<AgentTerms>,
+    pub(super) platform_fee_rate: Option<FeeRate>,
 }
 
 /// One milestone's money and deadlines.
@@ -116,6 +119,7 @@ impl Milestone {
                 released: zero,
                 refunded: zero,
                 remaining: zero,
+                charges: terms.charges.map(ChargesBalance::agreed),
             },
             deadlines: None,
             dispute_reason: None,

@@ -5,6 +5,7 @@
 //! at hour 0. Delivery happens at hour 10, so inspection ends at hour 82
 //! and the dispute window at hour 58.
 
+mod agents;
 mod closing;
 mod creation;
 mod delivery;
@@ -60,6 +61,8 @@ fn create_with(amount: Money, milestones: Vec<MilestoneInput>) -> EscrowCommand 
         milestones,
         inspection_period_days: 3,
         dispute_window_hours: 48,
+        agent: None,
+        platform_fee_rate: None,
         at: at(0),
     }
 }
@@ -162,6 +165,7 @@ fn balance(id: &str, status: MilestoneStatus, released: i64, refunded: i64) -> M
         released: eur(released),
         refunded: eur(refunded),
         remaining: eur(amount - released - refunded),
+        charges: None,
     }
 }
 
@@ -174,5 +178,6 @@ fn totals(status: EscrowStatus, released: i64, refunded: i64) -> EscrowBalance {
         released: eur(released),
         refunded: eur(refunded),
         held: eur(100_000 - released - refunded),
+        charges: None,
     }
 }

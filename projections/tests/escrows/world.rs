@@ -51,6 +51,8 @@ fn create(buyer: &str, seller: &str) -> Command {
         milestones: vec![input("m-1", 6_000), input("m-2", 4_000)],
         inspection_period_days: 3,
         dispute_window_hours: 48,
+        agent: None,
+        platform_fee_rate: None,
         at: at(2, 9),
     }
 }

@@ -100,6 +100,8 @@ fn create_escrow() -> anyhow::Result<EscrowCommand> {
         }],
         inspection_period_days: 3,
         dispute_window_hours: 48,
+        agent: None,
+        platform_fee_rate: None,
         at: chrono::Utc::now(),
     })
 }

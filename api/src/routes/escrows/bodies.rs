@@ -1,12 +1,13 @@
 //! Request bodies of the escrow commands.
 
-use bazaar_domain::escrow::{MilestoneInput, PartyId};
-use bazaar_domain::ids::{MilestoneId, PaymentId};
+use bazaar_domain::escrow::{AgentTerms, Commission, MilestoneInput, PartyId};
+use bazaar_domain::ids::{AgentId, MilestoneId, PaymentId};
 use bazaar_domain::money::{Currency, Money};
 use bazaar_domain::text::Text;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::http::problem::Problem;
 use crate::routes::common::MoneyDoc;
 
 /// The terms of a new escrow.
@@ -31,6 +32,59 @@ pub struct CreateEscrowBody {
     pub inspection_period_days: u32,
     /// Hours after delivery in which a dispute may be opened.
     pub dispute_window_hours: u32,
+    /// The agent who brokered the sale, and its commission (paid out of
+    /// every release).
+    pub agent: Option<AgentBody>,
+}
+
+/// The agent of an escrow sale.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentBody {
+    /// The agent's id; neither the buyer nor the seller.
+    #[schema(value_type = String)]
+    pub agent_id: AgentId,
+    /// What the agent earns on the sale.
+    pub commission: CommissionBody,
+}
+
+/// A commission: exactly one of `bps` (basis points of the sale, 0 to
+/// 10 000) and `fixed` (an amount in the escrow's currency, up to the
+/// sale amount).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommissionBody {
+    /// Basis points of the sale, 0 to 10 000 (250 is 2.5 %).
+    pub bps: Option<i64>,
+    /// A fixed amount.
+    #[schema(value_type = Option<MoneyDoc>)]
+    pub fixed: Option<Money>,
+}
+
+impl TryFrom<AgentBody> for AgentTerms {
+    type Error = Problem;
+
+    fn try_from(body: AgentBody) -> Result<Self, Problem> {
+        let commission = match (body.commission.bps, body.commission.fixed) {
+            (Some(bps), None) => Commission::Bps(u32::try_from(bps).map_err(|_| {
+                Problem::invalid(
+                    "commission-rate-out-of-range",
+                    format!("commission of {bps} bps is outside 0..=10000"),
+                )
+            })?),
+            (None, Some(fixed)) => Commission::Fixed(fixed),
+            _ => {
+                return Err(Problem::invalid(
+                    "invalid-commission",
+                    "a commission is exactly one of bps and fixed",
+                ))
+            }
+        };
+        Ok(Self {
+            agent_id: body.agent_id,
+            commission,
+        })
+    }
 }
 
 /// One milestone.

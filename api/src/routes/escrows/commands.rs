@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use bazaar_domain::escrow::{EscrowCommand as C, PartyId};
+use bazaar_domain::escrow::{AgentTerms, EscrowCommand as C, PartyId};
 use bazaar_domain::ids::{EscrowId, MilestoneId};
 use chrono::{DateTime, Utc};
 
@@ -55,7 +55,9 @@ fn milestone(raw: &str) -> Result<MilestoneId, Problem> {
     MilestoneId::parse(raw).map_err(|_| Problem::not_found(format!("no milestone {raw}")))
 }
 
-/// Agree the terms of a new escrow (the buyer, or an admin naming it).
+/// Agree the terms of a new escrow (the buyer, or an admin naming it). The
+/// platform's fee rate is snapshotted into it; an agent, if named, earns
+/// its commission out of every release.
 #[utoipa::path(post, path = "/escrows", tag = "escrows", request_body = CreateEscrowBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     responses(CommandResponses), security(("bearer" = [])))]
@@ -78,6 +80,12 @@ pub(super) async fn create(
         }
         _ => return Err(Problem::forbidden("buyers open escrows for themselves")),
     };
+    if body.agent.is_some() && principal.role != Role::Admin {
+        return Err(Problem::forbidden(
+            "only admins name an agent: the commission comes out of the seller's proceeds",
+        ));
+    }
+    let agent = body.agent.map(AgentTerms::try_from).transpose()?;
     let escrow = EscrowId::parse(request.new_id("escrow")).map_err(|e| Problem::internal(&e))?;
     let command = C::CreateEscrow {
         buyer,
@@ -87,6 +95,8 @@ pub(super) async fn create(
         milestones: body.milestones.into_iter().map(Into::into).collect(),
         inspection_period_days: body.inspection_period_days,
         dispute_window_hours: body.dispute_window_hours,
+        agent,
+        platform_fee_rate: Some(state.policy.fee_rate),
         at: request.received_at,
     };
     let (_, Json(accepted)) = write::run(

@@ -12,11 +12,12 @@ use crate::http::auth::{Principal, Role};
 use crate::http::extract::ApiQuery;
 use crate::http::problem::Problem;
 use crate::read::{self, decode_cursor, Page};
+use crate::routes::agents::{AgentEscrowRow, AGENT_COLUMNS};
 use crate::routes::common::Consistency;
 use crate::routes::responses::QueryFailures;
 use crate::state::AppState;
 
-const MODEL: &[&str] = &["escrows"];
+const MODEL: &[&str] = &["escrows", "commissions"];
 
 /// An escrow. Money: minor units of `currency`.
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
@@ -62,11 +63,13 @@ pub struct EscrowMilestoneRow {
     pub updated_at: DateTime<Utc>,
 }
 
-/// An escrow with its milestones.
+/// An escrow with its milestones, and its agent's commission when an agent
+/// brokered it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct EscrowDetail {
     pub escrow: EscrowRow,
     pub milestones: Vec<EscrowMilestoneRow>,
+    pub agent: Option<AgentEscrowRow>,
 }
 
 /// Filters and paging of escrow lists.
@@ -86,8 +89,8 @@ const ESCROW_COLUMNS: &str = "escrow_id, buyer_party, seller_party, currency, am
     released, refunded, held, inspection_period_days, dispute_window_hours, payment_id, created_at, \
     funded_at, closed_at, cancelled_at, cancel_reason, updated_at";
 
-/// Escrows, newest first: the caller's own (as buyer or seller); all for
-/// admins and auditors.
+/// Escrows, newest first: the caller's own (as buyer, seller or agent); all
+/// for admins and auditors.
 #[utoipa::path(get, path = "/escrows", tag = "escrows", params(EscrowFilter),
     responses((status = 200, body = Page<EscrowRow>), QueryFailures), security(("bearer" = [])))]
 pub(super) async fn list(
@@ -95,14 +98,7 @@ pub(super) async fn list(
     principal: Principal,
     ApiQuery(filter): ApiQuery<EscrowFilter>,
 ) -> Result<Json<Page<EscrowRow>>, Problem> {
-    let (buyer, seller) = match principal.role {
-        Role::Buyer => (Some(principal.sub.clone()), None),
-        Role::Vendor => (
-            None,
-            principal.vendor.as_ref().map(|v| v.as_ref().to_owned()),
-        ),
-        Role::Admin | Role::Auditor => (None, None),
-    };
+    let (buyer, seller, agent) = scope(&principal);
     let limit = read::limit(filter.limit)?;
     let after: Option<(DateTime<Utc>, String)> =
         filter.cursor.as_deref().map(decode_cursor).transpose()?;
@@ -118,6 +114,8 @@ pub(super) async fn list(
           where ($1::text is null or buyer_party = $1) and ($2::text is null or seller_party = $2) \
             and ($3::text is null or status = $3) \
             and ($4::timestamptz is null or (created_at, escrow_id) < ($4, $5)) \
+            and ($7::text is null or escrow_id in \
+                 (select escrow_id from read.agent_escrows where agent_id = $7)) \
           order by created_at desc, escrow_id desc limit $6"
     ))
     .bind(buyer)
@@ -126,6 +124,7 @@ pub(super) async fn list(
     .bind(after.as_ref().map(|a| a.0))
     .bind(after.as_ref().map(|a| a.1.clone()))
     .bind(i64::from(limit) + 1)
+    .bind(agent)
     .fetch_all(&state.pool)
     .await?;
     Ok(Json(Page::from_rows(rows, limit, |r| {
@@ -157,10 +156,19 @@ pub(super) async fn get(
     .bind(escrow.as_ref())
     .fetch_optional(&state.pool)
     .await?;
+    let agent: Option<AgentEscrowRow> = sqlx::query_as(&format!(
+        "select {AGENT_COLUMNS} from read.agent_escrows where escrow_id = $1"
+    ))
+    .bind(escrow.as_ref())
+    .fetch_optional(&state.pool)
+    .await?;
     let visible = row.filter(|row| {
         principal.sees_everything()
             || is_buyer(&principal, &row.buyer_party)
             || is_seller(&principal, &row.seller_party)
+            || agent
+                .as_ref()
+                .is_some_and(|a| principal.is_agent(&a.agent_id))
     });
     let Some(row) = visible else {
         return Err(Problem::not_found(format!("no escrow {escrow}")));
@@ -176,5 +184,22 @@ pub(super) async fn get(
     Ok(Json(EscrowDetail {
         escrow: row,
         milestones,
+        agent,
     }))
+}
+
+/// Whose escrows a list shows: (buyer, seller, agent); all `None` for
+/// admins and auditors.
+fn scope(principal: &Principal) -> (Option<String>, Option<String>, Option<String>) {
+    let own = |id: Option<&str>| Some(id.unwrap_or_default().to_owned());
+    match principal.role {
+        Role::Buyer => (Some(principal.sub.clone()), None, None),
+        Role::Vendor => (
+            None,
+            own(principal.vendor.as_ref().map(AsRef::as_ref)),
+            None,
+        ),
+        Role::Agent => (None, None, own(principal.agent.as_ref().map(AsRef::as_ref))),
+        Role::Admin | Role::Auditor => (None, None, None),
+    }
 }

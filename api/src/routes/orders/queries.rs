@@ -143,6 +143,11 @@ pub(super) async fn list(
                 "vendors list their orders under /v1/vendors/{vendor_id}/orders",
             ))
         }
+        Role::Agent => {
+            return Err(Problem::forbidden(
+                "agents see only their escrows and commissions",
+            ))
+        }
         Role::Admin | Role::Auditor => filter.buyer_id.clone(),
     };
     let limit = read::limit(filter.limit)?;

@@ -114,6 +114,9 @@ fn reader(principal: &Principal, asked: Option<String>) -> Result<Option<String>
         Role::Vendor => Ok(principal.vendor.as_ref().map(|v| v.as_ref().to_owned())),
         Role::Admin | Role::Auditor => Ok(asked),
         Role::Buyer => Err(Problem::forbidden("buyers see availability through search")),
+        Role::Agent => Err(Problem::forbidden(
+            "agents see only their escrows and commissions",
+        )),
     }
 }
 

@@ -207,6 +207,8 @@ impl CheckoutSaga {
             milestones,
             inspection_period_days: self.policy.inspection_days,
             dispute_window_hours: self.policy.dispute_window_hours,
+            agent: None,
+            platform_fee_rate: None,
             at,
         })
     }

@@ -70,6 +70,7 @@ fn the_last_release_closes_the_escrow() {
             EscrowEvent::FundsReleased {
                 amount: eur(60_000),
                 cause: ReleaseCause::BuyerAccepted,
+                settlement: None,
                 milestone: balance("build", MilestoneStatus::Settled, 60_000, 0),
                 escrow: totals(EscrowStatus::Funded, 100_000, 0),
                 at: at(21),
@@ -97,6 +98,7 @@ fn cancelling_before_funding_just_cancels() {
                 released: zero,
                 refunded: zero,
                 held: zero,
+                charges: None,
             },
             at: at(1),
         }]);
@@ -115,6 +117,7 @@ fn cancelling_after_funding_refunds_everything_still_held() {
         amount: eur(amount),
         cause: RefundCause::Cancellation,
         reason: "changed mind".into(),
+        forfeited: None,
         milestone: balance(
             id,
             MilestoneStatus::Settled,

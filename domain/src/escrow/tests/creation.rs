@@ -22,6 +22,8 @@ fn create_terms(days: u32, hours: u32) -> EscrowCommand {
         milestones,
         inspection_period_days: days,
         dispute_window_hours: hours,
+        agent: None,
+        platform_fee_rate: None,
         at,
     }
 }
@@ -42,15 +44,19 @@ fn creating_an_escrow_records_the_terms_and_zero_totals() {
                     id: ms("design"),
                     description: "design work".into(),
                     amount: eur(40_000),
+                    charges: None,
                 },
                 MilestoneTerms {
                     id: ms("build"),
                     description: "build work".into(),
                     amount: eur(60_000),
+                    charges: None,
                 },
             ],
             inspection_period_days: 3,
             dispute_window_hours: 48,
+            agent: None,
+            platform_fee_rate: None,
             escrow: EscrowBalance {
                 status: EscrowStatus::AwaitingFunding,
                 amount: eur(100_000),
@@ -58,6 +64,7 @@ fn creating_an_escrow_records_the_terms_and_zero_totals() {
                 released: zero,
                 refunded: zero,
                 held: zero,
+                charges: None,
             },
             at: at(0),
         }]);
@@ -193,6 +200,8 @@ fn an_amount_in_another_currency_than_the_escrow_is_rejected() {
         milestones,
         inspection_period_days: 3,
         dispute_window_hours: 48,
+        agent: None,
+        platform_fee_rate: None,
         at,
     };
     let mismatch = MoneyError::CurrencyMismatch {
@@ -279,6 +288,8 @@ fn buyer_and_seller_must_differ() {
         milestones,
         inspection_period_days: 3,
         dispute_window_hours: 48,
+        agent: None,
+        platform_fee_rate: None,
         at,
     };
     Framework::with(())

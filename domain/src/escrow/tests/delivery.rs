@@ -145,6 +145,7 @@ fn accepting_releases_the_rest_of_the_milestone_to_the_seller() {
         .then_expect_events(vec![EscrowEvent::FundsReleased {
             amount: eur(40_000),
             cause: ReleaseCause::BuyerAccepted,
+            settlement: None,
             milestone: balance("design", MilestoneStatus::Settled, 40_000, 0),
             escrow: totals(EscrowStatus::Funded, 40_000, 0),
             at: at(30),
@@ -193,6 +194,7 @@ fn the_inspection_lapse_releases_the_milestone_when_the_period_ends() {
         .then_expect_events(vec![EscrowEvent::FundsReleased {
             amount: eur(60_000),
             cause: ReleaseCause::InspectionLapsed,
+            settlement: None,
             milestone: balance("build", MilestoneStatus::Settled, 60_000, 0),
             escrow: totals(EscrowStatus::Funded, 60_000, 0),
             at: at(82),

@@ -121,6 +121,7 @@ fn resolving_splits_the_milestone_and_closes_the_dispute() {
             EscrowEvent::FundsReleased {
                 amount: eur(10_000),
                 cause: ReleaseCause::DisputeResolution,
+                settlement: None,
                 milestone: balance("design", MilestoneStatus::Disputed, 10_000, 0),
                 escrow: totals(EscrowStatus::Funded, 10_000, 0),
                 at: at(30),
@@ -129,6 +130,7 @@ fn resolving_splits_the_milestone_and_closes_the_dispute() {
                 amount: eur(30_000),
                 cause: RefundCause::DisputeResolution,
                 reason: "scratched".into(),
+                forfeited: None,
                 milestone: balance("design", MilestoneStatus::Settled, 10_000, 30_000),
                 escrow: totals(EscrowStatus::Funded, 10_000, 30_000),
                 at: at(30),
