@@ -25,6 +25,7 @@ pub mod common;
 pub mod docs;
 pub mod escrows;
 pub mod health;
+pub mod invoices;
 pub mod orders;
 pub mod payments;
 pub mod responses;
@@ -48,6 +49,7 @@ pub mod stock;
         (name = "audit", description = "Event history, state as of a moment, the log, exports, chain verification (auditors, admins)"),
         (name = "agents", description = "Agents' commissions on the escrow sales they brokered"),
         (name = "escrows", description = "Escrows with milestones, inspection and disputes"),
+        (name = "invoices", description = "Invoices and credit notes, numbered per issuer, and their export for accounting"),
         (name = "payments", description = "Payment splits, refunds, chargebacks, payouts, platform fees"),
         (name = "search", description = "Full-text search over orders and stock, with facets"),
         (name = "stock", description = "Stock per SKU and warehouse, batches and holds"),
@@ -80,6 +82,7 @@ pub fn v1() -> OpenApiRouter<AppState> {
         .merge(payments::router())
         .merge(escrows::router())
         .merge(agents::router())
+        .merge(invoices::router())
         .merge(audit::router())
         .merge(search::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/v1", resources)

@@ -5,6 +5,7 @@
 pub mod balances;
 pub mod commissions;
 pub mod escrows;
+pub mod invoices;
 pub mod orders;
 pub mod stock;
 mod table;

@@ -10,6 +10,7 @@ use crate::reached::Reached;
 use crate::read_models::balances::Balances;
 use crate::read_models::commissions::Commissions;
 use crate::read_models::escrows::Escrows;
+use crate::read_models::invoices::Invoices;
 use crate::read_models::orders::Orders;
 use crate::read_models::stock::Stock;
 use crate::rebuild::rebuild as rebuild_projection;
@@ -25,6 +26,7 @@ pub const NAMES: &[&str] = &[
     "stock",
     "escrows",
     "commissions",
+    "invoices",
     "search",
 ];
 
@@ -52,6 +54,7 @@ pub async fn rebuild(
         "stock" => Ok(rebuild_projection(pool, &Stock, progress).await?),
         "escrows" => Ok(rebuild_projection(pool, &Escrows, progress).await?),
         "commissions" => Ok(rebuild_projection(pool, &Commissions, progress).await?),
+        "invoices" => Ok(rebuild_projection(pool, &Invoices, progress).await?),
         "search" => Ok(rebuild_projection(pool, &SearchDocs, progress).await?),
         other => Err(RegistryError::Unknown(other.to_owned())),
     }
@@ -117,6 +120,13 @@ pub async fn run_all_reporting<F>(
         ),
         worker::run_reporting(
             pool.clone(),
+            Invoices,
+            wakeups().await,
+            reached.clone(),
+            stop()
+        ),
+        worker::run_reporting(
+            pool.clone(),
             SearchDocs,
             wakeups().await,
             reached.clone(),
@@ -144,6 +154,7 @@ pub async fn catch_up_live(pool: &PgPool, name: &str) -> Result<u64, RegistryErr
         "stock" => live(pool, &Stock).await,
         "escrows" => live(pool, &Escrows).await,
         "commissions" => live(pool, &Commissions).await,
+        "invoices" => live(pool, &Invoices).await,
         "search" => live(pool, &SearchDocs).await,
         other => Err(RegistryError::Unknown(other.to_owned())),
     }

@@ -288,7 +288,7 @@ mod tests {
         let all = needs(&Parts::all(), (true, false), true);
         assert_eq!(
             (all.leases, all.listeners, all.api, all.workers),
-            (7, 6, true, true)
+            (9, 8, true, true)
         );
         let saga = needs(&Parts::only(vec![Part::Saga]), (true, true), false);
         assert_eq!((saga.leases, saga.listeners), (1, 0));

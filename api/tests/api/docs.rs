@@ -23,6 +23,7 @@ const PATHS: &[&str] = &[
     "/v1/orders/{order_id}/vendors/{vendor_id}/returns",
     "/v1/orders/{order_id}/vendors/{vendor_id}/returns/receipts",
     "/v1/orders/{order_id}/vendors/{vendor_id}/complete",
+    "/v1/orders/{order_id}/invoice",
     "/v1/vendors/{vendor_id}/orders",
     "/v1/vendors/{vendor_id}/orders/{order_id}",
     "/v1/vendors/{vendor_id}/balances",
@@ -63,6 +64,9 @@ const PATHS: &[&str] = &[
     "/v1/escrows/{escrow_id}/cancel",
     "/v1/agents/{agent_id}/commissions",
     "/v1/agents/{agent_id}/commissions/monthly",
+    "/v1/invoices",
+    "/v1/invoices/export",
+    "/v1/invoices/{document_id}",
     "/v1/audit/streams/{aggregate_type}/{aggregate_id}/events",
     "/v1/audit/streams/{aggregate_type}/{aggregate_id}/state",
     "/v1/audit/events",
@@ -101,6 +105,8 @@ async fn the_openapi_document_describes_every_endpoint(
         "PlaceOrderBody",
         "OrderDetail",
         "MoneyDoc",
+        "InvoiceDetail",
+        "OrderInvoices",
     ] {
         assert!(schemas.contains_key(name), "schema {name}");
     }

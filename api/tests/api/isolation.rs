@@ -5,7 +5,8 @@
 //!
 //! The test builds a marketplace where the two vendors, the two buyers and
 //! the two agents cross (a stock each, an order with both vendors, an
-//! order of one vendor each, balances and ledgers from the payments, an
+//! order of one vendor each, balances, ledgers, invoices and fee invoices
+//! from the payments, an
 //! escrow sold by each vendor, a brokered sale by each agent, funded and
 //! partly released), then asks every query endpoint, with every
 //! combination of ids in its path and with filters naming the others, as
@@ -44,6 +45,8 @@ enum Readers {
     Parties,
     /// Agents, their own.
     Agents,
+    /// Buyers and vendors, each their own; not agents.
+    Traders,
     /// Nobody else.
     Staff,
 }
@@ -69,6 +72,10 @@ const QUERIES: &[(&str, Readers)] = &[
     ("/v1/escrows/{escrow_id}", Readers::Parties),
     ("/v1/agents/{agent_id}/commissions", Readers::Agents),
     ("/v1/agents/{agent_id}/commissions/monthly", Readers::Agents),
+    ("/v1/invoices", Readers::Traders),
+    ("/v1/invoices/export", Readers::Vendors),
+    ("/v1/invoices/{document_id}", Readers::Traders),
+    ("/v1/orders/{order_id}/invoice", Readers::Traders),
     (
         "/v1/audit/streams/{aggregate_type}/{aggregate_id}/events",
         Readers::Staff,
@@ -100,6 +107,8 @@ struct World {
     escrow_y: String,
     /// A position every read model must have reached.
     synced: String,
+    /// Every invoice and credit note, as an admin lists them.
+    documents: Vec<Value>,
 }
 
 /// What kind of principal a viewer is.
@@ -142,6 +151,14 @@ async fn build(app: &TestApp) -> World {
         })
         .await;
     }
+    // per order and vendor a sale invoice and a fee invoice
+    let invoices = eventually(app, &admin(), "/v1/invoices?limit=200", |p| {
+        let items = p["items"].as_array();
+        items.is_some_and(|i| i.iter().filter(|d| d["subject"] == "sale").count() == 4)
+    })
+    .await;
+    let documents = invoices["items"].as_array().unwrap().clone();
+    assert_eq!(documents.len(), 8);
     let (escrow_a, _) =
         crate::escrows::create(app, &buyer("buyer-one"), &terms(A, &[("m-1", 700)])).await;
     let (escrow_b, _) =
@@ -165,6 +182,7 @@ async fn build(app: &TestApp) -> World {
         escrow_x,
         escrow_y,
         synced: position(&last).to_owned(),
+        documents,
     }
 }
 
@@ -188,6 +206,26 @@ async fn brokered(app: &TestApp, buyer: &str, seller: &str, agent: &str) -> Stri
     id
 }
 
+/// The ids of the documents `sees` rejects: a viewer's secrets.
+fn foreign_documents(world: &World, sees: impl Fn(&Value) -> bool) -> Vec<String> {
+    world
+        .documents
+        .iter()
+        .filter(|d| !sees(d))
+        .map(|d| d["document_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Vendor `id` reads what it issued and what it received.
+fn vendors_documents(id: &'static str) -> impl Fn(&Value) -> bool {
+    move |d| d["issuer_id"] == id || d["recipient_id"] == id
+}
+
+/// Buyer `id` reads what is addressed to it.
+fn buyers_documents(id: &'static str) -> impl Fn(&Value) -> bool {
+    move |d| d["recipient_kind"] == "buyer" && d["recipient_id"] == id
+}
+
 fn viewers(world: &World) -> Vec<Viewer> {
     let ids = |ids: &[&str]| ids.iter().map(|id| (*id).to_owned()).collect::<Vec<_>>();
     let w = world;
@@ -197,15 +235,19 @@ fn viewers(world: &World) -> Vec<Viewer> {
             token: vendor(A),
             kind: Kind::Vendor,
             own: ids(&[A, "alpha-apple"]),
-            secrets: ids(&[
-                B,
-                "bravo-pear",
-                &w.b_only,
-                &w.escrow_b,
-                "buyer-two",
-                &w.escrow_y,
-                Y,
-            ]),
+            secrets: [
+                ids(&[
+                    B,
+                    "bravo-pear",
+                    &w.b_only,
+                    &w.escrow_b,
+                    "buyer-two",
+                    &w.escrow_y,
+                    Y,
+                ]),
+                foreign_documents(w, vendors_documents(A)),
+            ]
+            .concat(),
             widening: format!("&vendor_id={B}&buyer_id=buyer-two"),
         },
         Viewer {
@@ -213,7 +255,11 @@ fn viewers(world: &World) -> Vec<Viewer> {
             token: vendor(B),
             kind: Kind::Vendor,
             own: ids(&[B, "bravo-pear"]),
-            secrets: ids(&[A, "alpha-apple", &w.a_only, &w.escrow_a, &w.escrow_x, X]),
+            secrets: [
+                ids(&[A, "alpha-apple", &w.a_only, &w.escrow_a, &w.escrow_x, X]),
+                foreign_documents(w, vendors_documents(B)),
+            ]
+            .concat(),
             widening: format!("&vendor_id={A}&buyer_id=buyer-one"),
         },
         Viewer {
@@ -221,7 +267,11 @@ fn viewers(world: &World) -> Vec<Viewer> {
             token: buyer("buyer-one"),
             kind: Kind::Buyer,
             own: ids(&[&w.mixed, "buyer-one"]),
-            secrets: ids(&["buyer-two", &w.b_only, &w.escrow_b, &w.escrow_y, Y]),
+            secrets: [
+                ids(&["buyer-two", &w.b_only, &w.escrow_b, &w.escrow_y, Y]),
+                foreign_documents(w, buyers_documents("buyer-one")),
+            ]
+            .concat(),
             widening: "&buyer_id=buyer-two".to_owned(),
         },
         Viewer {
@@ -229,14 +279,18 @@ fn viewers(world: &World) -> Vec<Viewer> {
             token: buyer("buyer-two"),
             kind: Kind::Buyer,
             own: ids(&[&w.b_only, "buyer-two"]),
-            secrets: ids(&[
-                "buyer-one",
-                &w.mixed,
-                &w.a_only,
-                &w.escrow_a,
-                &w.escrow_x,
-                X,
-            ]),
+            secrets: [
+                ids(&[
+                    "buyer-one",
+                    &w.mixed,
+                    &w.a_only,
+                    &w.escrow_a,
+                    &w.escrow_x,
+                    X,
+                ]),
+                foreign_documents(w, buyers_documents("buyer-two")),
+            ]
+            .concat(),
             widening: "&buyer_id=buyer-one".to_owned(),
         },
         Viewer {
@@ -244,19 +298,23 @@ fn viewers(world: &World) -> Vec<Viewer> {
             token: agent(X),
             kind: Kind::Agent,
             own: ids(&[X, &w.escrow_x]),
-            secrets: ids(&[
-                Y,
-                &w.escrow_y,
-                &w.escrow_a,
-                &w.escrow_b,
-                &w.mixed,
-                &w.a_only,
-                &w.b_only,
-                "buyer-two",
-                B,
-                "bravo-pear",
-                "alpha-apple",
-            ]),
+            secrets: [
+                ids(&[
+                    Y,
+                    &w.escrow_y,
+                    &w.escrow_a,
+                    &w.escrow_b,
+                    &w.mixed,
+                    &w.a_only,
+                    &w.b_only,
+                    "buyer-two",
+                    B,
+                    "bravo-pear",
+                    "alpha-apple",
+                ]),
+                foreign_documents(w, |_| false),
+            ]
+            .concat(),
             widening: format!("&agent_id={Y}&vendor_id={B}&buyer_id=buyer-two"),
         },
         Viewer {
@@ -264,19 +322,23 @@ fn viewers(world: &World) -> Vec<Viewer> {
             token: agent(Y),
             kind: Kind::Agent,
             own: ids(&[Y, &w.escrow_y]),
-            secrets: ids(&[
-                X,
-                &w.escrow_x,
-                &w.escrow_a,
-                &w.escrow_b,
-                &w.mixed,
-                &w.a_only,
-                &w.b_only,
-                "buyer-one",
-                A,
-                "alpha-apple",
-                "bravo-pear",
-            ]),
+            secrets: [
+                ids(&[
+                    X,
+                    &w.escrow_x,
+                    &w.escrow_a,
+                    &w.escrow_b,
+                    &w.mixed,
+                    &w.a_only,
+                    &w.b_only,
+                    "buyer-one",
+                    A,
+                    "alpha-apple",
+                    "bravo-pear",
+                ]),
+                foreign_documents(w, |_| false),
+            ]
+            .concat(),
             widening: format!("&agent_id={X}&vendor_id={A}&buyer_id=buyer-one"),
         },
     ]
@@ -293,7 +355,12 @@ fn expand(template: &str, world: &World) -> Vec<String> {
         &world.mixed,
         &world.b_only,
     ];
-    let values: [(&str, Vec<&str>); 8] = [
+    let documents: Vec<&str> = world
+        .documents
+        .iter()
+        .map(|d| d["document_id"].as_str().unwrap())
+        .collect();
+    let values: [(&str, Vec<&str>); 9] = [
         ("{agent_id}", vec![X, Y]),
         ("{aggregate_type}", vec!["order"]),
         ("{aggregate_id}", orders.to_vec()),
@@ -302,6 +369,7 @@ fn expand(template: &str, world: &World) -> Vec<String> {
         ("{sku}", vec!["alpha-apple", "bravo-pear"]),
         ("{warehouse}", vec!["wh-1"]),
         ("{escrow_id}", escrows.map(String::as_str).to_vec()),
+        ("{document_id}", documents),
     ];
     let mut paths = vec![template.to_owned()];
     for (name, candidates) in values {
@@ -387,6 +455,7 @@ async fn no_query_endpoint_shows_a_principal_what_is_not_its_own(
                 Readers::Vendors => viewer.kind == Kind::Vendor,
                 Readers::Parties => true,
                 Readers::Agents => viewer.kind == Kind::Agent,
+                Readers::Traders => matches!(viewer.kind, Kind::Buyer | Kind::Vendor),
                 Readers::Staff => false,
             };
             let seen = probe(&app, &world, &viewer, template).await;

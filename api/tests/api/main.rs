@@ -16,6 +16,7 @@ mod helpers {
     pub(crate) use bazaar_testkit::app::*;
 }
 mod idempotency;
+mod invoices;
 mod isolation;
 mod metrics;
 mod middleware;

@@ -16,9 +16,9 @@ use crate::helpers::vendor;
 use crate::private_pg::PrivateCluster;
 use crate::scratch::bazaar;
 
-/// The server's slots and the process's budget (`serve`'s smallest is 18).
-const MAX_CONNECTIONS: &str = "26";
-const BUDGET: i64 = 20;
+/// The server's slots and the process's budget (`serve`'s smallest is 22).
+const MAX_CONNECTIONS: &str = "30";
+const BUDGET: i64 = 24;
 
 #[tokio::test]
 async fn overload_answers_503_writes_nothing_logs_why_and_recovers() {
