@@ -13,7 +13,8 @@ use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
 use super::client::Who;
-use super::scenario::{Ctx, OrderPlan, Path};
+use super::ctx::Ctx;
+use super::plan::{OrderPlan, Path};
 use super::tally::{Failure, OrderRun, Outcome};
 use super::wait;
 

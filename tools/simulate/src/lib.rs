@@ -13,8 +13,10 @@
 //! # Layout
 //! - [`client`]: HTTP, tokens, idempotency keys and retries.
 //! - `catalog`: vendors, SKUs, buyers and the batches they stock.
-//! - `scenario`: drawing an order's path and driving it to payment;
-//!   `fulfil`: the rest of its life; `wait`: waiting for the workers.
+//! - `plan`: an order's cart and path, drawn from the seed; `ctx`: what
+//!   every step needs; `scenario`: driving an order to payment; `fulfil`:
+//!   the rest of its life; `wait`: waiting for the workers. No module
+//!   imports another in a loop.
 //! - [`tally`]: what the simulator itself did.
 //! - `ledger`: the money folded from the events; [`reconcile`]: the
 //!   comparison with the read models.
@@ -33,8 +35,10 @@ use tokio::task::JoinSet;
 
 mod catalog;
 pub mod client;
+mod ctx;
 mod fulfil;
 mod ledger;
+mod plan;
 pub mod reconcile;
 mod rng;
 mod scenario;
@@ -46,7 +50,8 @@ pub use client::{Api, CallError, Who};
 pub use summary::Report;
 
 use catalog::Catalog;
-use scenario::{Ctx, OrderPlan};
+use ctx::Ctx;
+use plan::OrderPlan;
 use tally::Tally;
 
 /// `bazaar simulate …`
