@@ -79,6 +79,12 @@ impl Reached {
         self.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
+    /// A receiver that sees every position recorded from now on (of any
+    /// projection: read [`Reached::position`] to tell which moved).
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
     /// The highest position `projection` is known to have applied.
     pub fn position(&self, projection: &str) -> Option<Position> {
         let positions = self.positions.lock().unwrap_or_else(|e| e.into_inner());

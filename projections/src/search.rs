@@ -14,6 +14,7 @@
 //! - [`store`]: the Postgres projection holding the documents.
 //! - [`request`]: what a search asks and answers (serializable).
 //! - [`criteria`]: requests checked once, cursors.
+//! - [`text`]: full-text queries, read alike by both backends.
 //! - [`scoping`]: what each scope may see; cutting pages.
 //! - [`postgres`]: the Postgres full-text fallback.
 //! - [`es`]: Elasticsearch: templates, aliases, indexer, parked documents, queries.
@@ -30,6 +31,7 @@ pub mod request;
 pub mod scoping;
 pub mod stock_fold;
 pub mod store;
+pub mod text;
 
 use sqlx::PgPool;
 

@@ -200,7 +200,7 @@ pub async fn run_parts(
             }
         },
         run_relay(&pool, relay, Some(&notifier), stop.wait()),
-        run_indexer(&pool, indexer, Some(&notifier), stop.wait()),
+        run_indexer(&pool, indexer, stop.wait()),
     );
     tracing::info!("workers stopped");
 }
@@ -229,17 +229,14 @@ pub async fn run_relay(
     relay::run(pool.clone(), settings, health, wakeups, stop).await;
 }
 
-/// Runs the Elasticsearch indexer until `stop`, if there is one.
-pub async fn run_indexer(
-    pool: &PgPool,
-    indexer: Indexer,
-    notifier: Option<&Notifier>,
-    stop: impl Future<Output = ()>,
-) {
+/// Runs the Elasticsearch indexer until `stop`, if there is one. It wakes
+/// when the `search` projection commits (recorded in this process, or
+/// notified by another), not on appends: it ships what that projection wrote.
+pub async fn run_indexer(pool: &PgPool, indexer: Indexer, stop: impl Future<Output = ()>) {
     let Some((es, health)) = indexer else {
         return;
     };
-    let wakeups = Wakeups::new(pool, notifier).await;
+    let wakeups = indexer::DocsWakeups::new(pool).await;
     indexer::run(pool.clone(), es, health, wakeups, stop).await;
 }
 

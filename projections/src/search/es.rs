@@ -19,6 +19,7 @@
 //! - [`indices`]: templates, indices, the atomic alias swap.
 //! - [`rebuild`]: filling a new generation and switching to it.
 //! - [`worker`]: the long-running, elected indexer.
+//! - [`wake`]: what wakes it: the `search` projection's commits.
 //! - [`parked`]: documents Elasticsearch refused, and re-driving them.
 //! - [`health`]: this process's counters and state, for logs.
 //! - [`status`]: position, lag and parked documents, for operators.
@@ -38,6 +39,7 @@ pub mod query;
 pub mod rebuild;
 pub mod ship;
 pub mod status;
+pub mod wake;
 pub mod worker;
 
 pub use client::{DocKind, EsClient, EsError, EsSettings};

@@ -1,7 +1,8 @@
 //! The Postgres fallback: the same searches over the `search` projection's
 //! tables (`read.search_*`), used when Elasticsearch is not configured.
 //!
-//! Full text is `websearch_to_tsquery('simple', …)` against a GIN-indexed
+//! Full text is a `tsquery` built from the text as Elasticsearch's
+//! `simple_query_string` reads it (`super::text`) against a GIN-indexed
 //! `tsvector`; pages are keyset pagination on `(placed_at, order_id)`
 //! (stock: `stock_id`), so page 1,000 costs what page 1 costs; facets are
 //! `GROUP BY`s over the same predicate. Every query is built with bound
@@ -17,6 +18,7 @@ use super::request::{
     Backend, OrderFacets, OrderPage, SalesBucket, Scope, StatusCount, StockPage, Total,
 };
 use super::scoping::{order_hit, order_page, stock_hit, stock_page};
+use super::text::push_text_match;
 
 /// Beyond this many matches, later pages report a lower bound.
 const COUNT_LIMIT: i64 = 10_000;
@@ -82,12 +84,7 @@ fn push_matching(qb: &mut QueryBuilder<'_, Postgres>, c: &OrderCriteria, docs: b
         qb.push(" and o.buyer_id = ").push_bind(buyer.clone());
     }
     if let Some(text) = &c.text {
-        qb.push(format!(
-            " and {} @@ websearch_to_tsquery('simple', ",
-            s.text
-        ))
-        .push_bind(text.clone())
-        .push(")");
+        push_text_match(qb, s.text, text);
     }
     if !c.statuses.is_empty() {
         qb.push(format!(" and {} = any(", s.status))
@@ -245,9 +242,7 @@ fn push_stock_matching(qb: &mut QueryBuilder<'_, Postgres>, c: &StockCriteria) {
         qb.push(" and s.vendor_id = ").push_bind(vendor.clone());
     }
     if let Some(text) = &c.text {
-        qb.push(" and s.text @@ websearch_to_tsquery('simple', ")
-            .push_bind(text.clone())
-            .push(")");
+        push_text_match(qb, "s.text", text);
     }
     if let Some(sku) = &c.sku {
         qb.push(" and s.sku = ").push_bind(sku.clone());

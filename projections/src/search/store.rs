@@ -6,7 +6,8 @@
 //! document back once, with its last event's sequence as its `version`
 //! (`batch`); an event at or below the stored version is a replay and
 //! changes nothing. The rows serve the Postgres fallback of the search API
-//! and are what the Elasticsearch indexer ships (see `docs/adr/0005-search.md`).
+//! and are what the Elasticsearch indexer ships (see `docs/adr/0005-search.md`);
+//! every batch notifies [`DOCS_CHANNEL`] so the indexer ships them at once.
 
 use bazaar_event_store::RecordedEvent;
 use sqlx::types::Json;
@@ -19,6 +20,10 @@ use crate::projection::{apply_one, ApplyError, BatchError, Projection};
 pub const ORDER_TYPE: &str = "Order";
 /// See [`ORDER_TYPE`].
 pub const STOCK_TYPE: &str = "InventoryReservation";
+/// The channel every batch notifies in its transaction (so the signal is
+/// sent only once it committed): what wakes the Elasticsearch indexer,
+/// which ships the documents a batch wrote (`es::wake`).
+pub const DOCS_CHANNEL: &str = "bazaar_search_docs";
 
 /// The search documents projection.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,7 +54,13 @@ impl Projection for SearchDocs {
         conn: &mut PgConnection,
         events: &[RecordedEvent],
     ) -> Result<(), BatchError> {
-        super::batch::apply(conn, events).await
+        super::batch::apply(conn, events).await?;
+        sqlx::query("select pg_notify($1, '')")
+            .bind(DOCS_CHANNEL)
+            .execute(&mut *conn)
+            .await
+            .map_err(BatchError::whole)?;
+        Ok(())
     }
 }
 

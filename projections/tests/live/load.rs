@@ -7,9 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bazaar_projections::registry::catch_up_live;
-use bazaar_projections::search::es::worker;
+use bazaar_projections::search::es::worker::{self, DocsWakeups};
 use bazaar_projections::search::es::{EsClient, IndexerHealth};
-use bazaar_projections::wakeups::Wakeups;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
@@ -61,7 +60,7 @@ pub(crate) async fn under_load<T>(
     script: impl Future<Output = T>,
 ) -> T {
     let (stop_indexer, stopped) = oneshot::channel::<()>();
-    let wakeups = Wakeups::polling(Duration::from_millis(20));
+    let wakeups = DocsWakeups::new(pool).await;
     let indexer = worker::run(
         pool.clone(),
         es.clone(),

@@ -105,9 +105,11 @@ fn order_queries() -> Vec<OrderQuery> {
         text("\"vendor-b bread\""),
         text("cheese -apple"),
         text("apple or cheese"),
-        // not `bread or cheese -apple`: the fallback reads it as `bread or
-        // (cheese -apple)`, noida-db as `(bread or cheese) -apple`; which one
-        // Elasticsearch's simple_query_string does is for a real cluster to say
+        // operators read left to right, as simple_query_string does:
+        // `(bread or cheese) -apple`, `(apple bread) or cheese`
+        text("bread or cheese -apple"),
+        text("apple bread or cheese"),
+        text("-cheese or \"vendor-a apple\""),
         OrderQuery {
             size: Some(1),
             ..text("bread")

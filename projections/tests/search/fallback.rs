@@ -105,6 +105,17 @@ async fn full_text_takes_web_search_syntax(pool: PgPool) {
         ids(&search(&pool, all.clone(), text("cheese or bread")).await),
         ["o-3", "o-2", "o-1"]
     );
+    // no precedence: left to right, as Elasticsearch's simple_query_string
+    // reads it (websearch_to_tsquery would answer o-3, o-2, o-1 and o-4,
+    // o-3, o-1)
+    assert_eq!(
+        ids(&search(&pool, all.clone(), text("cheese or bread -apple")).await),
+        ["o-2"]
+    );
+    assert_eq!(
+        ids(&search(&pool, all.clone(), text("apple or bread cheese")).await),
+        ["o-3", "o-1"]
+    );
     assert_eq!(
         ids(&search(&pool, all.clone(), text("\"cheese from vendor-c\"")).await),
         ["o-3", "o-1"]

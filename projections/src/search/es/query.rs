@@ -3,10 +3,10 @@
 //!
 //! Full text uses `simple_query_string` over the `text` fields (a vendor's
 //! own part's `text` in vendor scope) with `and` as the default operator,
-//! after turning the web-search `or` into `|`, so one query string means
-//! the same to both backends. Everything is a filter (no scoring): hits
-//! come newest first, then by id, and pages continue with `search_after`
-//! from the cursor. Facets: the `facets` module.
+//! after turning the web-search `or` into `|`; the fallback reads that
+//! string the same way (`crate::search::text`). Everything is a filter (no
+//! scoring): hits come newest first, then by id, and pages continue with
+//! `search_after` from the cursor. Facets: the `facets` module.
 
 use elasticsearch::SearchParts;
 use serde_json::{json, Value};
@@ -18,6 +18,7 @@ use crate::search::document::{OrderDoc, StockDoc};
 use crate::search::error::SearchError;
 use crate::search::request::{Backend, OrderPage, Scope, StockPage, Total};
 use crate::search::scoping::{order_hit, order_page, stock_hit, stock_page};
+pub use crate::search::text::simple_query;
 
 /// One page of orders from the orders alias.
 pub async fn search_orders(es: &EsClient, c: &OrderCriteria) -> Result<OrderPage, SearchError> {
@@ -42,23 +43,6 @@ async fn run(es: &EsClient, kind: DocKind, body: Value) -> Result<Value, SearchE
     expect_ok(sent)
         .await
         .map_err(|e| SearchError::Elasticsearch(e.to_string()))
-}
-
-/// The web-search syntax as `simple_query_string` syntax: a standalone
-/// `or` outside quotes becomes `|`.
-pub fn simple_query(text: &str) -> String {
-    let mut quoted = false;
-    let mut out = Vec::new();
-    for word in text.split_whitespace() {
-        let opens_or_closes = word.matches('"').count() % 2 == 1;
-        if !quoted && word.eq_ignore_ascii_case("or") {
-            out.push("|".to_owned());
-        } else {
-            out.push(word.to_owned());
-        }
-        quoted ^= opens_or_closes;
-    }
-    out.join(" ")
 }
 
 fn text_query(text: &str, field: &str) -> Value {
@@ -225,19 +209,4 @@ pub fn parse_stock(body: &Value, c: &StockCriteria) -> Result<StockPage, SearchE
         next_cursor,
         backend: Backend::Elasticsearch,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn web_search_or_becomes_a_pipe_outside_quotes_only() {
-        assert_eq!(simple_query("apple or bread"), "apple | bread");
-        assert_eq!(
-            simple_query("\"bread or butter\" -stale"),
-            "\"bread or butter\" -stale"
-        );
-        assert_eq!(simple_query("  cheese   OR  milk "), "cheese | milk");
-    }
 }

@@ -1,9 +1,10 @@
 //! The long-running indexer: elected across processes per generation (an
 //! advisory lock, like the projection workers), it builds the first
 //! generation if there is none, points the aliases at the live one, then
-//! follows the log: ship a batch, checkpoint, wait for new events. Every
-//! failure backs off (doubling up to the configured maximum) and retries
-//! from the checkpoint; nothing is skipped.
+//! follows the `search` projection: ship a batch, checkpoint, and when
+//! nothing more is ready, wait until the projection commits again
+//! ([`DocsWakeups`]). Every failure backs off (doubling up to the
+//! configured maximum) and retries from the checkpoint; nothing is skipped.
 
 use std::future::Future;
 use std::time::Duration;
@@ -17,25 +18,20 @@ use super::health::{IndexerHealth, IndexerState};
 use super::indexer::{step, Step};
 use super::indices::point_aliases;
 use super::rebuild::ensure_live;
+pub use super::wake::DocsWakeups;
 use crate::generation::{generations, Generation};
-use crate::wakeups::Wakeups;
 
 /// How often a standby indexer tries to take over.
 const STANDBY: Duration = Duration::from_secs(2);
 /// First pause after a failure.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
-/// First pause while the `search` projection has not applied new events
-/// yet; it doubles up to [`MAX_BEHIND`] (a failed projection stays behind).
-const BEHIND: Duration = Duration::from_millis(20);
-/// Longest such pause.
-const MAX_BEHIND: Duration = Duration::from_secs(1);
 
 /// Runs the indexer until `stop` completes.
 pub async fn run(
     pool: PgPool,
     es: EsClient,
     health: IndexerHealth,
-    mut wakeups: Wakeups,
+    mut wakeups: DocsWakeups,
     stop: impl Future<Output = ()>,
 ) {
     tokio::pin!(stop);
@@ -101,28 +97,20 @@ async fn follow(
     es: &EsClient,
     health: &IndexerHealth,
     generation: &Generation,
-    wakeups: &mut Wakeups,
+    wakeups: &mut DocsWakeups,
 ) {
     let mut at = generation.checkpoint();
     let mut backoff = FIRST_BACKOFF;
-    let mut behind = BEHIND;
     loop {
         match step(pool, es, health, generation.generation, at).await {
             Ok(Step::Advanced(to)) => {
                 at = to;
                 backoff = FIRST_BACKOFF;
-                behind = BEHIND;
                 health.set(IndexerState::Up);
             }
             Ok(Step::Moved(to)) => at = to,
-            Ok(Step::Idle) => {
-                behind = BEHIND;
-                wakeups.wait().await;
-            }
-            Ok(Step::Behind) => {
-                tokio::time::sleep(behind).await;
-                behind = (behind * 2).min(MAX_BEHIND);
-            }
+            // nothing to ship until the projection applies more
+            Ok(Step::Idle | Step::Behind) => wakeups.wait().await,
             Err(IndexError::Stopped(status)) => {
                 tracing::info!(
                     generation = generation.generation,
