@@ -60,7 +60,7 @@ run() {
         -c "create database $database"
     DATABASE_URL="$PG_SERVER_URL/$database" BENCH_MODES=$bench_modes \
         cargo bench --locked -q -p bazaar-projections --bench search 2>&1 |
-        grep -E '^\{|seeded|indexed'
+        grep -E '^\{|seeded|indexed|panicked'
 }
 searches=$(tr ',' '\n' <<<"$modes" | grep -v '^lag$' | paste -sd, || true)
 if [ -n "$searches" ]; then run bazaar_bench_search "$searches"; fi
