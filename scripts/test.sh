@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against a real Postgres and a real
 # Kafka-compatible broker: formatting, lints (also of the `otel` feature),
-# the deploy/ checks (scripts/check-deploy.sh), then every test of the
+# the deploy/ checks (scripts/check-deploy.sh), cargo deny
+# (scripts/deny.sh, deny.toml), then every test of the
 # workspace, the image's build stage on the binary they built
 # (deploy/build-stages.sh check) and the `otel` feature's tests. Prepares
 # a local Postgres unless PG_SERVER_URL (a server URL without a database)
@@ -35,6 +36,9 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 cargo clippy --locked -p bazaar-runtime -p bazaar-cli --features bazaar-cli/otel --all-targets -- -D warnings
 # deploy/: YAML, compose, Kubernetes schemas, Dockerfile (and proof each check bites)
 scripts/check-deploy.sh --self-test
+# cargo deny: licenses, bans, sources; advisories when the RustSec
+# database can be had (scripts/deny.sh says when it cannot)
+scripts/deny.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
