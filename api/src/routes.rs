@@ -3,8 +3,9 @@
 //! Every route runs inside the stack of [`layers`] (request id and span,
 //! metrics, panics caught, timeout, body limit; unknown routes and methods
 //! answer problems too). `/v1/...` needs a bearer token; every request
-//! there then passes authentication, the principal's rate limit and, for
-//! POST, the idempotency key. Health, metrics and the OpenAPI
+//! there then passes the client address's rate limit (before the token is
+//! checked), authentication, the principal's rate limit and, for POST, the
+//! idempotency key. Health, metrics and the OpenAPI
 //! document are open (put `/metrics` behind the network's own access
 //! control).
 
@@ -94,7 +95,8 @@ pub fn router(state: AppState) -> Router {
     let v1 = v1
         .layer(from_fn_with_state(state.clone(), idempotency::idempotent))
         .layer(from_fn_with_state(state.clone(), rate_limit::limit))
-        .layer(from_fn_with_state(state.clone(), auth::authenticate));
+        .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(from_fn_with_state(state.clone(), rate_limit::limit_client));
     let routes = Router::new()
         .merge(v1)
         .merge(health::router())

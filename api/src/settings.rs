@@ -44,6 +44,25 @@ pub struct HttpSettings {
     #[arg(long, env = "BAZAAR_RATE_LIMIT_BURST", default_value_t = 100)]
     pub rate_limit_burst: u32,
 
+    /// Requests per second each client address may make before its token
+    /// is checked (per API process; 0 = unlimited).
+    #[arg(
+        long,
+        env = "BAZAAR_CLIENT_RATE_LIMIT_PER_SECOND",
+        default_value_t = 200
+    )]
+    pub client_rate_limit_per_second: u32,
+
+    /// Requests a client address may make at once before its rate applies.
+    #[arg(long, env = "BAZAAR_CLIENT_RATE_LIMIT_BURST", default_value_t = 400)]
+    pub client_rate_limit_burst: u32,
+
+    /// Proxies of ours in front of the API that append to `X-Forwarded-For`
+    /// (0: the client is the connection's peer).
+    #[arg(long, env = "BAZAAR_TRUSTED_PROXY_HOPS", default_value_t = 0,
+          value_parser = clap::value_parser!(u8).range(0..=8))]
+    pub trusted_proxy_hops: u8,
+
     /// Longest a query with `min_position` waits for the read models, in ms.
     #[arg(long, env = "BAZAAR_READ_WAIT_MS", default_value_t = 5_000)]
     pub read_wait_ms: u64,
@@ -86,6 +105,9 @@ impl HttpSettings {
             max_body_bytes: 262_144,
             rate_limit_per_second: 50,
             rate_limit_burst: 100,
+            client_rate_limit_per_second: 200,
+            client_rate_limit_burst: 400,
+            trusted_proxy_hops: 0,
             read_wait_ms: 5_000,
             request_timeout_seconds: 30,
             idempotency_retention_hours: 24,

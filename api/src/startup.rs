@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::http::idempotency::{self, Idempotency};
-use crate::http::rate_limit::RateLimiter;
+use crate::http::rate_limit::{ClientLimiter, RateLimiter};
 use crate::routes;
 use crate::settings::HttpSettings;
 use crate::state::{AppState, Policy};
@@ -55,6 +55,13 @@ impl Application {
             relay: RelayHealth::off(),
             verifier,
             limiter: RateLimiter::new(settings.rate_limit_per_second, settings.rate_limit_burst),
+            clients: ClientLimiter {
+                limiter: RateLimiter::new(
+                    settings.client_rate_limit_per_second,
+                    settings.client_rate_limit_burst,
+                ),
+                proxy_hops: usize::from(settings.trusted_proxy_hops),
+            },
             idempotency: Idempotency {
                 pool: idempotency::async_commit_pool(&pool, idempotency_connections),
                 body_limit: settings.max_body_bytes,
@@ -109,6 +116,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let purge = tokio::spawn(idempotency::purge_forever(self.state.idempotency.clone()));
         let app = routes::router(self.state);
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await

@@ -12,7 +12,7 @@ use sqlx::PgPool;
 
 use crate::http::auth::Verifier;
 use crate::http::idempotency::Idempotency;
-use crate::http::rate_limit::RateLimiter;
+use crate::http::rate_limit::{ClientLimiter, RateLimiter};
 
 /// Shared application state.
 #[derive(Clone)]
@@ -27,6 +27,8 @@ pub struct AppState {
     pub verifier: Verifier,
     /// Per-principal request budget.
     pub limiter: RateLimiter,
+    /// Per-client-address request budget, checked before the token.
+    pub clients: ClientLimiter,
     /// Idempotency keys.
     pub idempotency: Idempotency,
     /// The marketplace's commercial policy for new orders.
@@ -85,6 +87,12 @@ impl FromRef<AppState> for Verifier {
 impl FromRef<AppState> for RateLimiter {
     fn from_ref(state: &AppState) -> Self {
         state.limiter.clone()
+    }
+}
+
+impl FromRef<AppState> for ClientLimiter {
+    fn from_ref(state: &AppState) -> Self {
+        state.clients.clone()
     }
 }
 

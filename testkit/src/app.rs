@@ -193,6 +193,11 @@ pub async fn spawn_app(pool: PgPool) -> TestApp {
     spawn(pool, RelayHealth::off(), |_| {}).await
 }
 
+/// Starts the application without workers, with settings changed by `tune`.
+pub async fn spawn_app_tuned(pool: PgPool, tune: impl FnOnce(&mut HttpSettings)) -> TestApp {
+    spawn(pool, RelayHealth::off(), tune).await
+}
+
 /// Starts the application reporting the relay that `relay` follows.
 pub async fn spawn_app_with_relay(pool: PgPool, relay: RelayHealth) -> TestApp {
     spawn(pool, relay, |_| {}).await
@@ -253,6 +258,7 @@ async fn spawn(pool: PgPool, relay: RelayHealth, tune: impl FnOnce(&mut HttpSett
     }
     let mut settings = HttpSettings::new(SocketAddr::from(([127, 0, 0, 1], 0)), SECRET);
     settings.rate_limit_per_second = 0;
+    settings.client_rate_limit_per_second = 0;
     // the suite runs many apps with their workers at once on a few cores:
     // a read model may lag by seconds there; `min_position` waits for it
     settings.read_wait_ms = 30_000;

@@ -1,91 +1,141 @@
-//! Rate limiting per principal: a token bucket per `role:sub`, refilled
-//! continuously. Over the limit a caller gets 429 with `Retry-After`.
+//! Rate limits, two of them, both GCRA buckets of the `governor` crate
+//! (one per key in a sharded map: no process-wide lock per request). Over
+//! either, a caller gets 429 `/problems/rate-limited` with `Retry-After`.
+//!
+//! - **Per client address, before authentication** ([`limit_client`]):
+//!   bounds what one address can make the server do, whatever it sends:
+//!   a flood of bad tokens is refused here before any signature is
+//!   checked. Behind proxies, `BAZAAR_TRUSTED_PROXY_HOPS` says how many
+//!   `X-Forwarded-For` entries, from the right, were added by our own
+//!   proxies; the client is the entry before them (0: the peer address).
+//! - **Per principal, after authentication** ([`limit`]): a token bucket
+//!   per `role:sub`, the budget of one user or integration.
 //!
 //! The buckets live in this process: with N API replicas behind a load
-//! balancer a principal gets up to N times the rate. That bounds abuse and
+//! balancer a caller gets up to N times the rate. That bounds abuse and
 //! runaway clients, which is its purpose; a global quota would need a
 //! shared store and is not worth a database round trip per request.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::hash::Hash;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
 
 use super::auth::Principal;
 use super::problem::Problem;
 
-/// Buckets are forgotten after this long unused.
-const IDLE: Duration = Duration::from_secs(600);
+/// Keys kept before the idle ones are dropped.
+const MAX_KEYS: usize = 10_000;
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
-/// Token buckets of every principal seen recently.
+/// A budget per key: `per_second` sustained, `burst` at once; off at 0.
 #[derive(Debug, Clone)]
-pub struct RateLimiter {
-    per_second: f64,
-    burst: f64,
-    buckets: Arc<Mutex<HashMap<String, Bucket>>>,
+pub struct RateLimiter<K: Hash + Eq + Clone = String> {
+    buckets: Option<Arc<DefaultKeyedRateLimiter<K>>>,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq + Clone> RateLimiter<K> {
     /// `per_second` sustained, up to `burst` at once; 0 turns it off.
     pub fn new(per_second: u32, burst: u32) -> Self {
-        Self {
-            per_second: f64::from(per_second),
-            burst: f64::from(burst.max(1)),
-            buckets: Arc::default(),
-        }
+        let buckets = NonZeroU32::new(per_second).map(|rate| {
+            let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+            Arc::new(DefaultKeyedRateLimiter::keyed(
+                Quota::per_second(rate).allow_burst(burst),
+            ))
+        });
+        Self { buckets }
     }
 
-    /// Takes a token for `key`; if none is left, the seconds to wait.
-    pub fn take(&self, key: &str, now: Instant) -> Result<(), u64> {
-        if self.per_second <= 0.0 {
+    /// Takes a request from `key`'s budget; if it is spent, the whole
+    /// seconds to wait (at least 1).
+    pub fn take(&self, key: &K) -> Result<(), u64> {
+        let Some(buckets) = &self.buckets else {
             return Ok(());
+        };
+        if buckets.len() > MAX_KEYS {
+            buckets.retain_recent();
         }
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() > 10_000 {
-            buckets.retain(|_, bucket| now.duration_since(bucket.at) < IDLE);
-        }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: self.burst,
-            at: now,
-        });
-        let refill = now.duration_since(bucket.at).as_secs_f64() * self.per_second;
-        bucket.tokens = (bucket.tokens + refill).min(self.burst);
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            let wait = (1.0 - bucket.tokens) / self.per_second;
-            Err(wait.ceil().max(1.0) as u64)
-        }
+        buckets.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs_f64().ceil().max(1.0) as u64
+        })
     }
 }
 
-/// Middleware (after authentication): 429 once a principal's bucket is empty.
+/// The per-address limit and how to find the client's address.
+#[derive(Debug, Clone)]
+pub struct ClientLimiter {
+    /// Budgets by address.
+    pub limiter: RateLimiter<IpAddr>,
+    /// `X-Forwarded-For` entries added by our own proxies.
+    pub proxy_hops: usize,
+}
+
+fn too_many(seconds: u64, whose: &str) -> Response {
+    Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        "Too many requests",
+    )
+    .detail(format!("{whose} is over its rate; retry in {seconds} s"))
+    .retry_after(seconds)
+    .into_response()
+}
+
+/// The client's address: the peer, or behind `hops` trusted proxies the
+/// `X-Forwarded-For` entry they received the request from. `None` when
+/// the server runs without connection info (in-process tests).
+pub fn client_address(request: &Request, hops: usize) -> Option<IpAddr> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())?;
+    if hops == 0 {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|entry| entry.trim().parse().ok())
+        .collect();
+    // the chain is forwarded entries then the peer; skip `hops` from the right
+    let chain_len = forwarded.len() + 1;
+    let index = chain_len.saturating_sub(hops + 1);
+    Some(forwarded.get(index).copied().unwrap_or(peer))
+}
+
+/// Middleware (before authentication): 429 once an address's budget is spent.
+pub async fn limit_client(
+    State(clients): State<ClientLimiter>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(address) = client_address(&request, clients.proxy_hops) else {
+        return next.run(request).await;
+    };
+    match clients.limiter.take(&address) {
+        Ok(()) => next.run(request).await,
+        Err(seconds) => too_many(seconds, "this client address"),
+    }
+}
+
+/// Middleware (after authentication): 429 once a principal's budget is spent.
 pub async fn limit(State(limiter): State<RateLimiter>, request: Request, next: Next) -> Response {
     let Some(principal) = request.extensions().get::<Principal>() else {
         return next.run(request).await;
     };
-    match limiter.take(&principal.actor(), Instant::now()) {
+    match limiter.take(&principal.actor()) {
         Ok(()) => next.run(request).await,
-        Err(seconds) => Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate-limited",
-            "Too many requests",
-        )
-        .detail(format!("slow down; retry in {seconds} s"))
-        .retry_after(seconds)
-        .into_response(),
+        Err(seconds) => too_many(seconds, "this principal"),
     }
 }
 
@@ -94,28 +144,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_burst_is_allowed_then_the_rate_applies_per_principal() {
-        let limiter = RateLimiter::new(10, 3);
-        let start = Instant::now();
+    fn a_burst_is_allowed_then_the_rate_applies_per_key() {
+        let limiter = RateLimiter::new(1, 3);
         for _ in 0..3 {
-            assert_eq!(limiter.take("buyer:a", start), Ok(()));
+            assert_eq!(limiter.take(&"buyer:a".to_owned()), Ok(()));
         }
-        assert_eq!(limiter.take("buyer:a", start), Err(1));
+        assert_eq!(limiter.take(&"buyer:a".to_owned()), Err(1));
         assert_eq!(
-            limiter.take("buyer:b", start),
+            limiter.take(&"buyer:b".to_owned()),
             Ok(()),
             "others are not affected"
         );
-        let later = start + Duration::from_millis(100);
-        assert_eq!(limiter.take("buyer:a", later), Ok(()), "one token refilled");
-        assert!(limiter.take("buyer:a", later).is_err());
     }
 
     #[test]
     fn zero_turns_it_off() {
-        let limiter = RateLimiter::new(0, 0);
+        let limiter = RateLimiter::<String>::new(0, 0);
         for _ in 0..1000 {
-            assert!(limiter.take("x", Instant::now()).is_ok());
+            assert!(limiter.take(&"x".to_owned()).is_ok());
         }
+    }
+
+    fn request(peer: &str, forwarded: &[&str]) -> Request {
+        let mut request = Request::new(axum::body::Body::empty());
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        for value in forwarded {
+            request
+                .headers_mut()
+                .append("x-forwarded-for", value.parse().unwrap());
+        }
+        request
+    }
+
+    #[test]
+    fn the_client_is_the_peer_or_the_entry_before_our_proxies() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        let direct = request("203.0.113.9:4000", &["10.9.9.9"]);
+        assert_eq!(client_address(&direct, 0), ip("203.0.113.9"), "not trusted");
+        let one_proxy = request("10.0.0.2:4000", &["198.51.100.1, 203.0.113.7"]);
+        assert_eq!(
+            client_address(&one_proxy, 1),
+            ip("203.0.113.7"),
+            "a spoofed entry is skipped"
+        );
+        let two = request("10.0.0.2:4000", &["203.0.113.7", "10.0.0.1"]);
+        assert_eq!(client_address(&two, 2), ip("203.0.113.7"));
+        let short = request("10.0.0.2:4000", &[]);
+        assert_eq!(
+            client_address(&short, 1),
+            ip("10.0.0.2"),
+            "no header: the peer"
+        );
     }
 }

@@ -100,6 +100,7 @@ where
     );
     let mut http = HttpSettings::new(SocketAddr::from(([127, 0, 0, 1], 0)), &secret);
     http.rate_limit_per_second = 0;
+    http.client_rate_limit_per_second = 0;
     http.read_wait_ms = 30_000;
     http.request_timeout_seconds = 120;
     let (write, notifier) = workers::write_side(&pool);
