@@ -11,7 +11,10 @@
 # broker per test and fail if it cannot be found. Likewise noida-db
 # (NOIDA_DB_BIN, scripts/elasticsearch.sh), the Elasticsearch API server the
 # live search tests start per test; with ELASTICSEARCH_URL set they run
-# against that cluster instead.
+# against that cluster instead. Last, the API contract check
+# (scripts/schemathesis.sh): schemathesis, pinned in a local virtual
+# environment, with every check against a `bazaar serve` on a scratch
+# database; any finding fails the run.
 set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO_ROOT"
@@ -48,7 +51,10 @@ deploy/build-stages.sh check 2>&1 | tee -a "$log" || status=$?
 # trace ids in JSON logs and a real OTLP export (feature otel)
 cargo test --locked -p bazaar-runtime --features otel --lib -- telemetry 2>&1 | tee -a "$log" || status=$?
 cargo test --locked -p bazaar-cli --features otel --test cli -- otel 2>&1 | tee -a "$log" || status=$?
-# one closing line for the whole run (cargo prints one per test binary)
-sum() { grep -E '^test result:' "$log" | grep -Eo "[0-9]+ $1" | awk '{n += $1} END {print n + 0}'; }
+# the OpenAPI document is the contract: schemathesis against a real server
+BAZAAR_BIN="$REPO_ROOT/target/debug/bazaar" scripts/schemathesis.sh 2>&1 | tee -a "$log" || status=$?
+# one closing line for the whole run (cargo prints one per test binary,
+# the contract check one `schemathesis: N passed, N failed`)
+sum() { grep -E '^(test result:|schemathesis:)' "$log" | grep -Eo "[0-9]+ $1" | awk '{n += $1} END {print n + 0}'; }
 echo "total: $(sum passed) passed, $(sum failed) failed, $(sum ignored) skipped"
 exit "$status"

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod extract;
 pub mod idempotency;
+pub mod jwks;
 pub mod layers;
 pub mod metrics;
 pub mod problem;

@@ -30,6 +30,7 @@ pub mod invoices;
 pub mod orders;
 pub mod payments;
 pub mod responses;
+pub mod schemas;
 pub mod search;
 pub mod stock;
 
@@ -43,7 +44,7 @@ pub mod stock;
             queries accept `min_position` (a command's `position`) to read your writes.",
     ),
     modifiers(&BearerAuth),
-    components(schemas(Accepted, ProblemBody, common::MoneyDoc)),
+    components(schemas(Accepted, ProblemBody, common::MoneyDoc, schemas::Id, schemas::AggregateType, schemas::IdempotencyKey)),
     tags(
         (name = "orders", description = "Checkout and the life of orders"),
         (name = "vendors", description = "A vendor's orders, balances and ledger"),
@@ -91,7 +92,8 @@ pub fn v1() -> OpenApiRouter<AppState> {
 
 /// Every route of the API.
 pub fn router(state: AppState) -> Router {
-    let (v1, openapi) = v1().split_for_parts();
+    let (v1, mut openapi) = v1().split_for_parts();
+    schemas::query_parameters_without_null(&mut openapi);
     let v1 = v1
         .layer(from_fn_with_state(state.clone(), idempotency::idempotent))
         .layer(from_fn_with_state(state.clone(), rate_limit::limit))

@@ -32,6 +32,19 @@ pub struct HttpSettings {
     #[arg(long, env = "BAZAAR_JWT_PUBLIC_KEY")]
     pub jwt_public_key: Option<std::path::PathBuf>,
 
+    /// URL of an identity provider's JWKS document: RS256 bearer tokens
+    /// signed with its keys, chosen by `kid` (instead of a secret or a key file).
+    #[arg(long, env = "BAZAAR_JWT_JWKS_URL")]
+    pub jwt_jwks_url: Option<String>,
+
+    /// The `iss` claim every token must carry (unchecked when unset).
+    #[arg(long, env = "BAZAAR_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// A value the `aud` claim of every token must hold (unchecked when unset).
+    #[arg(long, env = "BAZAAR_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "BAZAAR_MAX_BODY_BYTES", default_value_t = 262_144)]
     pub max_body_bytes: usize,
@@ -102,6 +115,9 @@ impl HttpSettings {
             http_addr: addr,
             jwt_secret: Some(secret.to_owned()),
             jwt_public_key: None,
+            jwt_jwks_url: None,
+            jwt_issuer: None,
+            jwt_audience: None,
             max_body_bytes: 262_144,
             rate_limit_per_second: 50,
             rate_limit_burst: 100,
@@ -128,16 +144,42 @@ impl HttpSettings {
         Ok(timeout)
     }
 
-    /// The token verifier these settings describe.
+    /// The token verifier these settings describe: one key source
+    /// (secret, key file or JWKS URL), and the issuer and audience to check.
     pub fn verifier(&self) -> anyhow::Result<crate::http::auth::Verifier> {
+        Ok(self.key_source()?.expecting(
+            self.jwt_issuer.as_deref().filter(|s| !s.is_empty()),
+            self.jwt_audience.as_deref().filter(|s| !s.is_empty()),
+        ))
+    }
+
+    fn key_source(&self) -> anyhow::Result<crate::http::auth::Verifier> {
         use crate::http::auth::Verifier;
+        use crate::http::jwks::{Jwks, Refresh};
         use anyhow::Context as _;
+        let sources = [
+            self.jwt_secret.is_some(),
+            self.jwt_public_key.is_some(),
+            self.jwt_jwks_url.is_some(),
+        ];
+        if sources.iter().filter(|set| **set).count() > 1 {
+            anyhow::bail!(
+                "set one of BAZAAR_JWT_SECRET, BAZAAR_JWT_PUBLIC_KEY and BAZAAR_JWT_JWKS_URL, not several"
+            );
+        }
+        if let Some(url) = &self.jwt_jwks_url {
+            let parsed = reqwest::Url::parse(url)
+                .with_context(|| format!("BAZAAR_JWT_JWKS_URL {url:?} is not a URL"))?;
+            anyhow::ensure!(
+                matches!(parsed.scheme(), "https" | "http"),
+                "BAZAAR_JWT_JWKS_URL must be an http(s) URL"
+            );
+            let jwks = Jwks::new(url.clone(), Refresh::default())?;
+            return Ok(Verifier::rs256_jwks(std::sync::Arc::new(jwks)));
+        }
         match (&self.jwt_secret, &self.jwt_public_key) {
-            (Some(_), Some(_)) => {
-                anyhow::bail!("set one of BAZAAR_JWT_SECRET and BAZAAR_JWT_PUBLIC_KEY, not both")
-            }
-            (Some(secret), None) if secret.len() >= 32 => Ok(Verifier::hs256(secret.as_bytes())),
-            (Some(_), None) => anyhow::bail!("BAZAAR_JWT_SECRET must be at least 32 bytes"),
+            (Some(secret), _) if secret.len() >= 32 => Ok(Verifier::hs256(secret.as_bytes())),
+            (Some(_), _) => anyhow::bail!("BAZAAR_JWT_SECRET must be at least 32 bytes"),
             (None, Some(path)) => {
                 let pem = std::fs::read(path).with_context(|| {
                     format!("cannot read BAZAAR_JWT_PUBLIC_KEY {}", path.display())
@@ -146,8 +188,40 @@ impl HttpSettings {
                     .context("BAZAAR_JWT_PUBLIC_KEY is not an RSA public key in PEM")
             }
             (None, None) => anyhow::bail!(
-                "the API needs BAZAAR_JWT_SECRET (HS256) or BAZAAR_JWT_PUBLIC_KEY (RS256)"
+                "the API needs BAZAAR_JWT_SECRET (HS256), BAZAAR_JWT_PUBLIC_KEY or BAZAAR_JWT_JWKS_URL (RS256)"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> HttpSettings {
+        let mut settings = HttpSettings::new("127.0.0.1:0".parse().unwrap(), "");
+        settings.jwt_secret = None;
+        settings
+    }
+
+    #[test]
+    fn exactly_one_key_source_is_taken() {
+        let mut jwks = settings();
+        jwks.jwt_jwks_url = Some("https://idp.example.test/certs".into());
+        jwks.jwt_issuer = Some("https://idp.example.test".into());
+        let verifier = jwks.verifier().unwrap();
+        assert!(verifier.jwks().is_some());
+        assert!(format!("{verifier:?}").contains("idp.example.test/certs"));
+
+        let mut both = jwks.clone();
+        both.jwt_secret = Some("s".repeat(32));
+        assert!(both.verifier().is_err());
+        let mut not_a_url = settings();
+        not_a_url.jwt_jwks_url = Some("idp certs".into());
+        assert!(not_a_url.verifier().is_err());
+        assert!(settings().verifier().is_err());
+        let mut secret = settings();
+        secret.jwt_secret = Some("s".repeat(32));
+        assert!(secret.verifier().unwrap().jwks().is_none());
     }
 }

@@ -44,6 +44,13 @@ impl Application {
         // the exporter first: the workers of this process record into it
         crate::http::metrics::handle();
         let verifier = settings.verifier()?;
+        if let Some(jwks) = verifier.jwks() {
+            match jwks.prime().await {
+                Ok(keys) => tracing::info!(url = jwks.url(), keys, "JWKS keys loaded"),
+                Err(error) => tracing::warn!(url = jwks.url(), error = %format!("{error:#}"),
+                    "JWKS not reachable at start-up; fetched again on the first token"),
+            }
+        }
         let fee_rate = FeeRate::from_bps(settings.fee_rate_bps)
             .map_err(|e| anyhow::anyhow!("BAZAAR_FEE_RATE_BPS: {e}"))?;
         let addr = settings.http_addr;

@@ -15,6 +15,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::Json;
 use bazaar_commands::{CommandError, Executor, Outcome};
+use bazaar_event_store::trace_context::TraceParent;
 use bazaar_event_store::{EventMetadata, Position};
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
@@ -48,6 +49,8 @@ pub struct CommandRequest {
     pub correlation_id: Option<Uuid>,
     /// When the API received it: the `at` of the command.
     pub received_at: DateTime<Utc>,
+    /// The request's trace context (`crate::http::trace`), for the events.
+    pub trace: Option<TraceParent>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CommandRequest {
@@ -72,6 +75,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CommandRequest {
             key: text(idempotency::HEADER).map(str::to_owned),
             correlation_id,
             received_at: Utc::now(),
+            trace: parts.extensions.get::<TraceParent>().copied(),
         })
     }
 }
@@ -101,6 +105,7 @@ impl CommandRequest {
             correlation_id: self.correlation_id.unwrap_or(command_id),
             causation_id: command_id,
             actor: self.principal.actor(),
+            traceparent: self.trace.map(|t| t.to_string()),
         }
     }
 }
@@ -238,6 +243,7 @@ mod tests {
             key: key.map(str::to_owned),
             correlation_id: None,
             received_at: Utc::now(),
+            trace: None,
         }
     }
 

@@ -105,6 +105,7 @@ where
         correlation_id: timer.correlation_id,
         causation_id: timer.causation_id,
         actor: "system:scheduler".to_owned(),
+        traceparent: None,
     };
     match executor
         .execute(&timer.aggregate_id, command, &metadata)

@@ -28,7 +28,8 @@
 
 use std::future::Future;
 
-use bazaar_event_store::metadata::CORRELATION_ID;
+use bazaar_event_store::metadata::{CORRELATION_ID, TRACEPARENT};
+use bazaar_event_store::trace_context::TraceParent;
 use bazaar_event_store::{
     load_checkpoint, read_after, save_checkpoint, EventMetadata, RecordedEvent,
 };
@@ -56,7 +57,8 @@ pub fn step_id(event: &RecordedEvent, step: &str) -> Uuid {
 
 /// Metadata for a command issued by `actor` in reaction to `event`: the
 /// command's id is [`step_id`], it is caused by the event and shares its
-/// correlation id.
+/// correlation id, and it continues the event's trace (the same trace, a
+/// span of its own as the parent of what the command writes).
 pub fn caused_by(event: &RecordedEvent, step: &str, actor: &str) -> EventMetadata {
     let correlation_id = event
         .metadata
@@ -69,6 +71,12 @@ pub fn caused_by(event: &RecordedEvent, step: &str, actor: &str) -> EventMetadat
         correlation_id,
         causation_id: event.event_id,
         actor: actor.to_owned(),
+        traceparent: event
+            .metadata
+            .get(TRACEPARENT)
+            .and_then(|v| v.as_str())
+            .and_then(TraceParent::parse)
+            .map(|parent| parent.child().to_string()),
     }
 }
 

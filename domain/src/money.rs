@@ -51,6 +51,7 @@ pub enum MoneyError {
 /// An amount of minor units of one currency (cents for EUR, yen for JPY,
 /// fils for KWD).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Money {
     amount: i64,
     currency: Currency,

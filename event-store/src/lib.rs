@@ -50,6 +50,7 @@ pub mod recorded;
 pub mod repository;
 pub mod snapshot;
 pub mod store;
+pub mod trace_context;
 pub mod transient;
 pub mod upcasters;
 pub mod verify;

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
+use crate::trace_context::TraceParent;
+pub use crate::trace_context::TRACEPARENT;
 
 /// Metadata key of the command that produced the event.
 pub const COMMAND_ID: &str = "command_id";
@@ -37,6 +39,10 @@ pub struct EventMetadata {
     pub causation_id: Uuid,
     /// The principal, as `role:subject` (e.g. `buyer:8c1…`, `system:saga`).
     pub actor: String,
+    /// The W3C trace context of the span that issued the command, if it
+    /// ran in a trace ([`crate::trace_context`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 impl EventMetadata {
@@ -48,17 +54,22 @@ impl EventMetadata {
             correlation_id: command_id,
             causation_id: command_id,
             actor: actor.into(),
+            traceparent: None,
         }
     }
 
     /// The cqrs-es form, to pass to `execute_with_metadata`.
     pub fn to_map(&self) -> HashMap<String, String> {
-        HashMap::from([
+        let mut map = HashMap::from([
             (COMMAND_ID.to_owned(), self.command_id.to_string()),
             (CORRELATION_ID.to_owned(), self.correlation_id.to_string()),
             (CAUSATION_ID.to_owned(), self.causation_id.to_string()),
             (ACTOR.to_owned(), self.actor.clone()),
-        ])
+        ]);
+        if let Some(traceparent) = &self.traceparent {
+            map.insert(TRACEPARENT.to_owned(), traceparent.clone());
+        }
+        map
     }
 
     /// Parses and checks the cqrs-es form; every field is required.
@@ -72,18 +83,28 @@ impl EventMetadata {
             correlation_id: uuid_field(map, CORRELATION_ID)?,
             causation_id: uuid_field(map, CAUSATION_ID)?,
             actor: actor.to_owned(),
+            // optional; one that is not a trace context is dropped, never
+            // stored
+            traceparent: map
+                .get(TRACEPARENT)
+                .filter(|value| TraceParent::parse(value).is_some())
+                .cloned(),
         })
     }
 
     /// The JSON stored with one event: these fields plus its event id.
     pub(crate) fn to_stored_json(&self, event_id: Uuid) -> serde_json::Value {
-        serde_json::json!({
+        let mut stored = serde_json::json!({
             COMMAND_ID: self.command_id,
             CORRELATION_ID: self.correlation_id,
             CAUSATION_ID: self.causation_id,
             ACTOR: self.actor,
             EVENT_ID: event_id,
-        })
+        });
+        if let Some(traceparent) = &self.traceparent {
+            stored[TRACEPARENT] = traceparent.clone().into();
+        }
+        stored
     }
 }
 
@@ -124,6 +145,23 @@ mod tests {
         map = meta.to_map();
         map.insert(ACTOR.into(), "  ".into());
         assert!(EventMetadata::from_map(&map).is_err());
+    }
+
+    #[test]
+    fn a_trace_context_travels_when_valid_and_is_dropped_when_not() {
+        let mut meta = EventMetadata::for_command(Uuid::now_v7(), "buyer:42");
+        meta.traceparent = Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into());
+        let stored = meta.to_stored_json(Uuid::now_v7());
+        assert_eq!(stored[TRACEPARENT], meta.traceparent.clone().unwrap());
+        assert_eq!(EventMetadata::from_map(&meta.to_map()).unwrap(), meta);
+        let mut map = meta.to_map();
+        map.insert(TRACEPARENT.into(), "not a trace".into());
+        assert_eq!(EventMetadata::from_map(&map).unwrap().traceparent, None);
+        let plain = EventMetadata::for_command(Uuid::now_v7(), "buyer:42");
+        assert!(plain
+            .to_stored_json(Uuid::now_v7())
+            .get(TRACEPARENT)
+            .is_none());
     }
 
     #[test]

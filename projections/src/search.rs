@@ -28,6 +28,7 @@ pub mod es;
 pub mod order_fold;
 pub mod postgres;
 pub mod request;
+pub mod schema;
 pub mod scoping;
 pub mod stock_fold;
 pub mod store;

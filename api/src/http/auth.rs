@@ -1,8 +1,10 @@
-//! Who is calling: JWT bearer tokens, verified with an HS256 secret or an
-//! RS256 public key, turned into a [`Principal`].
+//! Who is calling: JWT bearer tokens, verified with an HS256 secret, an
+//! RS256 public key or the RS256 keys of an identity provider's JWKS
+//! document (`super::jwks`), turned into a [`Principal`].
 //!
 //! Only the configured algorithm is accepted (no `alg` switching), `exp`
-//! is required, and the claims must make sense for the role: a vendor
+//! is required, `iss` and `aud` are checked when an issuer and an audience
+//! are configured, and the claims must make sense for the role: a vendor
 //! token names its `vendor_id`, a buyer's `sub` is a valid buyer id. What a
 //! principal may then do is decided per resource by the handlers, through
 //! the helpers here ([`Principal::require_writer`], [`Principal::sees_vendor`]).
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::ToSchema;
 
+use super::jwks::Jwks;
 use super::problem::Problem;
 
 /// What a principal is to the marketplace.
@@ -155,9 +158,10 @@ impl Principal {
     }
 
     /// Vendor `vendor`'s data, or 404 for anyone else (not 403: a vendor
-    /// must not learn which other vendors exist).
+    /// must not learn which other vendors exist) and for a string that is
+    /// no vendor id at all.
     pub fn require_vendor(&self, vendor: &str) -> Result<(), Problem> {
-        if self.sees_vendor(vendor) {
+        if VendorId::parse(vendor).is_ok() && self.sees_vendor(vendor) {
             Ok(())
         } else {
             Err(Problem::not_found(format!(
@@ -167,50 +171,118 @@ impl Principal {
     }
 }
 
-/// Checks tokens with one key and one algorithm.
+/// Checks tokens: one algorithm, and either one key or the keys of an
+/// identity provider's JWKS document, chosen by the token's `kid`.
 #[derive(Clone)]
 pub struct Verifier {
-    key: Arc<DecodingKey>,
+    keys: Keys,
     validation: Arc<Validation>,
+}
+
+#[derive(Clone)]
+enum Keys {
+    Fixed(Arc<DecodingKey>),
+    Jwks(Arc<Jwks>),
 }
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Verifier")
-            .field("algorithms", &self.validation.algorithms)
-            .finish_non_exhaustive()
+        let mut out = f.debug_struct("Verifier");
+        out.field("algorithms", &self.validation.algorithms)
+            .field("issuer", &self.validation.iss)
+            .field("audience", &self.validation.aud);
+        if let Keys::Jwks(jwks) = &self.keys {
+            out.field("jwks", &jwks.url());
+        }
+        out.finish_non_exhaustive()
     }
 }
 
 impl Verifier {
     /// Tokens signed with the shared secret (HS256).
     pub fn hs256(secret: &[u8]) -> Self {
-        Self::with(DecodingKey::from_secret(secret), Algorithm::HS256)
+        Self::with(
+            Keys::Fixed(Arc::new(DecodingKey::from_secret(secret))),
+            Algorithm::HS256,
+        )
     }
 
     /// Tokens signed by the holder of the private key of this PEM public
     /// key (RS256).
     pub fn rs256_pem(pem: &[u8]) -> anyhow::Result<Self> {
         Ok(Self::with(
-            DecodingKey::from_rsa_pem(pem)?,
+            Keys::Fixed(Arc::new(DecodingKey::from_rsa_pem(pem)?)),
             Algorithm::RS256,
         ))
     }
 
-    fn with(key: DecodingKey, algorithm: Algorithm) -> Self {
+    /// RS256 tokens signed with a key of an identity provider's JWKS
+    /// document, named by the token's `kid`.
+    pub fn rs256_jwks(jwks: Arc<Jwks>) -> Self {
+        Self::with(Keys::Jwks(jwks), Algorithm::RS256)
+    }
+
+    fn with(keys: Keys, algorithm: Algorithm) -> Self {
         let mut validation = Validation::new(algorithm);
         validation.set_required_spec_claims(&["exp", "sub"]);
         validation.leeway = 30;
+        // checked only when an audience is expected (see `expecting`)
+        validation.validate_aud = false;
         Self {
-            key: Arc::new(key),
+            keys,
             validation: Arc::new(validation),
         }
     }
 
+    /// Also requires the `iss` claim to be `issuer` and the `aud` claim
+    /// to name `audience`, each when given.
+    #[must_use]
+    pub fn expecting(mut self, issuer: Option<&str>, audience: Option<&str>) -> Self {
+        let validation = Arc::make_mut(&mut self.validation);
+        let mut required = vec!["exp", "sub"];
+        if let Some(issuer) = issuer {
+            validation.set_issuer(&[issuer]);
+            required.push("iss");
+        }
+        if let Some(audience) = audience {
+            validation.set_audience(&[audience]);
+            validation.validate_aud = true;
+            required.push("aud");
+        }
+        validation.set_required_spec_claims(&required);
+        self
+    }
+
+    /// The JWKS document this verifier takes its keys from, if any.
+    pub fn jwks(&self) -> Option<&Arc<Jwks>> {
+        match &self.keys {
+            Keys::Jwks(jwks) => Some(jwks),
+            Keys::Fixed(_) => None,
+        }
+    }
+
     /// The principal a token proves, or 401.
-    pub fn verify(&self, token: &str) -> Result<Principal, Problem> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(|error| Problem::unauthorized(format!("invalid token: {error}")))?;
+    pub async fn verify(&self, token: &str) -> Result<Principal, Problem> {
+        let invalid = |error: jsonwebtoken::errors::Error| {
+            Problem::unauthorized(format!("invalid token: {error}"))
+        };
+        let key = match &self.keys {
+            Keys::Fixed(key) => key.clone(),
+            Keys::Jwks(jwks) => {
+                let header = jsonwebtoken::decode_header(token).map_err(invalid)?;
+                if !self.validation.algorithms.contains(&header.alg) {
+                    return Err(Problem::unauthorized(
+                        "invalid token: the algorithm is not RS256",
+                    ));
+                }
+                let kid = header
+                    .kid
+                    .ok_or_else(|| Problem::unauthorized("invalid token: no key id (kid)"))?;
+                jwks.key(&kid).await?
+            }
+        };
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &key, &self.validation).map_err(invalid)?;
         principal_of(data.claims)
     }
 }
@@ -284,7 +356,7 @@ pub async fn authenticate(
             "send `Authorization: Bearer <token>`",
         ));
     };
-    match verifier.verify(token.trim()) {
+    match verifier.verify(token.trim()).await {
         Ok(principal) => {
             tracing::Span::current().record("actor", principal.actor());
             request.extensions_mut().insert(principal);
@@ -329,20 +401,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_signed_token_proves_its_principal() {
+    #[tokio::test]
+    async fn a_signed_token_proves_its_principal() {
         let token = sign_hs256(b"secret", &claims(Role::Vendor, Some("v-1"))).unwrap();
-        let principal = Verifier::hs256(b"secret").verify(&token).unwrap();
+        let principal = Verifier::hs256(b"secret").verify(&token).await.unwrap();
         assert_eq!(principal.role, Role::Vendor);
         assert_eq!(principal.vendor.unwrap().as_ref(), "v-1");
     }
 
-    #[test]
-    fn another_secret_expiry_or_missing_vendor_is_refused() {
+    #[tokio::test]
+    async fn another_secret_expiry_or_missing_vendor_is_refused() {
         let token = sign_hs256(b"other", &claims(Role::Buyer, None)).unwrap();
         assert_eq!(
             Verifier::hs256(b"secret")
                 .verify(&token)
+                .await
                 .unwrap_err()
                 .status(),
             401
@@ -350,13 +423,13 @@ mod tests {
         let mut old = claims(Role::Buyer, None);
         old.exp = 1_000;
         let token = sign_hs256(b"secret", &old).unwrap();
-        assert!(Verifier::hs256(b"secret").verify(&token).is_err());
+        assert!(Verifier::hs256(b"secret").verify(&token).await.is_err());
         let token = sign_hs256(b"secret", &claims(Role::Vendor, None)).unwrap();
-        assert!(Verifier::hs256(b"secret").verify(&token).is_err());
+        assert!(Verifier::hs256(b"secret").verify(&token).await.is_err());
     }
 
-    #[test]
-    fn rs256_tokens_are_checked_with_the_public_key_and_no_other_algorithm() {
+    #[tokio::test]
+    async fn rs256_tokens_are_checked_with_the_public_key_and_no_other_algorithm() {
         // a key pair made for this test only (api/tests/fixtures)
         let private = include_bytes!("../../tests/fixtures/rs256-test-private.pem");
         let public = include_bytes!("../../tests/fixtures/rs256-test-public.pem");
@@ -368,11 +441,11 @@ mod tests {
         )
         .unwrap();
         let verifier = Verifier::rs256_pem(public).unwrap();
-        assert_eq!(verifier.verify(&token).unwrap().role, Role::Auditor);
+        assert_eq!(verifier.verify(&token).await.unwrap().role, Role::Auditor);
         // an HS256 token signed with the public key's bytes (the classic
         // algorithm-confusion attack) is refused
         let forged = sign_hs256(public, &claims(Role::Admin, None)).unwrap();
-        assert_eq!(verifier.verify(&forged).unwrap_err().status(), 401);
+        assert_eq!(verifier.verify(&forged).await.unwrap_err().status(), 401);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Request extractors whose failures are problem details, not axum's
 //! plain-text rejections: malformed JSON is 400, JSON of the wrong shape
 //! or with unacceptable values (a negative quantity, an unknown
-//! currency) is 422 naming the field, a missing content type is 415 and
+//! currency, a fraction where an integer belongs) is 422 naming the field, a missing content type is 415 and
 //! an oversized body 413. A string anywhere in a body or a query that holds
 //! a control character (NUL, which Postgres cannot store, and the like;
 //! see `bazaar_domain::text`) is refused too: 422 naming the field in a
@@ -36,8 +36,7 @@ where
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|e| json_problem(&JsonRejection::BytesRejection(e)))?;
-        let axum::Json(value) =
-            axum::Json::<T>::from_bytes(&bytes).map_err(|e| json_problem(&e))?;
+        let axum::Json(value) = read_json::<T>(&bytes)?;
         if let Some(field) = control_character_at(&bytes) {
             return Err(Problem::invalid(
                 "invalid-body",
@@ -47,6 +46,88 @@ where
         }
         Ok(Self(value))
     }
+}
+
+/// The body as `T`. JSON has one kind of number: `2.0` is the integer 2
+/// to JSON Schema and to the OpenAPI document, so a body whose integer
+/// fields are spelled with a zero fraction is read as those integers,
+/// exactly (the digits are kept, no float is involved). A fraction (`2.5`)
+/// or an exponent (`1e3`) stays an error.
+fn read_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<axum::Json<T>, Problem> {
+    // every body of this API is an object; serde would read a struct from
+    // an array of its fields too
+    let opening = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if opening.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return Err(Problem::invalid(
+            "invalid-body",
+            "the body must be a JSON object",
+        ));
+    }
+    let first = match axum::Json::<T>::from_bytes(bytes) {
+        Ok(value) => return Ok(value),
+        Err(error) => error,
+    };
+    if !matches!(first, JsonRejection::JsonDataError(_)) {
+        return Err(json_problem(&first));
+    }
+    let Some(bytes) = whole_floats_as_integers(bytes) else {
+        return Err(json_problem(&first));
+    };
+    axum::Json::<T>::from_bytes(&bytes).map_err(|e| json_problem(&e))
+}
+
+/// `bytes` with every number spelled `<digits>.0…` (outside strings)
+/// rewritten as `<digits>`, exactly, without going through a float; `None`
+/// when there is none.
+fn whole_floats_as_integers(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let (mut i, mut in_string, mut changed) = (0, false, false);
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if in_string {
+            out.push(byte);
+            match byte {
+                b'\\' => {
+                    if let Some(next) = bytes.get(i + 1) {
+                        out.push(*next);
+                        i += 1;
+                    }
+                }
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if byte == b'"' {
+            in_string = true;
+        }
+        if !(byte.is_ascii_digit() || byte == b'-') {
+            out.push(byte);
+            i += 1;
+            continue;
+        }
+        let end = bytes[i..]
+            .iter()
+            .position(|b| !(b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')))
+            .map_or(bytes.len(), |n| i + n);
+        let number = &bytes[i..end];
+        match number.iter().position(|b| *b == b'.') {
+            Some(dot)
+                if dot > 0
+                    && !number[dot + 1..].is_empty()
+                    && number[dot + 1..].iter().all(|b| *b == b'0') =>
+            {
+                out.extend_from_slice(&number[..dot]);
+                changed = true;
+            }
+            _ => out.extend_from_slice(number),
+        }
+        i = end;
+    }
+    changed.then_some(out)
 }
 
 fn json_content_type(headers: &HeaderMap) -> bool {
@@ -204,6 +285,41 @@ mod tests {
             control_character_at("{\"t\":\"del\u{7f}\"}".as_bytes()).as_deref(),
             Some("t")
         );
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Quantities {
+        quantity: u32,
+        amount: i64,
+    }
+
+    #[test]
+    fn whole_floats_are_integers_and_fractions_are_refused() {
+        let axum::Json(read) =
+            read_json::<Quantities>(br#"{"quantity": 2.0, "amount": -1999.0}"#).unwrap();
+        assert_eq!((read.quantity, read.amount), (2, -1999));
+        let fraction = read_json::<Quantities>(br#"{"quantity": 2.5, "amount": 1}"#);
+        assert_eq!(
+            fraction.unwrap_err().status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let huge = read_json::<Quantities>(br#"{"quantity": 1, "amount": 1e300}"#);
+        assert_eq!(huge.unwrap_err().status(), StatusCode::UNPROCESSABLE_ENTITY);
+        // exact past what a float holds, and strings are left alone
+        let axum::Json(exact) =
+            read_json::<Quantities>(br#"{"quantity": 7, "amount": 3649026155053306.000}"#).unwrap();
+        assert_eq!(exact.amount, 3_649_026_155_053_306);
+        assert_eq!(
+            whole_floats_as_integers(br#"{"t": "2.0 \" 3.0", "n": [1.0, -2.00, 2.5]}"#),
+            Some(br#"{"t": "2.0 \" 3.0", "n": [1, -2, 2.5]}"#.to_vec())
+        );
+        let array = read_json::<Quantities>(br#"[1, 2]"#);
+        assert_eq!(
+            array.unwrap_err().status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let syntax = read_json::<Quantities>(br#"{"quantity": 1,"#);
+        assert_eq!(syntax.unwrap_err().status(), StatusCode::BAD_REQUEST);
     }
 
     #[test]

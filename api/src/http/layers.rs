@@ -50,6 +50,7 @@ where
         .layer(CatchPanicLayer::custom(panic_as_problem))
         .layer(from_fn(metrics::track))
         .layer(trace::span_layer())
+        .layer(from_fn(trace::continue_trace))
         .layer(trace::propagate_request_id())
         .layer(trace::set_request_id())
         .layer(map_request(trace::drop_unusable_request_id))

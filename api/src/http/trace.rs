@@ -9,12 +9,20 @@
 //! level the request's headers are logged, with `Authorization`, cookies
 //! and `Proxy-Authorization` marked sensitive ([`sensitive_headers`]) so
 //! they print as `Sensitive`.
+//!
+//! The span also continues the caller's W3C trace ([`continue_trace`]): a
+//! valid `traceparent` header gives the request its trace id (a new trace
+//! starts without one), and the request's own context — the same trace,
+//! the request as the parent span — is kept in the request's extensions
+//! ([`TraceParent`]) for the events' metadata (see `crate::write`), logged
+//! as the span's `trace_id`, and echoed as the response's `traceparent`.
 
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{header, HeaderName, HeaderValue, Response};
+use bazaar_event_store::trace_context::{TraceParent, TRACEPARENT};
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -107,12 +115,18 @@ fn request_span(request: &Request) -> Span {
         || request.uri().path().to_owned(),
         |p| p.as_str().to_owned(),
     );
+    let trace_id = request
+        .extensions()
+        .get::<TraceParent>()
+        .map(TraceParent::trace_id_hex)
+        .unwrap_or_default();
     tracing::info_span!(
         "request",
         method = %request.method(),
         route = %route,
         request_id = %request_id,
         correlation_id = %correlation_id,
+        trace_id = %trace_id,
         actor = tracing::field::Empty,
         status = tracing::field::Empty,
     )
@@ -136,4 +150,25 @@ fn text(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= MAX_REQUEST_ID)
         .map(str::to_owned)
+}
+
+/// Middleware, outside the request span: the request's trace context, from
+/// the caller's `traceparent` (or a new trace), into the request's
+/// extensions and back on the response.
+pub async fn continue_trace(
+    mut request: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let context = request
+        .headers()
+        .get(TRACEPARENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(TraceParent::parse)
+        .map_or_else(TraceParent::new_root, |parent| parent.child());
+    request.extensions_mut().insert(context);
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&context.to_string()) {
+        response.headers_mut().insert(TRACEPARENT, value);
+    }
+    response
 }

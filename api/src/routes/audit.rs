@@ -25,8 +25,9 @@ use utoipa_axum::routes;
 
 use crate::http::auth::Principal;
 use crate::http::extract::ApiQuery;
-use crate::http::problem::Problem;
+use crate::http::problem::{Problem, ProblemBody};
 use crate::routes::responses::QueryFailures;
+use crate::routes::schemas::{AggregateType, AGGREGATE_TYPES};
 use crate::state::AppState;
 
 /// The audit routes.
@@ -68,8 +69,18 @@ fn problem(error: impl Into<AuditError>) -> Problem {
     }
 }
 
-/// The stored name of an aggregate type given by its stored or short name.
+/// The stored name of an aggregate type given by its stored or short name
+/// (one of [`AGGREGATE_TYPES`]).
 fn stored(name: &str) -> Result<&'static str, Problem> {
+    if !AGGREGATE_TYPES.contains(&name) {
+        return Err(Problem::invalid(
+            "invalid-audit-request",
+            format!(
+                "unknown aggregate type {name:?}; use one of {}",
+                AGGREGATE_TYPES.join(", ")
+            ),
+        ));
+    }
     AggregateKind::parse(name)
         .map(AggregateKind::stored_name)
         .map_err(problem)
@@ -77,19 +88,23 @@ fn stored(name: &str) -> Result<&'static str, Problem> {
 
 /// Paging of a stream's history.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct HistoryPaging {
     /// Events after this sequence (default 0: from the start).
+    #[param(minimum = 0)]
     after_sequence: Option<i64>,
     /// Events per page (default 100, at most 1,000).
+    #[param(minimum = 1, maximum = 1_000)]
     limit: Option<u32>,
 }
 
 /// Every event of one stream with who, when, which command, correlation
 /// and causation, and its hash; paged by sequence.
 #[utoipa::path(get, path = "/audit/streams/{aggregate_type}/{aggregate_id}/events", tag = "audit",
-    params(("aggregate_type" = String, Path, description = "order, payment_split, inventory or escrow (or the stored name)"),
+    params(("aggregate_type" = AggregateType, Path, description = "order, payment_split, inventory (stock) or escrow, or the stored name"),
            ("aggregate_id" = String, Path), HistoryPaging),
-    responses((status = 200, body = serde_json::Value, description = "A page: events and next_after_sequence"), QueryFailures),
+    responses((status = 200, body = serde_json::Value, description = "A page: events and next_after_sequence"), QueryFailures,
+        (status = 422, description = "Values the audit trail cannot take (`invalid-audit-request`): an unknown aggregate type, a limit outside 1 to 1,000, an empty or inverted range.", body = ProblemBody, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 async fn history(
     State(state): State<AppState>,
@@ -113,8 +128,10 @@ async fn history(
 
 /// A point in a stream's life.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AsOf {
     /// Fold events up to and including this sequence.
+    #[param(minimum = 0)]
     sequence: Option<i64>,
     /// Fold events recorded at or before this instant.
     at: Option<DateTime<Utc>>,
@@ -123,8 +140,9 @@ struct AsOf {
 /// The aggregate's state as of a sequence number or an instant (latest
 /// without either), folded from its events through the upcasters.
 #[utoipa::path(get, path = "/audit/streams/{aggregate_type}/{aggregate_id}/state", tag = "audit",
-    params(("aggregate_type" = String, Path), ("aggregate_id" = String, Path), AsOf),
-    responses((status = 200, body = serde_json::Value, description = "The state and the sequence/time it reflects"), QueryFailures),
+    params(("aggregate_type" = AggregateType, Path), ("aggregate_id" = String, Path), AsOf),
+    responses((status = 200, body = serde_json::Value, description = "The state and the sequence/time it reflects"), QueryFailures,
+        (status = 422, description = "Values the audit trail cannot take (`invalid-audit-request`): an unknown aggregate type, a limit outside 1 to 1,000, an empty or inverted range.", body = ProblemBody, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 async fn state(
     State(state): State<AppState>,
@@ -134,6 +152,7 @@ async fn state(
 ) -> Result<Json<AggregateState>, Problem> {
     require_auditor(&principal)?;
     let id = stream_id(id)?;
+    stored(&kind)?;
     let request = StateRequest {
         aggregate_type: kind,
         aggregate_id: id,
@@ -148,10 +167,13 @@ async fn state(
 
 /// Filters of the global log (and of exports).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LogQuery {
     /// Only this aggregate type (short or stored name).
+    #[param(value_type = Option<AggregateType>)]
     aggregate_type: Option<String>,
     /// Only this event type, e.g. `PaymentConfirmed`.
+    #[param(min_length = 1)]
     event_type: Option<String>,
     /// Recorded at or after.
     from: Option<DateTime<Utc>>,
@@ -180,17 +202,20 @@ impl LogQuery {
 
 /// Paging of the log.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LogPaging {
     /// The previous page's `next` cursor.
     after: Option<String>,
     /// Events per page (default 100, at most 1,000).
+    #[param(minimum = 1, maximum = 1_000)]
     limit: Option<u32>,
 }
 
 /// The global log in commit order, filtered, with a cursor that stays
 /// valid while others append.
 #[utoipa::path(get, path = "/audit/events", tag = "audit", params(LogQuery, LogPaging),
-    responses((status = 200, body = serde_json::Value, description = "A page: events, next cursor, more"), QueryFailures),
+    responses((status = 200, body = serde_json::Value, description = "A page: events, next cursor, more"), QueryFailures,
+        (status = 422, description = "Values the audit trail cannot take (`invalid-audit-request`): an unknown aggregate type, a limit outside 1 to 1,000, an empty or inverted range.", body = ProblemBody, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 async fn log(
     State(state): State<AppState>,
@@ -217,12 +242,16 @@ async fn log(
 
 /// One stream, or the log's events matching the filters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
     /// With `aggregate_id`: export that one stream.
+    #[param(value_type = Option<AggregateType>)]
     aggregate_type: Option<String>,
     /// The stream's id.
+    #[param(min_length = 1)]
     aggregate_id: Option<String>,
     /// Only this event type.
+    #[param(min_length = 1)]
     event_type: Option<String>,
     /// Recorded at or after.
     from: Option<DateTime<Utc>>,
@@ -236,7 +265,8 @@ struct ExportQuery {
 /// stream, a correlation or a time range. `bazaar audit verify-export`
 /// checks a saved export offline.
 #[utoipa::path(get, path = "/audit/export", tag = "audit", params(ExportQuery),
-    responses((status = 200, content_type = "application/x-ndjson", body = String), QueryFailures),
+    responses((status = 200, content_type = "application/x-ndjson", body = String), QueryFailures,
+        (status = 422, description = "Values the audit trail cannot take (`invalid-audit-request`): an unknown aggregate type, a limit outside 1 to 1,000, an empty or inverted range.", body = ProblemBody, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 async fn export(
     State(state): State<AppState>,
@@ -245,20 +275,34 @@ async fn export(
 ) -> Result<Response, Problem> {
     require_auditor(&principal)?;
     let selection = match (query.aggregate_type, query.aggregate_id) {
-        (Some(kind), Some(id)) => ExportSelection::Stream {
-            aggregate_type: stored(&kind)?.to_owned(),
-            aggregate_id: id,
-        },
-        (kind, None) => ExportSelection::Log(
-            LogQuery {
+        (Some(kind), Some(id)) => {
+            // a stream that does not exist is a 404 now, not a broken
+            // stream after the 200 has gone out
+            let first = HistoryRequest {
+                aggregate_type: stored(&kind)?.to_owned(),
+                aggregate_id: stream_id(id)?,
+                after_sequence: 0,
+                limit: Some(1),
+            };
+            stream_history(&state.pool, &first).await.map_err(problem)?;
+            ExportSelection::Stream {
+                aggregate_type: first.aggregate_type,
+                aggregate_id: first.aggregate_id,
+            }
+        }
+        (kind, None) => {
+            let filter = LogQuery {
                 aggregate_type: kind,
                 event_type: query.event_type,
                 from: query.from,
                 to: query.to,
                 correlation_id: query.correlation_id,
             }
-            .filter()?,
-        ),
+            .filter()?;
+            // refused now, not after the 200 has gone out
+            filter.check().map_err(problem)?;
+            ExportSelection::Log(filter)
+        }
         (None, Some(_)) => {
             return Err(Problem::bad_request(
                 "invalid-query",
@@ -281,10 +325,13 @@ async fn export(
 
 /// Which chains to verify.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct VerifyQuery {
     /// With `aggregate_id`: one stream; neither: the whole store.
+    #[param(value_type = Option<AggregateType>)]
     aggregate_type: Option<String>,
     /// The stream's id.
+    #[param(min_length = 1)]
     aggregate_id: Option<String>,
 }
 
@@ -292,7 +339,8 @@ struct VerifyQuery {
 /// names the first broken link (`broken`), if any. The whole store takes
 /// about 15–25 s per million events.
 #[utoipa::path(get, path = "/audit/verify", tag = "audit", params(VerifyQuery),
-    responses((status = 200, body = serde_json::Value, description = "streams, events, broken"), QueryFailures),
+    responses((status = 200, body = serde_json::Value, description = "streams, events, broken"), QueryFailures,
+        (status = 422, description = "Values the audit trail cannot take (`invalid-audit-request`): an unknown aggregate type, a limit outside 1 to 1,000, an empty or inverted range.", body = ProblemBody, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 async fn verify_chains(
     State(state): State<AppState>,

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use crate::http::auth::{Principal, Role};
 use crate::http::extract::ApiJson;
 use crate::http::problem::Problem;
-use crate::routes::responses::QueryFailures;
+use crate::routes::responses::{BodyFailures, SearchFailures};
 use crate::state::AppState;
 
 /// The search routes.
@@ -57,8 +57,8 @@ fn problem(error: SearchError) -> Problem {
 /// Orders: text, status, vendor, buyer, date and amount filters; facets
 /// (counts by status, sales by vendor per day) on the first page.
 #[utoipa::path(post, path = "/search/orders", tag = "search",
-    request_body(content = serde_json::Value, description = "OrderQuery: text, status[], vendor_id, buyer_id, placed_from, placed_before, currency, amount_min, amount_max, size, cursor"),
-    responses((status = 200, body = serde_json::Value, description = "hits, facets, next_cursor"), QueryFailures),
+    request_body = OrderQuery,
+    responses((status = 200, body = OrderPage), SearchFailures, BodyFailures),
     security(("bearer" = [])))]
 async fn orders(
     State(state): State<AppState>,
@@ -79,8 +79,8 @@ async fn orders(
 
 /// Product availability per SKU and warehouse (batches for their vendor).
 #[utoipa::path(post, path = "/search/stock", tag = "search",
-    request_body(content = serde_json::Value, description = "StockQuery: text, sku, warehouse_id, min_available, expiring_before, size, cursor"),
-    responses((status = 200, body = serde_json::Value, description = "hits and next_cursor"), QueryFailures),
+    request_body = StockQuery,
+    responses((status = 200, body = StockPage), SearchFailures, BodyFailures),
     security(("bearer" = [])))]
 async fn stock(
     State(state): State<AppState>,

@@ -116,6 +116,81 @@ async fn the_openapi_document_describes_every_endpoint(
     assert!(page.text().await.unwrap().contains("/openapi.json"));
 }
 
+/// The schema `reference` points at (`#/components/schemas/Name`).
+fn resolve<'a>(document: &'a Value, reference: &Value) -> &'a Value {
+    let name = reference["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .unwrap_or_else(|| panic!("not a schema reference: {reference}"));
+    &document["components"]["schemas"][name]
+}
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn the_document_states_the_servers_rules_and_statuses(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let app = spawn_full(options, |_| {}).await;
+    let document: Value = app.get("/openapi.json").await.json().await.unwrap();
+    let paths = &document["paths"];
+
+    // a checkout answers 201 with Location, and every body-reading
+    // failure is listed
+    let place = &paths["/v1/orders"]["post"]["responses"];
+    assert!(place["201"]["headers"]["Location"].is_object(), "{place}");
+    assert!(place["200"].is_null(), "{place}");
+    for status in [
+        "400", "401", "403", "409", "413", "415", "422", "429", "503",
+    ] {
+        let problem = &place[status]["content"]["application/problem+json"]["schema"];
+        assert!(
+            problem["required"]
+                .as_array()
+                .is_some_and(|r| r.contains(&"type".into())),
+            "POST /v1/orders {status}: {problem}"
+        );
+    }
+    assert!(paths["/v1/escrows"]["post"]["responses"]["201"]["headers"]["Location"].is_object());
+
+    // request bodies carry the domain's rules
+    let line = &document["components"]["schemas"]["LineBody"]["properties"];
+    assert_eq!(line["quantity"]["minimum"], 1);
+    assert_eq!(line["quantity"]["maximum"], 1_000_000);
+    let id = resolve(&document, &line["product"]);
+    assert_eq!(id["pattern"], "^[A-Za-z0-9_.:@-]{1,64}$");
+    let title = resolve(&document, &line["title"]);
+    assert_eq!(
+        (title["minLength"].as_u64(), title["maxLength"].as_u64()),
+        (Some(1), Some(200))
+    );
+    let money = &document["components"]["schemas"]["MoneyDoc"]["properties"];
+    assert_eq!(money["amount"]["minimum"], 1);
+    assert!(resolve(&document, &money["currency"])["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&"EUR".into()));
+
+    // list limits state their maximum
+    let limit = paths["/v1/orders"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["schema"]["maximum"], 200);
+
+    // searches are typed both ways
+    let search = &paths["/v1/search/orders"]["post"];
+    let body = &search["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body["$ref"], "#/components/schemas/OrderQuery");
+    let answer = &search["responses"]["200"]["content"]["application/json"]["schema"];
+    assert_eq!(answer["$ref"], "#/components/schemas/OrderPage");
+    let query = &document["components"]["schemas"]["OrderQuery"];
+    assert_eq!(query["additionalProperties"], false, "{query}");
+    assert_eq!(query["properties"]["size"]["maximum"], 100);
+    assert!(document["components"]["schemas"]["OrderDoc"]["properties"]["vendors"].is_object());
+}
+
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn metrics_count_requests_commands_and_show_projection_lag(
     _: PgPoolOptions,

@@ -18,6 +18,7 @@ mod helpers {
 mod idempotency;
 mod invoices;
 mod isolation;
+mod jwks;
 mod metrics;
 mod middleware;
 mod orders;
@@ -27,3 +28,4 @@ mod rate_limit;
 mod read_your_writes;
 mod search_api;
 mod stock;
+mod trace_context;

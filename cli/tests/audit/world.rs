@@ -54,6 +54,7 @@ pub(crate) fn in_flow(correlation_id: Uuid) -> EventMetadata {
         correlation_id,
         causation_id: command_id,
         actor: "buyer:buyer-1".into(),
+        traceparent: None,
     }
 }
 

@@ -87,6 +87,7 @@ async fn a_worker_that_died_after_acting_is_taken_over_without_acting_twice(pool
         correlation_id: timer.correlation_id,
         causation_id: timer.causation_id,
         actor: "system:scheduler".into(),
+        traceparent: None,
     };
     app.escrows
         .execute("e-1", command, &metadata)

@@ -20,6 +20,7 @@ async fn committed_events_carry_ids_metadata_and_increasing_positions(pool: PgPo
         correlation_id: Uuid::now_v7(),
         causation_id: Uuid::now_v7(),
         actor: "vendor:v-9".into(),
+        traceparent: None,
     };
     let events = vec![
         LedgerEvent::Opened {

@@ -116,6 +116,7 @@ async fn every_event_carries_who_when_and_which_command(pool: PgPool) {
         correlation_id: Uuid::now_v7(),
         causation_id: Uuid::now_v7(),
         actor: "vendor:v-9".into(),
+        traceparent: None,
     };
     let open = LedgerCommand::Open {
         currency: "EUR".into(),
@@ -147,6 +148,7 @@ async fn the_correlation_filter_follows_one_flow_across_streams(pool: PgPool) {
         correlation_id,
         causation_id: correlation_id,
         actor: "buyer:b-1".into(),
+        traceparent: None,
     };
     let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
     for (id, correlation) in [("a", mine), ("b", theirs), ("c", mine)] {

@@ -9,7 +9,7 @@
 //! comparison, while ours is a number per aggregate (`ce_subject`). Their names are part of the contract in
 //! `docs/kafka-topics.md`: never rename one.
 
-use bazaar_event_store::metadata::{ACTOR, CAUSATION_ID, COMMAND_ID, CORRELATION_ID};
+use bazaar_event_store::metadata::{ACTOR, CAUSATION_ID, COMMAND_ID, CORRELATION_ID, TRACEPARENT};
 use bazaar_event_store::RecordedEvent;
 use chrono::SecondsFormat;
 use rdkafka::message::{Header, OwnedHeaders};
@@ -20,11 +20,14 @@ pub const SPEC_VERSION: &str = "1.0";
 pub const CONTENT_TYPE: &str = "application/json";
 
 /// Extension headers taken from the event's metadata, by metadata key.
-const METADATA_HEADERS: [(&str, &str); 4] = [
+/// The W3C trace context travels as the plain `traceparent` header that
+/// OpenTelemetry's Kafka instrumentations read, when the event has one.
+const METADATA_HEADERS: [(&str, &str); 5] = [
     (COMMAND_ID, "ce_commandid"),
     (CORRELATION_ID, "ce_correlationid"),
     (CAUSATION_ID, "ce_causationid"),
     (ACTOR, "ce_actor"),
+    (TRACEPARENT, "traceparent"),
 ];
 
 /// The topic of an aggregate type: `prefix` + type, with any character

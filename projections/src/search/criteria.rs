@@ -125,8 +125,11 @@ impl OrderCriteria {
     /// Checks `search`.
     pub fn of(search: &OrderSearch) -> Result<Self, SearchError> {
         let q = &search.query;
-        let (vendor_id, buyer_id) =
-            scoped_ids(&search.scope, q.vendor_id.clone(), q.buyer_id.clone())?;
+        let (vendor_id, buyer_id) = scoped_ids(
+            &search.scope,
+            id("vendor_id", q.vendor_id.as_deref())?,
+            id("buyer_id", q.buyer_id.as_deref())?,
+        )?;
         let known = match search.scope {
             Scope::Vendor(_) => VENDOR_STATUSES,
             _ => ORDER_STATUSES,
@@ -191,6 +194,20 @@ fn scoped_ids(
             }
             Ok((None, buyer))
         }
+    }
+}
+
+/// An id filter: absent, or an id as the domain has them
+/// (`bazaar_domain::ids`); anything else names nothing and is refused.
+fn id(field: &str, raw: Option<&str>) -> Result<Option<String>, SearchError> {
+    match raw {
+        None => Ok(None),
+        Some(value) if bazaar_domain::ids::VendorId::parse(value).is_ok() => {
+            Ok(Some(value.to_owned()))
+        }
+        Some(value) => Err(SearchError::invalid(format!(
+            "{field} {value:?} is not an id (1-64 characters of letters, digits and -_.:@)"
+        ))),
     }
 }
 
@@ -289,8 +306,8 @@ impl StockCriteria {
         Ok(Self {
             scope: search.scope.clone(),
             text: text(q.text.as_deref())?,
-            sku: q.sku.clone(),
-            warehouse_id: q.warehouse_id.clone(),
+            sku: id("sku", q.sku.as_deref())?,
+            warehouse_id: id("warehouse_id", q.warehouse_id.as_deref())?,
             min_available: q.min_available,
             expiring_before: q.expiring_before,
             size: size(q.size)?,

@@ -10,10 +10,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// One order: the buyer, every vendor's part with its lines, statuses,
 /// amounts and dates.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrderDoc {
     /// The order (the aggregate id; the document id).
     pub order_id: String,
@@ -42,7 +43,7 @@ pub struct OrderDoc {
 }
 
 /// One vendor's part of an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct VendorPart {
     /// The vendor.
     pub vendor_id: String,
@@ -75,7 +76,7 @@ pub struct VendorPart {
 }
 
 /// One order line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LineDoc {
     /// Position in the cart, from 1.
     pub line_no: u32,
@@ -102,7 +103,7 @@ pub struct LineDoc {
 }
 
 /// What can be sold of one SKU in one warehouse, down to its batches.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StockDoc {
     /// `sku@warehouse`: the aggregate id and the document id.
     pub stock_id: String,
@@ -131,7 +132,7 @@ pub struct StockDoc {
 }
 
 /// One received batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct BatchDoc {
     /// The batch.
     pub batch_id: String,

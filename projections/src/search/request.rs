@@ -9,8 +9,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::document::{BatchDoc, OrderDoc};
+use super::schema::{CurrencyFilter, OrderStatusFilter};
 
 /// Whose documents a search may see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -26,52 +28,73 @@ pub enum Scope {
 }
 
 /// Order filters as a client sends them (every field optional).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct OrderQuery {
     /// Full text, web-search syntax: words (all must match), `"a phrase"`,
     /// `-excluded`, `a or b`.
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub text: Option<String>,
     /// Any of these statuses (order statuses; vendor order statuses in
     /// vendor scope).
+    #[schema(value_type = Vec<OrderStatusFilter>)]
     pub status: Vec<String>,
     /// Orders with a part sold by this vendor.
+    #[schema(pattern = "^[A-Za-z0-9_.:@-]{1,64}$", max_length = 64)]
     pub vendor_id: Option<String>,
     /// Orders of this buyer.
+    #[schema(pattern = "^[A-Za-z0-9_.:@-]{1,64}$", max_length = 64)]
     pub buyer_id: Option<String>,
     /// Placed at or after.
     pub placed_from: Option<DateTime<Utc>>,
     /// Placed strictly before.
     pub placed_before: Option<DateTime<Utc>>,
     /// ISO-4217 code; required with an amount range.
+    #[schema(value_type = Option<CurrencyFilter>)]
     pub currency: Option<String>,
     /// Smallest total (subtotal in vendor scope), minor units, inclusive.
+    #[schema(minimum = 0)]
     pub amount_min: Option<i64>,
     /// Largest total (subtotal in vendor scope), minor units, inclusive.
+    #[schema(minimum = 0)]
     pub amount_max: Option<i64>,
     /// Hits per page: 1 to [`MAX_PAGE`], default [`DEFAULT_PAGE`].
+    #[schema(minimum = 1, maximum = 100)]
     pub size: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub cursor: Option<String>,
 }
 
 /// Stock filters as a client sends them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct StockQuery {
     /// Full text over SKU, warehouse and batch ids.
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub text: Option<String>,
     /// Exactly this SKU.
+    #[schema(pattern = "^[A-Za-z0-9_.:@-]{1,64}$", max_length = 64)]
     pub sku: Option<String>,
     /// Exactly this warehouse.
+    #[schema(pattern = "^[A-Za-z0-9_.:@-]{1,64}$", max_length = 64)]
     pub warehouse_id: Option<String>,
     /// At least this many available units.
+    #[schema(maximum = 9_223_372_036_854_775_807_u64)]
     pub min_available: Option<u64>,
     /// With free units in a batch expiring strictly before this day.
     pub expiring_before: Option<NaiveDate>,
-    /// Hits per page.
+    /// Hits per page: 1 to [`MAX_PAGE`], default [`DEFAULT_PAGE`].
+    #[schema(minimum = 1, maximum = 100)]
     pub size: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[schema(pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     pub cursor: Option<String>,
 }
 
@@ -99,7 +122,7 @@ pub struct StockSearch {
 }
 
 /// Which backend answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// The Elasticsearch indices.
@@ -109,7 +132,7 @@ pub enum Backend {
 }
 
 /// How many documents match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Total {
     /// The count.
     pub value: u64,
@@ -120,7 +143,7 @@ pub struct Total {
 }
 
 /// One page of orders, newest first (then by order id, descending).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrderPage {
     /// The orders of the page, scoped (see [`Scope`]); `text` is omitted.
     pub hits: Vec<OrderDoc>,
@@ -135,7 +158,7 @@ pub struct OrderPage {
 }
 
 /// Counts by status and sales by vendor per day.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrderFacets {
     /// Matching orders per status, most frequent first (then by name).
     pub status: Vec<StatusCount>,
@@ -146,7 +169,7 @@ pub struct OrderFacets {
 }
 
 /// Orders in one status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StatusCount {
     /// The status.
     pub status: String,
@@ -155,7 +178,7 @@ pub struct StatusCount {
 }
 
 /// One vendor's sales on one day in one currency.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SalesBucket {
     /// The vendor.
     pub vendor_id: String,
@@ -172,7 +195,7 @@ pub struct SalesBucket {
 }
 
 /// One stock as a search shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StockHit {
     /// `sku@warehouse`.
     pub stock_id: String,
@@ -197,7 +220,7 @@ pub struct StockHit {
 }
 
 /// One page of stock, by stock id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StockPage {
     /// The stocks of the page.
     pub hits: Vec<StockHit>,

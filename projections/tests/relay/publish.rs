@@ -44,6 +44,18 @@ async fn every_event_reaches_its_topic_in_sequence_order_with_every_header(pool:
     let ids = events.iter().map(|e| e.event_id).collect();
     let received = consume(&broker.address(), &topics(), &ids, Duration::from_secs(60)).await;
 
+    // the clients' traces reach the saga's events too (see world.rs)
+    let traced: HashSet<_> = events
+        .iter()
+        .filter(|e| e.metadata.get("traceparent").is_some())
+        .map(|e| e.aggregate_type.as_str())
+        .collect();
+    assert!(
+        ["Order", "InventoryReservation", "PaymentSplit"]
+            .iter()
+            .all(|t| traced.contains(t)),
+        "traced: {traced:?}"
+    );
     let by_id: HashMap<_, _> = received.iter().map(|r| (r.event_id(), r)).collect();
     assert_eq!(by_id.len(), events.len(), "every event once at least");
     for event in &events {
@@ -90,6 +102,10 @@ fn assert_record_matches(record: &Received, event: &RecordedEvent) {
         ("actor", "ce_actor"),
     ] {
         assert_eq!(record.header(header), event.metadata[key].as_str().unwrap());
+    }
+    match event.metadata.get("traceparent") {
+        Some(trace) => assert_eq!(record.header("traceparent"), trace.as_str().unwrap()),
+        None => assert!(!record.headers.contains_key("traceparent"), "{record:?}"),
     }
 }
 

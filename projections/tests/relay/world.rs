@@ -11,6 +11,7 @@ use bazaar_domain::ids::{BatchId, BuyerId, PaymentId, ProductId, Sku, VendorId, 
 use bazaar_domain::inventory::{stock_id, InventoryReservationCommand as Stock};
 use bazaar_domain::money::{Currency, FeeRate, Money};
 use bazaar_domain::order::{LineInput, OrderCommand};
+use bazaar_event_store::trace_context::TraceParent;
 use bazaar_event_store::{load_checkpoint, read_after, EventMetadata, Position, RecordedEvent};
 use bazaar_projections::relay::{self, RelayHealth, RelaySettings, SUBSCRIPTION};
 use bazaar_projections::wakeups::Wakeups;
@@ -22,8 +23,11 @@ use uuid::Uuid;
 /// Topic prefix of every relay test.
 pub(crate) const PREFIX: &str = "test.";
 
+/// Metadata of a command a client sent inside a trace of its own.
 fn meta(actor: &str) -> EventMetadata {
-    EventMetadata::for_command(Uuid::now_v7(), actor)
+    let mut meta = EventMetadata::for_command(Uuid::now_v7(), actor);
+    meta.traceparent = Some(TraceParent::new_root().to_string());
+    meta
 }
 
 fn eur(cents: i64) -> Money {

@@ -1,5 +1,6 @@
 //! Request bodies of the escrow commands.
 
+use crate::routes::schemas::{CurrencyCode, FreeText, Id};
 use bazaar_domain::escrow::{AgentTerms, Commission, MilestoneInput, PartyId};
 use bazaar_domain::ids::{AgentId, MilestoneId, PaymentId};
 use bazaar_domain::money::{Currency, Money};
@@ -8,29 +9,33 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::http::problem::Problem;
-use crate::routes::common::MoneyDoc;
+use crate::routes::common::{MoneyDoc, MoneyOrZeroDoc};
 
 /// The terms of a new escrow.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEscrowBody {
     /// The buyer party; only admins set it (a buyer is its own buyer).
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Id>)]
     pub buyer: Option<PartyId>,
     /// The seller party: the selling vendor's id.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub seller: PartyId,
     /// The escrow's currency.
-    #[schema(value_type = String)]
+    #[schema(value_type = CurrencyCode)]
     pub currency: Currency,
     /// The whole amount; the milestones must sum to it.
     #[schema(value_type = MoneyDoc)]
     pub amount: Money,
     /// What is delivered and paid, step by step.
+    #[schema(min_items = 1, max_items = 100)]
     pub milestones: Vec<MilestoneBody>,
     /// Days the buyer has to inspect a delivery (1 to 30).
+    #[schema(minimum = 1, maximum = 30)]
     pub inspection_period_days: u32,
-    /// Hours after delivery in which a dispute may be opened.
+    /// Hours after delivery in which a dispute may be opened (24 to
+    /// 720, and not past the inspection period).
+    #[schema(minimum = 24, maximum = 720)]
     pub dispute_window_hours: u32,
     /// The agent who brokered the sale, and its commission (paid out of
     /// every release).
@@ -42,7 +47,7 @@ pub struct CreateEscrowBody {
 #[serde(deny_unknown_fields)]
 pub struct AgentBody {
     /// The agent's id; neither the buyer nor the seller.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub agent_id: AgentId,
     /// What the agent earns on the sale.
     pub commission: CommissionBody,
@@ -92,10 +97,10 @@ impl TryFrom<AgentBody> for AgentTerms {
 #[serde(deny_unknown_fields)]
 pub struct MilestoneBody {
     /// Its id, unique in the escrow.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub milestone: MilestoneId,
     /// What is delivered.
-    #[schema(value_type = String)]
+    #[schema(value_type = FreeText)]
     pub description: Text,
     /// What it pays.
     #[schema(value_type = MoneyDoc)]
@@ -117,7 +122,7 @@ impl From<MilestoneBody> for MilestoneInput {
 #[serde(deny_unknown_fields)]
 pub struct FundBody {
     /// The capture at the payment provider.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub payment_id: PaymentId,
     /// The whole escrow amount.
     #[schema(value_type = MoneyDoc)]
@@ -128,11 +133,11 @@ pub struct FundBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
-    /// To the seller.
-    #[schema(value_type = MoneyDoc)]
+    /// To the seller (zero or more).
+    #[schema(value_type = MoneyOrZeroDoc)]
     pub release: Money,
-    /// Back to the buyer.
-    #[schema(value_type = MoneyDoc)]
+    /// Back to the buyer (zero or more).
+    #[schema(value_type = MoneyOrZeroDoc)]
     pub refund: Money,
 }
 
@@ -150,12 +155,12 @@ pub struct AmountBody {
 #[serde(deny_unknown_fields)]
 pub struct EscrowRefundBody {
     /// One milestone, or absent for everything still held.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Id>)]
     pub milestone: Option<MilestoneId>,
     /// Part of the milestone's remaining amount; absent for all of it.
     #[schema(value_type = Option<MoneyDoc>)]
     pub amount: Option<Money>,
     /// Why.
-    #[schema(value_type = String)]
+    #[schema(value_type = FreeText)]
     pub reason: Text,
 }

@@ -13,8 +13,9 @@ use super::bodies::{AmountBody, CreateEscrowBody, EscrowRefundBody, FundBody, Re
 use crate::http::auth::Role;
 use crate::http::extract::ApiJson;
 use crate::http::problem::Problem;
-use crate::routes::common::ReasonBody;
-use crate::routes::responses::CommandResponses;
+use crate::routes::common::EscrowReasonBody;
+use crate::routes::responses::{BodyFailures, CommandResponses, CreatedResponses};
+use crate::routes::schemas::{Id, IdempotencyKey};
 use crate::state::AppState;
 use crate::write::{self, Accepted, CommandRequest};
 
@@ -59,8 +60,8 @@ fn milestone(raw: &str) -> Result<MilestoneId, Problem> {
 /// platform's fee rate is snapshotted into it; an agent, if named, earns
 /// its commission out of every release.
 #[utoipa::path(post, path = "/escrows", tag = "escrows", request_body = CreateEscrowBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("Idempotency-Key" = Option<IdempotencyKey>, Header, description = "Retry-safe key")),
+    responses(CreatedResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn create(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -117,7 +118,7 @@ pub(super) async fn create(
 
 /// The buyer's payment arrived (payment webhook; admin).
 #[utoipa::path(post, path = "/escrows/{escrow_id}/funding", tag = "escrows", request_body = FundBody,
-    params(("escrow_id" = String, Path)), responses(CommandResponses), security(("bearer" = [])))]
+    params(("escrow_id" = Id, Path)), responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn fund(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -134,7 +135,7 @@ pub(super) async fn fund(
 
 /// The seller delivered a milestone; its inspection period starts.
 #[utoipa::path(post, path = "/escrows/{escrow_id}/milestones/{milestone_id}/delivery", tag = "escrows",
-    params(("escrow_id" = String, Path), ("milestone_id" = String, Path)),
+    params(("escrow_id" = Id, Path), ("milestone_id" = Id, Path)),
     responses(CommandResponses), security(("bearer" = [])))]
 pub(super) async fn mark_delivered(
     State(state): State<AppState>,
@@ -153,7 +154,7 @@ pub(super) async fn mark_delivered(
 
 /// The buyer accepts a delivery; what remains of it goes to the seller.
 #[utoipa::path(post, path = "/escrows/{escrow_id}/milestones/{milestone_id}/accept", tag = "escrows",
-    params(("escrow_id" = String, Path), ("milestone_id" = String, Path)),
+    params(("escrow_id" = Id, Path), ("milestone_id" = Id, Path)),
     responses(CommandResponses), security(("bearer" = [])))]
 pub(super) async fn accept(
     State(state): State<AppState>,
@@ -172,14 +173,14 @@ pub(super) async fn accept(
 
 /// The buyer rejects a delivery during inspection; this opens a dispute.
 #[utoipa::path(post, path = "/escrows/{escrow_id}/milestones/{milestone_id}/reject", tag = "escrows",
-    request_body = ReasonBody,
-    params(("escrow_id" = String, Path), ("milestone_id" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    request_body = EscrowReasonBody,
+    params(("escrow_id" = Id, Path), ("milestone_id" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn reject(
     State(state): State<AppState>,
     request: CommandRequest,
     Path((escrow, step)): Path<(String, String)>,
-    ApiJson(body): ApiJson<ReasonBody>,
+    ApiJson(body): ApiJson<EscrowReasonBody>,
 ) -> Answer {
     let step = milestone(&step)?;
     milestone_command(&state, &request, &escrow, Party::Buyer, |at| {
@@ -195,7 +196,7 @@ pub(super) async fn reject(
 /// Release a milestone whose inspection ended without dispute (admin;
 /// normally the scheduler).
 #[utoipa::path(post, path = "/escrows/{escrow_id}/milestones/{milestone_id}/lapse", tag = "escrows",
-    params(("escrow_id" = String, Path), ("milestone_id" = String, Path)),
+    params(("escrow_id" = Id, Path), ("milestone_id" = Id, Path)),
     responses(CommandResponses), security(("bearer" = [])))]
 pub(super) async fn lapse(
     State(state): State<AppState>,
@@ -214,14 +215,14 @@ pub(super) async fn lapse(
 
 /// A party disputes a delivery within the dispute window.
 #[utoipa::path(post, path = "/escrows/{escrow_id}/milestones/{milestone_id}/disputes", tag = "escrows",
-    request_body = ReasonBody,
-    params(("escrow_id" = String, Path), ("milestone_id" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    request_body = EscrowReasonBody,
+    params(("escrow_id" = Id, Path), ("milestone_id" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn open_dispute(
     State(state): State<AppState>,
     request: CommandRequest,
     Path((escrow, step)): Path<(String, String)>,
-    ApiJson(body): ApiJson<ReasonBody>,
+    ApiJson(body): ApiJson<EscrowReasonBody>,
 ) -> Answer {
     let step = milestone(&step)?;
     milestone_command(&state, &request, &escrow, Party::Either, |at| {
@@ -237,8 +238,8 @@ pub(super) async fn open_dispute(
 /// The agent's decision on an open dispute (admin).
 #[utoipa::path(post, path = "/escrows/{escrow_id}/milestones/{milestone_id}/resolution", tag = "escrows",
     request_body = ResolveBody,
-    params(("escrow_id" = String, Path), ("milestone_id" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("escrow_id" = Id, Path), ("milestone_id" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn resolve_dispute(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -259,7 +260,7 @@ pub(super) async fn resolve_dispute(
 
 /// Release everything that remains of a milestone (admin).
 #[utoipa::path(post, path = "/escrows/{escrow_id}/milestones/{milestone_id}/release", tag = "escrows",
-    params(("escrow_id" = String, Path), ("milestone_id" = String, Path)),
+    params(("escrow_id" = Id, Path), ("milestone_id" = Id, Path)),
     responses(CommandResponses), security(("bearer" = [])))]
 pub(super) async fn release(
     State(state): State<AppState>,
@@ -277,8 +278,8 @@ pub(super) async fn release(
 /// Release part of what remains of a milestone (admin).
 #[utoipa::path(post, path = "/escrows/{escrow_id}/milestones/{milestone_id}/partial-release", tag = "escrows",
     request_body = AmountBody,
-    params(("escrow_id" = String, Path), ("milestone_id" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("escrow_id" = Id, Path), ("milestone_id" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn partial_release(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -298,7 +299,7 @@ pub(super) async fn partial_release(
 
 /// Pay money back to the buyer (the seller, or an admin).
 #[utoipa::path(post, path = "/escrows/{escrow_id}/refunds", tag = "escrows", request_body = EscrowRefundBody,
-    params(("escrow_id" = String, Path)), responses(CommandResponses), security(("bearer" = [])))]
+    params(("escrow_id" = Id, Path)), responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn refund(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -316,13 +317,13 @@ pub(super) async fn refund(
 
 /// Call the deal off (admin): before funding, or after it while nothing
 /// was delivered or released (then everything is refunded).
-#[utoipa::path(post, path = "/escrows/{escrow_id}/cancel", tag = "escrows", request_body = ReasonBody,
-    params(("escrow_id" = String, Path)), responses(CommandResponses), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/escrows/{escrow_id}/cancel", tag = "escrows", request_body = EscrowReasonBody,
+    params(("escrow_id" = Id, Path)), responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn cancel(
     State(state): State<AppState>,
     request: CommandRequest,
     Path(escrow): Path<String>,
-    ApiJson(body): ApiJson<ReasonBody>,
+    ApiJson(body): ApiJson<EscrowReasonBody>,
 ) -> Answer {
     escrow_command(&state, &request, &escrow, Party::Admin, |at| C::Cancel {
         reason: body.reason,

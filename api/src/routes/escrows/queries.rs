@@ -15,6 +15,7 @@ use crate::read::{self, decode_cursor, Page};
 use crate::routes::agents::{AgentEscrowRow, AGENT_COLUMNS};
 use crate::routes::common::Consistency;
 use crate::routes::responses::QueryFailures;
+use crate::routes::schemas::Id;
 use crate::state::AppState;
 
 const MODEL: &[&str] = &["escrows", "commissions"];
@@ -74,14 +75,17 @@ pub struct EscrowDetail {
 
 /// Filters and paging of escrow lists.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct EscrowFilter {
     /// Only escrows in this status.
     pub status: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Wait until the read model has applied this command position.
+    #[param(pattern = "^[0-9]{1,18}-[0-9]{1,18}$")]
     pub min_position: Option<String>,
 }
 
@@ -134,7 +138,7 @@ pub(super) async fn list(
 
 /// One escrow with its milestones (its parties, admins, auditors).
 #[utoipa::path(get, path = "/escrows/{escrow_id}", tag = "escrows",
-    params(("escrow_id" = String, Path), Consistency),
+    params(("escrow_id" = Id, Path), Consistency),
     responses((status = 200, body = EscrowDetail), QueryFailures), security(("bearer" = [])))]
 pub(super) async fn get(
     State(state): State<AppState>,

@@ -16,7 +16,8 @@ use crate::http::auth::Role;
 use crate::http::extract::ApiJson;
 use crate::http::problem::Problem;
 use crate::routes::common::ReasonBody;
-use crate::routes::responses::CommandResponses;
+use crate::routes::responses::{BodyFailures, CommandResponses, CreatedResponses};
+use crate::routes::schemas::{Id, IdempotencyKey};
 use crate::state::AppState;
 use crate::write::{self, Accepted, CommandRequest};
 
@@ -55,8 +56,8 @@ async fn vendor_command(
 /// Check out: one order, one vendor order per vendor. Stock is reserved
 /// by the checkout saga right after; the order then awaits payment.
 #[utoipa::path(post, path = "/orders", tag = "orders", request_body = PlaceOrderBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key; a retry returns the first response")),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("Idempotency-Key" = Option<IdempotencyKey>, Header, description = "Retry-safe key; a retry returns the first response")),
+    responses(CreatedResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn place(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -103,8 +104,8 @@ fn buyer_of(request: &CommandRequest, named: Option<BuyerId>) -> Result<BuyerId,
 
 /// Record a payment captured for the order (payment webhook; admin).
 #[utoipa::path(post, path = "/orders/{order_id}/payments", tag = "orders", request_body = ConfirmPaymentBody,
-    params(("order_id" = String, Path, description = "The order")),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path, description = "The order")),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn confirm_payment(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -124,7 +125,7 @@ pub(super) async fn confirm_payment(
 /// Close the order if it is still unpaid after its due time (normally the
 /// scheduler's job; admin).
 #[utoipa::path(post, path = "/orders/{order_id}/expire", tag = "orders",
-    params(("order_id" = String, Path, description = "The order")),
+    params(("order_id" = Id, Path, description = "The order")),
     responses(CommandResponses), security(("bearer" = [])))]
 pub(super) async fn expire_payment(
     State(state): State<AppState>,
@@ -139,8 +140,8 @@ pub(super) async fn expire_payment(
 
 /// Cancel every vendor order not packed yet (the buyer, or an admin).
 #[utoipa::path(post, path = "/orders/{order_id}/cancel", tag = "orders", request_body = ReasonBody,
-    params(("order_id" = String, Path, description = "The order")),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path, description = "The order")),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn cancel(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -159,8 +160,8 @@ pub(super) async fn cancel(
 /// Cancel one vendor's part before it is packed (that vendor, or an admin).
 #[utoipa::path(post, path = "/orders/{order_id}/vendors/{vendor_id}/cancel", tag = "orders",
     request_body = ReasonBody,
-    params(("order_id" = String, Path), ("vendor_id" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path), ("vendor_id" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn cancel_vendor_order(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -179,7 +180,7 @@ pub(super) async fn cancel_vendor_order(
 
 /// The vendor packed its part.
 #[utoipa::path(post, path = "/orders/{order_id}/vendors/{vendor_id}/pack", tag = "orders",
-    params(("order_id" = String, Path), ("vendor_id" = String, Path)),
+    params(("order_id" = Id, Path), ("vendor_id" = Id, Path)),
     responses(CommandResponses), security(("bearer" = [])))]
 pub(super) async fn pack(
     State(state): State<AppState>,
@@ -195,8 +196,8 @@ pub(super) async fn pack(
 /// The vendor shipped a parcel with some or all remaining units.
 #[utoipa::path(post, path = "/orders/{order_id}/vendors/{vendor_id}/shipments", tag = "orders",
     request_body = ShipBody,
-    params(("order_id" = String, Path), ("vendor_id" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path), ("vendor_id" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn ship(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -216,7 +217,7 @@ pub(super) async fn ship(
 
 /// The buyer received a fully shipped vendor order.
 #[utoipa::path(post, path = "/orders/{order_id}/vendors/{vendor_id}/delivery", tag = "orders",
-    params(("order_id" = String, Path), ("vendor_id" = String, Path)),
+    params(("order_id" = Id, Path), ("vendor_id" = Id, Path)),
     responses(CommandResponses), security(("bearer" = [])))]
 pub(super) async fn confirm_delivery(
     State(state): State<AppState>,
@@ -232,7 +233,7 @@ pub(super) async fn confirm_delivery(
 /// Confirm delivery for a silent buyer after the auto-confirm time
 /// (normally the scheduler's job; admin).
 #[utoipa::path(post, path = "/orders/{order_id}/vendors/{vendor_id}/auto-delivery", tag = "orders",
-    params(("order_id" = String, Path), ("vendor_id" = String, Path)),
+    params(("order_id" = Id, Path), ("vendor_id" = Id, Path)),
     responses(CommandResponses), security(("bearer" = [])))]
 pub(super) async fn auto_confirm_delivery(
     State(state): State<AppState>,
@@ -248,8 +249,8 @@ pub(super) async fn auto_confirm_delivery(
 /// The buyer asks to send shipped units back.
 #[utoipa::path(post, path = "/orders/{order_id}/vendors/{vendor_id}/returns", tag = "orders",
     request_body = ReturnBody,
-    params(("order_id" = String, Path), ("vendor_id" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path), ("vendor_id" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn request_return(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -270,8 +271,8 @@ pub(super) async fn request_return(
 /// The vendor received returned units and inspected them.
 #[utoipa::path(post, path = "/orders/{order_id}/vendors/{vendor_id}/returns/receipts", tag = "orders",
     request_body = ReceiveReturnBody,
-    params(("order_id" = String, Path), ("vendor_id" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path), ("vendor_id" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn receive_return(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -290,7 +291,7 @@ pub(super) async fn receive_return(
 
 /// Close a delivered vendor order so its share can be released (admin).
 #[utoipa::path(post, path = "/orders/{order_id}/vendors/{vendor_id}/complete", tag = "orders",
-    params(("order_id" = String, Path), ("vendor_id" = String, Path)),
+    params(("order_id" = Id, Path), ("vendor_id" = Id, Path)),
     responses(CommandResponses), security(("bearer" = [])))]
 pub(super) async fn complete(
     State(state): State<AppState>,

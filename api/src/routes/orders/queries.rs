@@ -14,6 +14,7 @@ use crate::http::problem::Problem;
 use crate::read::{self, decode_cursor, Page};
 use crate::routes::common::Consistency;
 use crate::routes::responses::QueryFailures;
+use crate::routes::schemas::Id;
 use crate::state::AppState;
 
 /// The read model these queries read.
@@ -104,6 +105,7 @@ pub struct VendorOrderDetail {
 
 /// Filters and paging of order lists.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct OrderFilter {
     /// Only orders in this status.
     pub status: Option<String>,
@@ -114,10 +116,12 @@ pub(super) struct OrderFilter {
     /// Placed before.
     pub placed_to: Option<DateTime<Utc>>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Wait until the read model has applied this command position.
+    #[param(pattern = "^[0-9]{1,18}-[0-9]{1,18}$")]
     pub min_position: Option<String>,
 }
 
@@ -183,7 +187,7 @@ pub(super) async fn list(
 
 /// One order with its lines and vendor orders (its buyer, admins, auditors).
 #[utoipa::path(get, path = "/orders/{order_id}", tag = "orders",
-    params(("order_id" = String, Path), Consistency),
+    params(("order_id" = Id, Path), Consistency),
     responses((status = 200, body = OrderDetail), QueryFailures), security(("bearer" = [])))]
 pub(super) async fn get(
     State(state): State<AppState>,
@@ -254,20 +258,23 @@ async fn vendor_orders(
 
 /// Filters and paging of a vendor's orders.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct VendorOrderFilter {
     /// Only vendor orders in this status.
     pub status: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Wait until the read model has applied this command position.
+    #[param(pattern = "^[0-9]{1,18}-[0-9]{1,18}$")]
     pub min_position: Option<String>,
 }
 
 /// A vendor's orders, newest first (that vendor, admins, auditors).
 #[utoipa::path(get, path = "/vendors/{vendor_id}/orders", tag = "vendors",
-    params(("vendor_id" = String, Path), VendorOrderFilter),
+    params(("vendor_id" = Id, Path), VendorOrderFilter),
     responses((status = 200, body = Page<VendorOrderRow>), QueryFailures), security(("bearer" = [])))]
 pub(super) async fn vendor_list(
     State(state): State<AppState>,
@@ -306,7 +313,7 @@ pub(super) async fn vendor_list(
 
 /// One vendor order with its lines (that vendor, admins, auditors).
 #[utoipa::path(get, path = "/vendors/{vendor_id}/orders/{order_id}", tag = "vendors",
-    params(("vendor_id" = String, Path), ("order_id" = String, Path), Consistency),
+    params(("vendor_id" = Id, Path), ("order_id" = Id, Path), Consistency),
     responses((status = 200, body = VendorOrderDetail), QueryFailures), security(("bearer" = [])))]
 pub(super) async fn vendor_get(
     State(state): State<AppState>,

@@ -1,5 +1,6 @@
 //! Request bodies of the payment split commands.
 
+use crate::routes::schemas::{Id, PayoutFailureReasonDoc};
 use bazaar_domain::ids::{PaymentId, PayoutId, RefundId, VendorId};
 use bazaar_domain::money::{FeeRate, Money};
 use bazaar_domain::payment_split::{ChargebackId, PayoutFailureReason};
@@ -14,7 +15,7 @@ use crate::routes::common::MoneyDoc;
 #[serde(deny_unknown_fields)]
 pub struct VendorAmount {
     /// The vendor.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub vendor: VendorId,
     /// The amount.
     #[schema(value_type = MoneyDoc)]
@@ -31,15 +32,16 @@ pub(super) fn pairs(amounts: Vec<VendorAmount>) -> Vec<(VendorId, Money)> {
 #[serde(deny_unknown_fields)]
 pub struct ComputeSplitBody {
     /// The capture at the payment provider.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub payment_id: PaymentId,
     /// The amount captured.
     #[schema(value_type = MoneyDoc)]
     pub captured: Money,
     /// The platform fee rate snapshotted at checkout, in basis points.
-    #[schema(value_type = u32)]
+    #[schema(value_type = u32, minimum = 0, maximum = 10_000)]
     pub fee_rate_bps: FeeRate,
     /// Each vendor's gross, one entry per vendor.
+    #[schema(min_items = 1)]
     pub vendors: Vec<VendorAmount>,
 }
 
@@ -56,7 +58,7 @@ pub struct SchedulePayoutBody {
 #[serde(deny_unknown_fields)]
 pub struct ReleasePayoutBody {
     /// The payout at the payment provider; unique within the split.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub payout_id: PayoutId,
     /// How much; absent pays everything available.
     #[schema(value_type = Option<MoneyDoc>)]
@@ -68,7 +70,7 @@ pub struct ReleasePayoutBody {
 #[serde(deny_unknown_fields)]
 pub struct PayoutFailedBody {
     /// `account_closed`, `account_frozen`, `invalid_account`, `declined` or `could_not_process`.
-    #[schema(value_type = String)]
+    #[schema(value_type = PayoutFailureReasonDoc)]
     pub reason: PayoutFailureReason,
 }
 
@@ -77,7 +79,7 @@ pub struct PayoutFailedBody {
 #[serde(deny_unknown_fields)]
 pub struct RefundBody {
     /// The refund at the payment provider; unique within the split.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub refund_id: RefundId,
     /// How much.
     #[schema(value_type = MoneyDoc)]
@@ -92,7 +94,7 @@ pub struct RefundBody {
 #[serde(deny_unknown_fields)]
 pub struct ChargebackBody {
     /// The chargeback at the payment provider; unique within the split.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub chargeback_id: ChargebackId,
     /// The disputed amount.
     #[schema(value_type = MoneyDoc)]

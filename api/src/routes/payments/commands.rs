@@ -13,7 +13,8 @@ use super::bodies::{
 };
 use crate::http::extract::ApiJson;
 use crate::http::problem::Problem;
-use crate::routes::responses::CommandResponses;
+use crate::routes::responses::{BodyFailures, CommandResponses};
+use crate::routes::schemas::Id;
 use crate::state::AppState;
 use crate::write::{self, Accepted, CommandRequest};
 
@@ -47,7 +48,7 @@ async fn split_command(
 
 /// Split a captured payment between vendors and the platform.
 #[utoipa::path(post, path = "/payments/{order_id}/split", tag = "payments", request_body = ComputeSplitBody,
-    params(("order_id" = String, Path)), responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path)), responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn compute_split(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -68,8 +69,8 @@ pub(super) async fn compute_split(
 /// Say when a vendor's share stops being held.
 #[utoipa::path(post, path = "/payments/{order_id}/vendors/{vendor_id}/payout-schedule", tag = "payments",
     request_body = SchedulePayoutBody,
-    params(("order_id" = String, Path), ("vendor_id" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path), ("vendor_id" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn schedule_payout(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -89,8 +90,8 @@ pub(super) async fn schedule_payout(
 /// Pay (part of) a vendor's available share out.
 #[utoipa::path(post, path = "/payments/{order_id}/vendors/{vendor_id}/payouts", tag = "payments",
     request_body = ReleasePayoutBody,
-    params(("order_id" = String, Path), ("vendor_id" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path), ("vendor_id" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn release_payout(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -111,8 +112,8 @@ pub(super) async fn release_payout(
 /// Record that a payout did not reach the vendor.
 #[utoipa::path(post, path = "/payments/{order_id}/vendors/{vendor_id}/payouts/{payout_id}/failure",
     tag = "payments", request_body = PayoutFailedBody,
-    params(("order_id" = String, Path), ("vendor_id" = String, Path), ("payout_id" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path), ("vendor_id" = Id, Path), ("payout_id" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn payout_failed(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -134,7 +135,7 @@ pub(super) async fn payout_failed(
 
 /// Record a refund to the buyer and who gives it back.
 #[utoipa::path(post, path = "/payments/{order_id}/refunds", tag = "payments", request_body = RefundBody,
-    params(("order_id" = String, Path)), responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path)), responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn refund(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -152,7 +153,7 @@ pub(super) async fn refund(
 
 /// Record a chargeback.
 #[utoipa::path(post, path = "/payments/{order_id}/chargebacks", tag = "payments", request_body = ChargebackBody,
-    params(("order_id" = String, Path)), responses(CommandResponses), security(("bearer" = [])))]
+    params(("order_id" = Id, Path)), responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn chargeback(
     State(state): State<AppState>,
     request: CommandRequest,

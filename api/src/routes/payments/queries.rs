@@ -16,6 +16,7 @@ use crate::http::problem::Problem;
 use crate::read::{self, decode_cursor, Page};
 use crate::routes::common::Consistency;
 use crate::routes::responses::QueryFailures;
+use crate::routes::schemas::Id;
 use crate::state::AppState;
 
 const MODEL: &[&str] = &["balances"];
@@ -115,7 +116,7 @@ fn require_reader(principal: &Principal) -> Result<(), Problem> {
 
 /// One order's payment split (admins, auditors).
 #[utoipa::path(get, path = "/payments/{order_id}", tag = "payments",
-    params(("order_id" = String, Path), Consistency),
+    params(("order_id" = Id, Path), Consistency),
     responses((status = 200, body = PaymentDetail), QueryFailures), security(("bearer" = [])))]
 pub(super) async fn get(
     State(state): State<AppState>,
@@ -150,6 +151,7 @@ pub(super) async fn get(
 
 /// Paging and a time range.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct RangePage {
     /// At or after.
     pub from: Option<DateTime<Utc>>,
@@ -158,10 +160,12 @@ pub(super) struct RangePage {
     /// Only this kind (ledger only).
     pub kind: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Wait until the read model has applied this command position.
+    #[param(pattern = "^[0-9]{1,18}-[0-9]{1,18}$")]
     pub min_position: Option<String>,
 }
 
@@ -204,7 +208,7 @@ pub(super) async fn platform_fees(
 
 /// A vendor's balances, one per currency (that vendor, admins, auditors).
 #[utoipa::path(get, path = "/vendors/{vendor_id}/balances", tag = "vendors",
-    params(("vendor_id" = String, Path), Consistency),
+    params(("vendor_id" = Id, Path), Consistency),
     responses((status = 200, body = Vec<VendorBalanceRow>), QueryFailures), security(("bearer" = [])))]
 pub(super) async fn balances(
     State(state): State<AppState>,
@@ -233,7 +237,7 @@ pub(super) async fn balances(
 
 /// A vendor's payout ledger, oldest first (that vendor, admins, auditors).
 #[utoipa::path(get, path = "/vendors/{vendor_id}/ledger", tag = "vendors",
-    params(("vendor_id" = String, Path), RangePage),
+    params(("vendor_id" = Id, Path), RangePage),
     responses((status = 200, body = Page<LedgerEntryRow>), QueryFailures), security(("bearer" = [])))]
 pub(super) async fn ledger(
     State(state): State<AppState>,
@@ -275,18 +279,21 @@ pub(super) async fn ledger(
 
 /// Paging of a vendor's order shares.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct SharePage {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Wait until the read model has applied this command position.
+    #[param(pattern = "^[0-9]{1,18}-[0-9]{1,18}$")]
     pub min_position: Option<String>,
 }
 
 /// A vendor's share of each paid order (that vendor, admins, auditors).
 #[utoipa::path(get, path = "/vendors/{vendor_id}/order-balances", tag = "vendors",
-    params(("vendor_id" = String, Path), SharePage),
+    params(("vendor_id" = Id, Path), SharePage),
     responses((status = 200, body = Page<VendorOrderBalanceRow>), QueryFailures), security(("bearer" = [])))]
 pub(super) async fn order_balances(
     State(state): State<AppState>,

@@ -1,5 +1,6 @@
 //! Request bodies of the stock commands.
 
+use crate::routes::schemas::{Delta, Id, ReleaseReasonDoc, StockReason};
 use bazaar_domain::ids::{BatchId, ReservationId, VendorId};
 use bazaar_domain::inventory::ReleaseReason;
 use bazaar_domain::text::Text;
@@ -12,14 +13,15 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct ReceiveBatchBody {
     /// A batch id not used before in this stock.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub batch: BatchId,
     /// Units received (1 to 1,000,000).
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub quantity: u32,
     /// Last good day; absent if the goods do not perish.
     pub expires_on: Option<NaiveDate>,
     /// The owning vendor; only admins set it.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Id>)]
     pub vendor: Option<VendorId>,
 }
 
@@ -28,12 +30,14 @@ pub struct ReceiveBatchBody {
 #[serde(deny_unknown_fields)]
 pub struct AdjustBody {
     /// The batch.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub batch: BatchId,
-    /// Units to add (positive) or remove (negative), never zero.
+    /// Units to add (positive) or remove (negative), never zero, at
+    /// most 1,000,000 either way.
+    #[schema(value_type = Delta)]
     pub delta: i64,
     /// Why (1 to 200 characters).
-    #[schema(value_type = String)]
+    #[schema(value_type = StockReason)]
     pub reason: Text,
 }
 
@@ -51,12 +55,13 @@ pub struct WriteOffBody {
 #[serde(deny_unknown_fields)]
 pub struct RestockBody {
     /// The batch they came from, if known.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Id>)]
     pub batch: Option<BatchId>,
     /// Units (1 to 1,000,000).
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub quantity: u32,
     /// Why, e.g. the return's id.
-    #[schema(value_type = String)]
+    #[schema(value_type = StockReason)]
     pub reason: Text,
 }
 
@@ -65,9 +70,10 @@ pub struct RestockBody {
 #[serde(deny_unknown_fields)]
 pub struct ReserveBody {
     /// A reservation id not used before in this stock.
-    #[schema(value_type = String)]
+    #[schema(value_type = Id)]
     pub reservation: ReservationId,
-    /// Units to hold.
+    /// Units to hold (1 to 1,000,000).
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub quantity: u32,
     /// When the hold lapses.
     pub expires_at: DateTime<Utc>,
@@ -91,6 +97,6 @@ pub struct ExtendBody {
 #[serde(deny_unknown_fields)]
 pub struct ReleaseBody {
     /// `OrderCancelled`, `PaymentExpired`, `OrderRejected` or `BatchExpired`.
-    #[schema(value_type = String)]
+    #[schema(value_type = ReleaseReasonDoc)]
     pub reason: ReleaseReason,
 }

@@ -13,7 +13,8 @@ use super::bodies::{
 };
 use crate::http::extract::ApiJson;
 use crate::http::problem::Problem;
-use crate::routes::responses::CommandResponses;
+use crate::routes::responses::{BodyFailures, CommandResponses};
+use crate::routes::schemas::Id;
 use crate::state::AppState;
 use crate::write::{self, Accepted, CommandRequest};
 
@@ -56,8 +57,8 @@ fn reservation(raw: &str) -> Result<ReservationId, Problem> {
 /// Receive a batch (the owning vendor — or, for a new stock, any vendor,
 /// who then owns it — or an admin naming the vendor).
 #[utoipa::path(post, path = "/stock/{sku}/{warehouse}/batches", tag = "stock", request_body = ReceiveBatchBody,
-    params(("sku" = String, Path), ("warehouse" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("sku" = Id, Path), ("warehouse" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn receive_batch(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -81,8 +82,8 @@ pub(super) async fn receive_batch(
 
 /// Correct one batch's units (cycle count, shrinkage, found goods).
 #[utoipa::path(post, path = "/stock/{sku}/{warehouse}/adjustments", tag = "stock", request_body = AdjustBody,
-    params(("sku" = String, Path), ("warehouse" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("sku" = Id, Path), ("warehouse" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn adjust(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -103,8 +104,8 @@ pub(super) async fn adjust(
 /// Dispose of an expired batch (on today's date, or an earlier one).
 #[utoipa::path(post, path = "/stock/{sku}/{warehouse}/batches/{batch}/write-off", tag = "stock",
     request_body = WriteOffBody,
-    params(("sku" = String, Path), ("warehouse" = String, Path), ("batch" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("sku" = Id, Path), ("warehouse" = Id, Path), ("batch" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn write_off(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -132,8 +133,8 @@ pub(super) async fn write_off(
 
 /// Put undamaged returned units back on the shelf.
 #[utoipa::path(post, path = "/stock/{sku}/{warehouse}/restocks", tag = "stock", request_body = RestockBody,
-    params(("sku" = String, Path), ("warehouse" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("sku" = Id, Path), ("warehouse" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn restock(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -153,8 +154,8 @@ pub(super) async fn restock(
 
 /// Hold units, first expiry first out (admin; normally the checkout saga).
 #[utoipa::path(post, path = "/stock/{sku}/{warehouse}/reservations", tag = "stock", request_body = ReserveBody,
-    params(("sku" = String, Path), ("warehouse" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("sku" = Id, Path), ("warehouse" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn reserve(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -177,8 +178,8 @@ pub(super) async fn reserve(
 /// Move a hold's lapse time later (admin).
 #[utoipa::path(post, path = "/stock/{sku}/{warehouse}/reservations/{reservation}/extend", tag = "stock",
     request_body = ExtendBody,
-    params(("sku" = String, Path), ("warehouse" = String, Path), ("reservation" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("sku" = Id, Path), ("warehouse" = Id, Path), ("reservation" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn extend(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -198,7 +199,7 @@ pub(super) async fn extend(
 
 /// The order is paid: the held units leave the stock (admin; idempotent).
 #[utoipa::path(post, path = "/stock/{sku}/{warehouse}/reservations/{reservation}/commit", tag = "stock",
-    params(("sku" = String, Path), ("warehouse" = String, Path), ("reservation" = String, Path)),
+    params(("sku" = Id, Path), ("warehouse" = Id, Path), ("reservation" = Id, Path)),
     responses(CommandResponses), security(("bearer" = [])))]
 pub(super) async fn commit(
     State(state): State<AppState>,
@@ -218,8 +219,8 @@ pub(super) async fn commit(
 /// Give up a hold (admin; idempotent).
 #[utoipa::path(post, path = "/stock/{sku}/{warehouse}/reservations/{reservation}/release", tag = "stock",
     request_body = ReleaseBody,
-    params(("sku" = String, Path), ("warehouse" = String, Path), ("reservation" = String, Path)),
-    responses(CommandResponses), security(("bearer" = [])))]
+    params(("sku" = Id, Path), ("warehouse" = Id, Path), ("reservation" = Id, Path)),
+    responses(CommandResponses, BodyFailures), security(("bearer" = [])))]
 pub(super) async fn release(
     State(state): State<AppState>,
     request: CommandRequest,
@@ -239,7 +240,7 @@ pub(super) async fn release(
 
 /// Free a lapsed hold (admin; normally the scheduler).
 #[utoipa::path(post, path = "/stock/{sku}/{warehouse}/reservations/{reservation}/expire", tag = "stock",
-    params(("sku" = String, Path), ("warehouse" = String, Path), ("reservation" = String, Path)),
+    params(("sku" = Id, Path), ("warehouse" = Id, Path), ("reservation" = Id, Path)),
     responses(CommandResponses), security(("bearer" = [])))]
 pub(super) async fn expire(
     State(state): State<AppState>,

@@ -16,6 +16,7 @@ use crate::http::problem::Problem;
 use crate::read::{self, decode_cursor, Page};
 use crate::routes::common::Consistency;
 use crate::routes::responses::QueryFailures;
+use crate::routes::schemas::Id;
 use crate::state::AppState;
 
 const MODEL: &[&str] = &["stock"];
@@ -91,6 +92,7 @@ pub struct StockDetail {
 
 /// Filters and paging of stock lists.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct StockFilter {
     /// Only this SKU.
     pub sku: Option<String>,
@@ -99,10 +101,12 @@ pub(super) struct StockFilter {
     /// Only this vendor's stock (admins, auditors; vendors see their own).
     pub vendor_id: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Wait until the read model has applied this command position.
+    #[param(pattern = "^[0-9]{1,18}-[0-9]{1,18}$")]
     pub min_position: Option<String>,
 }
 
@@ -180,7 +184,7 @@ async fn level(
 
 /// One stock with its batches and active holds.
 #[utoipa::path(get, path = "/stock/{sku}/{warehouse}", tag = "stock",
-    params(("sku" = String, Path), ("warehouse" = String, Path), Consistency),
+    params(("sku" = Id, Path), ("warehouse" = Id, Path), Consistency),
     responses((status = 200, body = StockDetail), QueryFailures), security(("bearer" = [])))]
 pub(super) async fn get(
     State(state): State<AppState>,
@@ -223,18 +227,21 @@ pub(super) async fn get(
 
 /// Paging of movements.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct MovementPage {
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Wait until the read model has applied this command position.
+    #[param(pattern = "^[0-9]{1,18}-[0-9]{1,18}$")]
     pub min_position: Option<String>,
 }
 
 /// Every change of the stock's batches, oldest first.
 #[utoipa::path(get, path = "/stock/{sku}/{warehouse}/movements", tag = "stock",
-    params(("sku" = String, Path), ("warehouse" = String, Path), MovementPage),
+    params(("sku" = Id, Path), ("warehouse" = Id, Path), MovementPage),
     responses((status = 200, body = Page<StockMovementRow>), QueryFailures), security(("bearer" = [])))]
 pub(super) async fn movements(
     State(state): State<AppState>,
