@@ -62,12 +62,12 @@ pub struct HttpSettings {
     #[arg(
         long,
         env = "BAZAAR_CLIENT_RATE_LIMIT_PER_SECOND",
-        default_value_t = 200
+        default_value_t = 1_000
     )]
     pub client_rate_limit_per_second: u32,
 
     /// Requests a client address may make at once before its rate applies.
-    #[arg(long, env = "BAZAAR_CLIENT_RATE_LIMIT_BURST", default_value_t = 400)]
+    #[arg(long, env = "BAZAAR_CLIENT_RATE_LIMIT_BURST", default_value_t = 2_000)]
     pub client_rate_limit_burst: u32,
 
     /// Proxies of ours in front of the API that append to `X-Forwarded-For`
@@ -121,8 +121,8 @@ impl HttpSettings {
             max_body_bytes: 262_144,
             rate_limit_per_second: 50,
             rate_limit_burst: 100,
-            client_rate_limit_per_second: 200,
-            client_rate_limit_burst: 400,
+            client_rate_limit_per_second: 1_000,
+            client_rate_limit_burst: 2_000,
             trusted_proxy_hops: 0,
             read_wait_ms: 5_000,
             request_timeout_seconds: 30,

@@ -28,11 +28,19 @@ const MAX_BACKOFF: Duration = Duration::from_secs(3);
 /// How long the simulator's tokens live.
 const TOKEN_TTL_SECS: u64 = 6 * 3600;
 
+/// Back-office staff sharing the orders' admin steps (payments, disputes,
+/// completions, payouts): each is a principal of its own with its own
+/// per-principal rate limit, as a real back office has several people and
+/// integrations, so a run at a high rate is not throttled as one user.
+pub const STAFF: u64 = 8;
+
 /// Who a request is made as.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Who {
-    /// The back office and the payment webhook.
+    /// The back office's reads (reconciliation) and the benchmark.
     Admin,
+    /// The member of the back office (0..[`STAFF`]) who handles an order.
+    Staff(u64),
     /// Reads the audit log.
     Auditor,
     /// A buyer, by buyer id.
@@ -42,11 +50,17 @@ pub enum Who {
 }
 
 impl Who {
+    /// The member of the back office who handles order number `order`.
+    pub fn staff(order: u64) -> Self {
+        Self::Staff(order % STAFF)
+    }
+
     /// The claims of a token for this principal, valid for `ttl` (the
     /// simulator's and the benchmark's tokens).
     pub fn claims(&self, ttl: Duration) -> Claims {
         let (sub, role, vendor_id) = match self {
             Self::Admin => ("tool-admin".to_owned(), Role::Admin, None),
+            Self::Staff(n) => (format!("tool-staff-{n}"), Role::Admin, None),
             Self::Auditor => ("tool-auditor".to_owned(), Role::Auditor, None),
             Self::Buyer(id) => (id.clone(), Role::Buyer, None),
             Self::Vendor(id) => (format!("staff-of-{id}"), Role::Vendor, Some(id.clone())),

@@ -206,7 +206,8 @@ async fn dispute(ctx: &Ctx, plan: &OrderPlan, order: &str, vendor: &str) -> Resu
     let money = |amount: i64| json!({"amount": amount, "currency": plan.currency});
     let body = json!({"release": money(disputed - refund), "refund": money(refund)});
     let path = format!("/v1/escrows/{order}/milestones/{vendor}/resolution");
-    ctx.post((&Who::Admin, &path, body), (n, "resolve")).await?;
+    ctx.post((&Who::staff(n), &path, body), (n, "resolve"))
+        .await?;
     Ok(refund)
 }
 
@@ -222,7 +223,10 @@ async fn complete(
         let path = vendor_path(order, vendor, "complete");
         let step = format!("complete-{vendor}");
         let done = ctx
-            .post((&Who::Admin, &path, json!(null)), (plan.number, &step))
+            .post(
+                (&Who::staff(plan.number), &path, json!(null)),
+                (plan.number, &step),
+            )
             .await?;
         position = done["position"].as_str().unwrap_or_default().to_owned();
     }
@@ -251,14 +255,17 @@ async fn pay_out(ctx: &Ctx, plan: &OrderPlan, order: &str, vendor: &str) -> Resu
     let body = json!({"hold_until": hold_until});
     let step = format!("payout-now-{vendor}");
     ctx.post(
-        (&Who::Admin, &format!("{base}/payout-schedule"), body),
+        (&Who::staff(n), &format!("{base}/payout-schedule"), body),
         (n, &step),
     )
     .await?;
     let body = json!({"payout_id": format!("po-{}-o{n}-{vendor}", ctx.run)});
     let step = format!("payout-{vendor}");
     match ctx
-        .post((&Who::Admin, &format!("{base}/payouts"), body), (n, &step))
+        .post(
+            (&Who::staff(n), &format!("{base}/payouts"), body),
+            (n, &step),
+        )
         .await
     {
         Ok(_) => Ok(true),
@@ -287,7 +294,7 @@ async fn vendor_share(
     let path = format!("/v1/payments/{order}");
     wait::until(
         &ctx.api,
-        (&Who::Admin, &path),
+        (&Who::staff(n), &path),
         (n, step),
         ctx.step_timeout,
         |p| {
