@@ -47,6 +47,8 @@ pub enum Who {
     Buyer(String),
     /// A vendor's staff, by vendor id.
     Vendor(String),
+    /// An agent of escrow sales, by agent id.
+    Agent(String),
 }
 
 impl Who {
@@ -64,6 +66,10 @@ impl Who {
             Self::Auditor => ("tool-auditor".to_owned(), Role::Auditor, None),
             Self::Buyer(id) => (id.clone(), Role::Buyer, None),
             Self::Vendor(id) => (format!("staff-of-{id}"), Role::Vendor, Some(id.clone())),
+            Self::Agent(id) => {
+                let claims = Claims::expiring_in(format!("agent-{id}"), Role::Agent, None, ttl);
+                return claims.for_agent(id.clone());
+            }
         };
         Claims::expiring_in(sub, role, vendor_id, ttl)
     }

@@ -33,6 +33,7 @@ use clap::Args;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+mod brokered;
 mod catalog;
 pub mod client;
 mod ctx;
@@ -63,6 +64,10 @@ pub struct SimulateArgs {
     /// Orders started per second.
     #[arg(long, default_value_t = 20.0)]
     pub rate: f64,
+    /// Agent-brokered escrow sales (whole deals between a buyer and a
+    /// vendor, each with an agent's commission), run after the orders.
+    #[arg(long, default_value_t = 4)]
+    pub agent_sales: u32,
     /// Vendors taking part (each sells three SKUs).
     #[arg(long, default_value_t = 5)]
     pub vendors: u32,
@@ -103,6 +108,7 @@ impl SimulateArgs {
     pub fn new(api: &str, secret: &str, orders: u64) -> Self {
         Self {
             orders,
+            agent_sales: 4,
             rate: 20.0,
             vendors: 5,
             buyers: 25,
@@ -181,12 +187,19 @@ pub async fn simulate(
         step_timeout: timeout,
     };
     let started = Instant::now();
-    let (tally, starting) = drive(args, (&ctx, &catalog), seed, &mut progress).await;
+    let (mut tally, starting) = drive(args, (&ctx, &catalog), seed, &mut progress).await;
+    let brokered = (run.as_str(), &catalog, args.currencies.as_slice());
+    let (sales, failures) = brokered::run(&api, brokered, args.agent_sales, seed).await;
+    tally.failures.extend(failures);
     let elapsed = started.elapsed().as_secs_f64();
     let vendors: Vec<String> = catalog.vendors.iter().map(|v| v.id.clone()).collect();
-    let compared = reconcile::reconcile(&api, (&tally, &vendors), &from, timeout)
+    let mut compared = reconcile::reconcile(&api, (&tally, &vendors), &from, timeout)
         .await
         .map_err(SimulateError::Reconcile)?;
+    let agents = brokered::reconcile(&api, &sales, &from)
+        .await
+        .map_err(SimulateError::Reconcile)?;
+    compared.0.extend(agents);
     let report = Report::new((run, seed), tally.clone(), compared, (elapsed, starting));
     Ok(Run {
         report,

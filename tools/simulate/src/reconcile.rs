@@ -36,7 +36,12 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(figure: String, read_model: i64, events: i64, simulator: Option<i64>) -> Self {
+    pub(crate) fn new(
+        figure: String,
+        read_model: i64,
+        events: i64,
+        simulator: Option<i64>,
+    ) -> Self {
         let ok = read_model == events && simulator.is_none_or(|s| s == events);
         Self {
             figure,

@@ -39,6 +39,18 @@ async fn a_simulated_run_reconciles_to_the_minor_unit(_: PgPoolOptions, options:
         report.mismatches()
     );
     assert_eq!(report.outcomes.values().sum::<u64>(), 24);
+    let brokered: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| {
+            c.figure
+                .ends_with("commission + seller proceeds + platform fee = released")
+        })
+        .collect();
+    assert_eq!(brokered.len(), 4, "one identity per agent-brokered sale");
+    assert!(brokered
+        .iter()
+        .all(|c| c.ok && c.events > 0 && c.simulator == Some(c.events)));
     assert!(
         report.outcomes.len() >= 4,
         "seed 7 takes several paths: {:?}",
