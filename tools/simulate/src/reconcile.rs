@@ -1,6 +1,7 @@
 //! Reconciliation, to the minor unit: every money figure of the run as the
 //! read models show it (vendor balances, order balances, the payout
-//! ledger, platform fees — through the query endpoints), as the events
+//! ledger, platform fees, invoices and credit notes — through the query
+//! endpoints), as the events
 //! tell it ([`ledger`](super::ledger), folded independently), and, where
 //! the simulator knows it, as its own tally says.
 //!
@@ -64,6 +65,17 @@ pub(crate) struct ReadModels {
     pub(crate) ledger: BTreeMap<(String, String), i64>,
     /// `read.platform_fees` rows of the run's orders, by order.
     pub(crate) fees: BTreeMap<String, Value>,
+    /// Invoiced less credited on the run's orders, by (vendor, currency).
+    pub(crate) invoiced: BTreeMap<(String, String), Invoiced>,
+}
+
+/// What one vendor's documents add up to: invoices less credit notes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Invoiced {
+    /// The vendor's sale documents to buyers.
+    pub(crate) sales: i64,
+    /// The platform's fee documents to the vendor.
+    pub(crate) fees: i64,
 }
 
 /// Compares until all agree or `timeout` passes; returns the checks and
@@ -133,7 +145,34 @@ async fn read_models(
             read.fees.insert(order, row);
         }
     }
+    read.invoiced = invoiced(api, orders, (from, &at)).await?;
     Ok(read)
+}
+
+/// Σ invoices − Σ credit notes of the run's orders, per vendor and
+/// currency, from `/v1/invoices` (issued on or after the run's first day).
+async fn invoiced(
+    api: &Api,
+    orders: &BTreeSet<String>,
+    (from, at): (&str, &str),
+) -> Result<BTreeMap<(String, String), Invoiced>, CallError> {
+    let day = from.get(..10).unwrap_or(from);
+    let path = format!("/v1/invoices?from={day}&limit=200{at}");
+    let mut invoiced: BTreeMap<(String, String), Invoiced> = BTreeMap::new();
+    for doc in pages(api, &path).await? {
+        if !orders.contains(&text(&doc, "order_id")) {
+            continue;
+        }
+        let sign = if doc["kind"] == "credit_note" { -1 } else { 1 };
+        let key = (text(&doc, "vendor_id"), text(&doc, "currency"));
+        let sums = invoiced.entry(key).or_default();
+        let total = sign * amount(&doc, "total");
+        match doc["subject"].as_str() {
+            Some("sale") => sums.sales += total,
+            _ => sums.fees += total,
+        }
+    }
+    Ok(invoiced)
 }
 
 /// Every item of a paged list.
@@ -246,6 +285,7 @@ fn per_vendor(read: &ReadModels, fold: &Fold, tally: &Tally) -> Vec<Check> {
             .iter()
             .map(|((_, v), s)| (v.clone(), s.currency.clone())),
     );
+    keys.extend(read.invoiced.keys().cloned());
     let mut checks = Vec::new();
     for (vendor, c) in keys {
         let shares: Vec<_> = fold
@@ -312,6 +352,23 @@ fn per_vendor(read: &ReadModels, fold: &Fold, tally: &Tally) -> Vec<Check> {
             .copied()
             .unwrap_or(0);
         checks.push(Check::new(name("ledger balance"), ledger, owed, None));
+        let invoiced = read
+            .invoiced
+            .get(&(vendor.clone(), c.clone()))
+            .copied()
+            .unwrap_or_default();
+        checks.push(Check::new(
+            name("invoiced less credited"),
+            invoiced.sales,
+            total(|s| s.allocated - s.fee_refunded - s.net_refunded),
+            None,
+        ));
+        checks.push(Check::new(
+            name("fees invoiced less credited"),
+            invoiced.fees,
+            total(|s| s.fee - s.fee_refunded),
+            None,
+        ));
     }
     checks
 }

@@ -87,6 +87,17 @@ async fn a_simulated_run_reconciles_to_the_minor_unit(_: PgPoolOptions, options:
     let checked: Vec<&str> = report.checks.iter().map(|c| c.figure.as_str()).collect();
     assert!(checked.contains(&"EUR captured"), "{checked:?}");
     assert!(checked.iter().any(|f| f.ends_with("EUR earned")));
+    let invoiced = report
+        .checks
+        .iter()
+        .filter(|c| c.figure.ends_with("EUR invoiced less credited"))
+        .map(|c| c.read_model)
+        .sum::<i64>();
+    assert_eq!(
+        invoiced,
+        eur.captured - eur.refunded,
+        "invoices less credit notes are what was captured and kept"
+    );
 }
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
@@ -142,6 +153,34 @@ async fn a_tampered_vendor_balance_is_reported_as_a_mismatch(
         bad[0].read_model,
         earned.read_model + 1,
         "the tampered row, untouched"
+    );
+
+    // an invoice that overstates a sale is caught as well
+    sqlx::query(
+        "update read.vendor_balances set earned = earned - 1 where vendor_id = $1 and currency = 'EUR'",
+    )
+    .bind(&vendor)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let changed = sqlx::query(
+        "update read.invoices set total = total + 1 where document_id = \
+           (select document_id from read.invoices where issuer_id = $1 and kind = 'invoice' limit 1)",
+    )
+    .bind(&vendor)
+    .execute(&app.pool)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(changed, 1);
+    let checks = reconcile_again(&args, &run)
+        .await
+        .expect("reconciled again");
+    let bad: Vec<_> = checks.iter().filter(|c| !c.ok).collect();
+    assert_eq!(bad.len(), 1, "exactly the tampered invoice: {bad:#?}");
+    assert_eq!(
+        bad[0].figure,
+        format!("vendor {vendor} EUR invoiced less credited")
     );
 }
 
