@@ -469,10 +469,10 @@ mod tests {
         assert_eq!(vendor.require_vendor("v-2").unwrap_err().status(), 404);
     }
 
-    #[test]
-    fn agent_tokens_name_their_agent_and_agents_write_nothing() {
+    #[tokio::test]
+    async fn agent_tokens_name_their_agent_and_agents_write_nothing() {
         let token = sign_hs256(b"secret", &claims(Role::Agent, None).for_agent("ag-1")).unwrap();
-        let agent = Verifier::hs256(b"secret").verify(&token).unwrap();
+        let agent = Verifier::hs256(b"secret").verify(&token).await.unwrap();
         assert_eq!(agent.role, Role::Agent);
         assert!(agent.is_agent("ag-1") && !agent.is_agent("ag-2"));
         assert!(agent.require_writer().is_err());
@@ -482,6 +482,7 @@ mod tests {
         assert_eq!(
             Verifier::hs256(b"secret")
                 .verify(&token)
+                .await
                 .unwrap_err()
                 .status(),
             401,
