@@ -77,25 +77,30 @@ pub struct AgentMonthRow {
 
 /// Filters and paging of an agent's escrows.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct CommissionFilter {
     /// Only escrows in this status.
     pub status: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Wait until the read model has applied this command position.
+    #[param(pattern = "^[0-9]{1,18}-[0-9]{1,18}$")]
     pub min_position: Option<String>,
 }
 
 /// A range of months.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct MonthRange {
     /// From this instant on (default: the beginning).
     pub from: Option<DateTime<Utc>>,
     /// Before this instant (default: no end).
     pub to: Option<DateTime<Utc>>,
     /// Wait until the read model has applied this command position.
+    #[param(pattern = "^[0-9]{1,18}-[0-9]{1,18}$")]
     pub min_position: Option<String>,
 }
 

@@ -31,6 +31,7 @@ const PAGE: i64 = 500;
 
 /// Whose documents, which period, which format.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ExportQuery {
     /// `vendor` or `platform`; a vendor's token defaults to itself.
     pub issuer_kind: Option<String>,
@@ -43,6 +44,7 @@ pub(super) struct ExportQuery {
     /// `ndjson` or `csv`; default: by `Accept`, else NDJSON.
     pub format: Option<String>,
     /// Wait until the read model has applied this command position.
+    #[param(pattern = "^[0-9]{1,18}-[0-9]{1,18}$")]
     pub min_position: Option<String>,
 }
 

@@ -148,6 +148,7 @@ pub(super) async fn with_lines(
 
 /// Filters and paging of the invoice list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct InvoiceFilter {
     /// Only the documents of this order.
     pub order_id: Option<String>,
@@ -162,10 +163,12 @@ pub(super) struct InvoiceFilter {
     /// Issued before this date (UTC).
     pub to: Option<NaiveDate>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Wait until the read model has applied this command position.
+    #[param(pattern = "^[0-9]{1,18}-[0-9]{1,18}$")]
     pub min_position: Option<String>,
 }
 
