@@ -28,6 +28,26 @@ async fn get_when_up(client: &reqwest::Client, url: &str) -> Option<reqwest::Res
     None
 }
 
+/// The scrape of `url` once the workers report the `orders` projection
+/// live (they start it after the ops server is up; under load that takes a
+/// moment), or the last scrape after 30 s.
+async fn metrics_once_projections_run(client: &reqwest::Client, url: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..300 {
+        if let Some(response) = get_when_up(client, url).await {
+            last = response.text().await.unwrap_or_default();
+            if last.contains(ORDERS_LIVE) {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    last
+}
+
+/// The state gauge of a running `orders` projection.
+const ORDERS_LIVE: &str = "bazaar_projection_state{projection=\"orders\",state=\"live\"} 1";
+
 #[tokio::test]
 async fn workers_serve_health_and_metrics_on_the_ops_address() {
     let scratch = Scratch::new("ops");
@@ -47,11 +67,7 @@ async fn workers_serve_health_and_metrics_on_the_ops_address() {
 
     let ready = get_when_up(&client, &format!("{base}/health/ready")).await;
     let live = client.get(format!("{base}/health/live")).send().await;
-    let metrics = get_when_up(&client, &format!("{base}/metrics")).await;
-    let metrics = match metrics {
-        Some(response) => response.text().await.unwrap(),
-        None => String::new(),
-    };
+    let metrics = metrics_once_projections_run(&client, &format!("{base}/metrics")).await;
     let missing = client.get(format!("{base}/v1/orders")).send().await;
     let _ = child.kill();
     let _ = child.wait();
@@ -65,9 +81,6 @@ async fn workers_serve_health_and_metrics_on_the_ops_address() {
         metrics.contains("# TYPE bazaar_projection_lag_events gauge"),
         "{metrics}"
     );
-    assert!(
-        metrics.contains("bazaar_projection_state{projection=\"orders\",state=\"live\"} 1"),
-        "{metrics}"
-    );
+    assert!(metrics.contains(ORDERS_LIVE), "{metrics}");
     assert_eq!(missing.unwrap().status(), 404, "no API on the ops address");
 }
