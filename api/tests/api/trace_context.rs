@@ -30,6 +30,19 @@ async fn traceparents(
     .unwrap()
 }
 
+/// The reservation events of the flow, once the saga has written any: the
+/// saga runs in the background, so a loaded machine may take a while.
+async fn saga_reservations(pool: &sqlx::PgPool, correlation_id: &str) -> Vec<Option<String>> {
+    for _ in 0..600 {
+        let reserved = traceparents(pool, "InventoryReservation", correlation_id).await;
+        if !reserved.is_empty() {
+            return reserved;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Vec::new()
+}
+
 fn trace_of(traceparent: &str) -> (&str, &str) {
     let parts: Vec<&str> = traceparent.split('-').collect();
     assert_eq!(parts.len(), 4, "{traceparent}");
@@ -75,7 +88,7 @@ async fn a_callers_trace_reaches_the_events_and_the_sagas_commands(
     .unwrap();
     let placed = traceparents(&app.pool, "Order", &correlation).await;
     assert_eq!(placed[0].as_deref(), Some(echoed.as_str()), "OrderPlaced");
-    let reserved = traceparents(&app.pool, "InventoryReservation", &correlation).await;
+    let reserved = saga_reservations(&app.pool, &correlation).await;
     assert!(!reserved.is_empty(), "the saga reserved the stock");
     for traceparent in reserved {
         let traceparent = traceparent.expect("the saga's command carries the trace");
