@@ -259,3 +259,41 @@ async fn a_payment_on_time_survives_timers_firing_before_the_saga_catches_up(poo
     );
     assert_eq!(escrow_balance(&world, "o-1").await["held"]["amount"], 2_900);
 }
+
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn each_hold_has_a_timer_that_frees_it_when_the_hold_lapses(pool: PgPool) {
+    let world = World::new(&pool);
+    three_vendor_order(&world).await;
+    world.settle(t0()).await;
+    let lapses = t0() + Duration::minutes(30) + Duration::hours(6);
+    let due: Vec<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
+        "select due_at from scheduled_command \
+         where aggregate_type = 'InventoryReservation' order by due_at",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(due, vec![lapses; 3], "one timer per hold, at its lapse");
+
+    // no payment, and the payment path misses the order (its timer is
+    // lost): the holds' own timers free the units once they lapse
+    sqlx::query("delete from scheduled_command where aggregate_type = 'Order'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    world.settle(lapses).await;
+    let statuses: Vec<String> = sqlx::query_scalar(
+        "select status from scheduled_command where aggregate_type = 'InventoryReservation'",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        statuses,
+        vec!["done"; 3],
+        "the safety net is accepted, not refused as too early"
+    );
+    assert_eq!(world.levels("apple").await, (10, 0));
+    assert_eq!(world.levels("bread").await, (5, 0));
+    assert_eq!(world.levels("cheese").await, (4, 0));
+}

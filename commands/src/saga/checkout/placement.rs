@@ -94,10 +94,13 @@ impl CheckoutSaga {
         .await
     }
 
-    /// Everything is reserved: time out the payment (and, as a safety net,
-    /// each reservation) at the payment deadline.
+    /// Everything is reserved: time out the payment at the payment
+    /// deadline and, as a safety net for a hold the payment path misses,
+    /// each reservation when its hold lapses (the deadline plus the grace:
+    /// an earlier `ExpireReservation` would be refused as too early).
     async fn await_payment(&self, event: &RecordedEvent, placed: &Placed) -> Result<(), String> {
         let due = placed.payment_due_at;
+        let lapses = due + self.policy.reservation_grace;
         let expire = OrderCommand::ExpirePayment { at: due };
         self.schedule(
             event,
@@ -111,7 +114,7 @@ impl CheckoutSaga {
         for hold in &placed.holds {
             let expire = Stock::ExpireReservation {
                 reservation: hold.reservation.clone(),
-                at: due,
+                at: lapses,
             };
             let step = format!("expire-reservation/{}/{}", hold.stock, hold.vendor);
             self.schedule(
@@ -120,7 +123,7 @@ impl CheckoutSaga {
                 "InventoryReservation",
                 &hold.stock,
                 &expire,
-                due,
+                lapses,
             )
             .await?;
         }
