@@ -12,6 +12,7 @@
 //! - [`document`]: the order and stock documents.
 //! - [`order_fold`], [`stock_fold`]: events folded into documents.
 //! - [`store`]: the Postgres projection holding the documents.
+//! - [`aggregates`]: facet counts the projection keeps for unfiltered searches.
 //! - [`request`]: what a search asks and answers (serializable).
 //! - [`criteria`]: requests checked once, cursors.
 //! - [`text`]: full-text queries, read alike by both backends.
@@ -20,6 +21,7 @@
 //! - [`es`]: Elasticsearch: templates, aliases, indexer, parked documents, queries.
 //! - [`error`]: why a search failed.
 
+pub mod aggregates;
 mod batch;
 pub mod criteria;
 pub mod document;

@@ -13,6 +13,7 @@
 //! - `search/fallback.rs`: the Postgres fallback: scopes, text, filters,
 //!   pagination, facets.
 //! - `search/documents.rs`: documents equal the read models; replays.
+//! - `search/aggregates.rs`: the kept facet counts equal the rows grouped.
 //! - `search/mock_es.rs`: a recording HTTP server with fixture answers.
 //! - `search/contract.rs`: the indexer's requests and its handling of
 //!   partial bulk failures, version conflicts, parking and rebuilds.
@@ -26,6 +27,7 @@
 mod world;
 
 mod search {
+    mod aggregates;
     mod contract;
     mod documents;
     mod fallback;

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use bazaar_projections::generation::ensure_live;
 use bazaar_projections::search::document::{LineDoc, OrderDoc, VendorPart};
-use bazaar_projections::search::store::{write_order, SearchDocs};
+use bazaar_projections::search::store::{write_orders, SearchDocs};
 use chrono::{Duration, TimeZone, Utc};
 use sqlx::PgPool;
 
@@ -118,15 +118,14 @@ pub(crate) async fn seed(pool: &PgPool, orders: u64) {
             .execute(&mut *tx)
             .await
             .unwrap();
-        for n in chunk {
-            write_order(&mut tx, &order(*n, &mut draw), 1)
-                .await
-                .unwrap();
-        }
+        let docs: Vec<OrderDoc> = chunk.iter().map(|n| order(*n, &mut draw)).collect();
+        let versioned: Vec<(&OrderDoc, i64)> = docs.iter().map(|d| (d, 1)).collect();
+        write_orders(&mut tx, &versioned).await.unwrap();
         tx.commit().await.unwrap();
     }
     sqlx::raw_sql(&format!(
-        "analyze {schema}.search_orders; analyze {schema}.search_order_vendors"
+        "analyze {schema}.search_orders; analyze {schema}.search_order_vendors; \
+         analyze {schema}.search_facet_status; analyze {schema}.search_facet_sales"
     ))
     .execute(pool)
     .await

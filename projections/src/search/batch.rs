@@ -15,7 +15,7 @@ use sqlx::types::Json;
 use sqlx::PgConnection;
 
 use super::document::{OrderDoc, StockDoc};
-use super::store::{ORDER_TYPE, STOCK_TYPE};
+use super::store::{self, json, ORDER_TYPE, STOCK_TYPE};
 use super::{order_fold, stock_fold};
 use crate::projection::{ApplyError, BatchError};
 
@@ -142,10 +142,6 @@ fn fold_stock(docs: &mut Docs, event: &RecordedEvent) -> Result<(), ApplyError> 
     Ok(())
 }
 
-fn json(doc: &impl serde::Serialize) -> Result<String, ApplyError> {
-    serde_json::to_string(doc).map_err(ApplyError::poison)
-}
-
 async fn write_orders(conn: &mut PgConnection, docs: &Docs) -> Result<(), ApplyError> {
     let changed: Vec<(&OrderDoc, i64)> = docs
         .orders
@@ -153,64 +149,7 @@ async fn write_orders(conn: &mut PgConnection, docs: &Docs) -> Result<(), ApplyE
         .filter(|d| d.changed)
         .map(|d| (&d.doc, d.version))
         .collect();
-    if changed.is_empty() {
-        return Ok(());
-    }
-    let texts = changed
-        .iter()
-        .map(|(d, _)| json(d))
-        .collect::<Result<Vec<_>, _>>()?;
-    sqlx::query(
-        "insert into search_orders (order_id, buyer_id, status, currency, total, placed_at, version, doc) \
-         select o.order_id, o.buyer_id, o.status, o.currency, o.total, o.placed_at, o.version, o.doc::jsonb \
-           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::timestamptz[], \
-                       $7::int8[], $8::text[]) \
-                as o(order_id, buyer_id, status, currency, total, placed_at, version, doc) \
-         on conflict (order_id) do update set status = excluded.status, total = excluded.total, \
-                version = excluded.version, doc = excluded.doc",
-    )
-    .bind(changed.iter().map(|(d, _)| d.order_id.as_str()).collect::<Vec<_>>())
-    .bind(changed.iter().map(|(d, _)| d.buyer_id.as_str()).collect::<Vec<_>>())
-    .bind(changed.iter().map(|(d, _)| d.status.as_str()).collect::<Vec<_>>())
-    .bind(changed.iter().map(|(d, _)| d.currency.as_str()).collect::<Vec<_>>())
-    .bind(changed.iter().map(|(d, _)| d.total).collect::<Vec<_>>())
-    .bind(changed.iter().map(|(d, _)| d.placed_at).collect::<Vec<_>>())
-    .bind(changed.iter().map(|(_, v)| *v).collect::<Vec<_>>())
-    .bind(texts)
-    .execute(&mut *conn)
-    .await?;
-    write_vendor_parts(conn, &changed).await
-}
-
-async fn write_vendor_parts(
-    conn: &mut PgConnection,
-    changed: &[(&OrderDoc, i64)],
-) -> Result<(), ApplyError> {
-    let parts: Vec<_> = changed
-        .iter()
-        .flat_map(|(doc, _)| doc.vendors.iter().map(move |part| (*doc, part)))
-        .collect();
-    sqlx::query(
-        "insert into search_order_vendors (order_id, vendor_id, status, currency, subtotal, refunded, placed_at, text) \
-         select v.order_id, v.vendor_id, v.status, v.currency, v.subtotal, v.refunded, v.placed_at, \
-                to_tsvector('simple'::regconfig, v.text) \
-           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], \
-                       $7::timestamptz[], $8::text[]) \
-                as v(order_id, vendor_id, status, currency, subtotal, refunded, placed_at, text) \
-         on conflict (order_id, vendor_id) do update set status = excluded.status, \
-                subtotal = excluded.subtotal, refunded = excluded.refunded, text = excluded.text",
-    )
-    .bind(parts.iter().map(|(d, _)| d.order_id.as_str()).collect::<Vec<_>>())
-    .bind(parts.iter().map(|(_, v)| v.vendor_id.as_str()).collect::<Vec<_>>())
-    .bind(parts.iter().map(|(_, v)| v.status.as_str()).collect::<Vec<_>>())
-    .bind(parts.iter().map(|(d, _)| d.currency.as_str()).collect::<Vec<_>>())
-    .bind(parts.iter().map(|(_, v)| v.subtotal).collect::<Vec<_>>())
-    .bind(parts.iter().map(|(_, v)| v.refunded).collect::<Vec<_>>())
-    .bind(parts.iter().map(|(d, _)| d.placed_at).collect::<Vec<_>>())
-    .bind(parts.iter().map(|(_, v)| v.text.as_str()).collect::<Vec<_>>())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    store::write_orders(conn, &changed).await
 }
 
 async fn write_stock(conn: &mut PgConnection, docs: &Docs) -> Result<(), ApplyError> {

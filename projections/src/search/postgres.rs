@@ -5,18 +5,18 @@
 //! `simple_query_string` reads it (`super::text`) against a GIN-indexed
 //! `tsvector`; pages are keyset pagination on `(placed_at, order_id)`
 //! (stock: `stock_id`), so page 1,000 costs what page 1 costs; facets are
-//! `GROUP BY`s over the same predicate. Every query is built with bound
-//! parameters only.
+//! `GROUP BY`s over the same predicate, except for the searches that filter
+//! on nothing but their scope, whose facets the projection keeps counted
+//! (`super::aggregates`). Every query is built with bound parameters only.
 
 use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-use super::criteria::{OrderCriteria, StockCriteria, NOT_SALES};
+use super::aggregates::{self, bucket, not_sales, status_counts};
+use super::criteria::{OrderCriteria, StockCriteria};
 use super::document::{OrderDoc, StockDoc};
 use super::error::SearchError;
-use super::request::{
-    Backend, OrderFacets, OrderPage, SalesBucket, Scope, StatusCount, StockPage, Total,
-};
+use super::request::{Backend, OrderFacets, OrderPage, Scope, StockPage, Total};
 use super::scoping::{order_hit, order_page, stock_hit, stock_page};
 use super::text::push_text_match;
 
@@ -137,7 +137,11 @@ pub async fn search_orders(pool: &PgPool, c: &OrderCriteria) -> Result<OrderPage
     // the first page's status counts add up to the total
     let (total, facets) = match c.after {
         None => {
-            let facets = facets(pool, c).await?;
+            let facets = if aggregates::cover(c) {
+                aggregates::facets(pool, c.vendor_scope()).await?
+            } else {
+                facets_by_scan(pool, c).await?
+            };
             let value = facets.status.iter().map(|s| s.count).sum();
             (Total { value, exact: true }, Some(facets))
         }
@@ -170,71 +174,70 @@ fn bounded(count: i64) -> Total {
     }
 }
 
-async fn facets(pool: &PgPool, c: &OrderCriteria) -> Result<OrderFacets, SearchError> {
-    let mut qb = QueryBuilder::new(format!("select {}, count(*)", source(c, false).status));
+/// The facets of every order matching `c`, grouped from the rows in one
+/// statement (the matching rows are read once for both facets): what the
+/// kept counts must equal for the searches they answer (the tests compare
+/// both). Without JIT, whose compilation costs more than such a query, and
+/// with room to group the sales in memory.
+pub async fn facets_by_scan(pool: &PgPool, c: &OrderCriteria) -> Result<OrderFacets, SearchError> {
+    let in_vendor_scope = c.vendor_scope().is_some();
+    let mut qb = QueryBuilder::new(if in_vendor_scope {
+        // the matching rows are the vendor's own parts
+        "with m as materialized (select v.status, v.vendor_id, v.placed_at, v.currency, \
+                v.subtotal, v.refunded"
+    } else {
+        "with m as materialized (select o.status, o.order_id"
+    });
     push_matching(&mut qb, c, false);
-    qb.push(" group by 1");
-    let rows: Vec<(String, i64)> = qb.build_query_as().fetch_all(pool).await?;
-    let mut status: Vec<StatusCount> = rows
-        .into_iter()
-        .map(|(status, count)| StatusCount {
-            status,
-            count: u64::try_from(count).unwrap_or_default(),
-        })
-        .collect();
-    status.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.status.cmp(&b.status)));
+    qb.push(
+        ") select null::text, status, null::date, null::text, count(*), 0::bigint, 0::bigint \
+             from m group by status \
+           union all \
+           select p.vendor_id, null, (p.placed_at at time zone 'UTC')::date, p.currency, \
+                  count(*), sum(p.subtotal)::bigint, sum(p.refunded)::bigint from ",
+    );
+    qb.push(if in_vendor_scope {
+        "m p where true"
+    } else {
+        "read.search_order_vendors p where p.order_id in (select order_id from m)"
+    });
+    qb.push(" and p.status <> all(")
+        .push_bind(not_sales())
+        .push(") group by 1, 3, 4 order by 1, 3, 4");
+    let mut tx = bazaar_event_store::pool::begin(pool).await?;
+    sqlx::raw_sql("set local jit = off; set local work_mem = '64MB'")
+        .execute(&mut *tx)
+        .await?;
+    let rows: Vec<FacetRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    let mut status = Vec::new();
+    let mut sales = Vec::new();
+    for row in rows {
+        match row {
+            (Some(vendor), _, Some(day), Some(currency), n, gross, refunded) => {
+                sales.push(bucket((vendor, day, currency, n, gross, refunded)));
+            }
+            (_, Some(s), _, _, n, _, _) => status.push((s, n)),
+            _ => {}
+        }
+    }
     Ok(OrderFacets {
-        status,
-        sales: sales(pool, c).await?,
+        status: status_counts(status),
+        sales,
     })
 }
 
-type SalesRow = (String, chrono::NaiveDate, String, i64, i64, i64);
-
-/// Sales of the matching orders' parts; in vendor scope the matching rows
-/// are the vendor's own parts.
-async fn sales(pool: &PgPool, c: &OrderCriteria) -> Result<Vec<SalesBucket>, SearchError> {
-    let mut qb = if c.vendor_scope().is_some() {
-        let mut qb = QueryBuilder::new(
-            "select v.vendor_id, (v.placed_at at time zone 'UTC')::date, v.currency, count(*), \
-                    sum(v.subtotal)::bigint, sum(v.refunded)::bigint",
-        );
-        push_matching(&mut qb, c, false);
-        qb.push(" and v.status <> all(")
-            .push_bind(not_sales())
-            .push(")");
-        qb
-    } else {
-        let mut qb = QueryBuilder::new(
-            "select sv.vendor_id, (sv.placed_at at time zone 'UTC')::date, sv.currency, count(*), \
-                    sum(sv.subtotal)::bigint, sum(sv.refunded)::bigint \
-               from read.search_order_vendors sv where sv.status <> all(",
-        );
-        qb.push_bind(not_sales())
-            .push(") and sv.order_id in (select o.order_id");
-        push_matching(&mut qb, c, false);
-        qb.push(")");
-        qb
-    };
-    qb.push(" group by 1, 2, 3 order by 1, 2, 3");
-    let rows: Vec<SalesRow> = qb.build_query_as().fetch_all(pool).await?;
-    Ok(rows.into_iter().map(bucket).collect())
-}
-
-fn not_sales() -> Vec<String> {
-    NOT_SALES.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn bucket((vendor_id, day, currency, orders, gross, refunded): SalesRow) -> SalesBucket {
-    SalesBucket {
-        vendor_id,
-        day,
-        currency,
-        orders: u64::try_from(orders).unwrap_or_default(),
-        gross,
-        refunded,
-    }
-}
+/// A status count (vendor, day and currency null) or a sales bucket
+/// (status null): vendor, status, day, currency, count, gross, refunded.
+type FacetRow = (
+    Option<String>,
+    Option<String>,
+    Option<chrono::NaiveDate>,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+);
 
 fn push_stock_matching(qb: &mut QueryBuilder<'_, Postgres>, c: &StockCriteria) {
     qb.push(" from read.search_stock s where true");

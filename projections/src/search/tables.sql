@@ -48,3 +48,29 @@ create table search_stock (
 create index search_stock_sku_idx on search_stock (sku, warehouse_id);
 create index search_stock_vendor_idx on search_stock (vendor_id, stock_id);
 create index search_stock_text_idx on search_stock using gin (text);
+
+-- The facets of the searches that filter on nothing but their scope (an
+-- admin's first page, a vendor's first page), kept by every batch from the
+-- rows above (aggregates.rs), so such a search reads these rows instead of
+-- grouping every order. Per status: `vendor_id` '' counts whole orders by
+-- order status, a vendor id that vendor's parts by vendor order status.
+-- Rows whose count falls to zero are deleted, so a rebuild yields the
+-- same rows.
+create table search_facet_status (
+    vendor_id  text    not null,
+    status     text    not null,
+    n          bigint  not null,
+    primary key (vendor_id, status)
+);
+
+-- Paid, not cancelled vendor parts (status other than CREATED and
+-- CANCELLED) per vendor, UTC day of checkout and currency: the sales facet.
+create table search_facet_sales (
+    vendor_id  text    not null,
+    day        date    not null,
+    currency   text    not null,
+    n          bigint  not null,
+    gross      bigint  not null,
+    refunded   bigint  not null,
+    primary key (vendor_id, day, currency)
+);

@@ -215,7 +215,9 @@ async fn dump(pool: &PgPool) -> Value {
         "select json_build_array( \
             (select json_agg(t order by t.order_id) from read.search_orders t), \
             (select json_agg(t order by t.order_id, t.vendor_id) from read.search_order_vendors t), \
-            (select json_agg(t order by t.stock_id) from read.search_stock t))",
+            (select json_agg(t order by t.stock_id) from read.search_stock t), \
+            (select json_agg(t order by t.vendor_id, t.status) from read.search_facet_status t), \
+            (select json_agg(t order by t.vendor_id, t.day, t.currency) from read.search_facet_sales t))",
     )
     .fetch_one(pool)
     .await
