@@ -12,7 +12,12 @@
 //! command log still runs the command at most once.
 //!
 //! A request that dies mid-way leaves its key `in_flight` until its lease
-//! lapses; then a retry takes the key over.
+//! lapses; then a retry takes the key over. A request whose key cannot be
+//! freed or completed at its end because the database is momentarily
+//! unreachable (a restart) keeps trying in the background while its lease
+//! runs, so a retry finds the key settled soon after the database is back
+//! rather than 409 for the rest of the lease. Those writes name the lease
+//! they hold, so a late one never touches a key a retry has taken over.
 
 use std::time::Duration;
 
@@ -21,6 +26,8 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use bazaar_event_store::Transient;
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -32,6 +39,8 @@ use super::problem::Problem;
 pub const HEADER: &str = "idempotency-key";
 /// Set on a replayed response.
 pub const REPLAYED: &str = "idempotent-replayed";
+/// How often a key that could not be settled is tried again.
+const SETTLE_RETRY: Duration = Duration::from_millis(500);
 
 /// What the middleware needs.
 #[derive(Debug, Clone)]
@@ -124,16 +133,29 @@ async fn run(
         .map_or("", |p| p.as_str())
         .to_owned();
     let hash = request_hash(parts.method.as_str(), &path, &bytes);
-    let claimed = claim(config, principal, key, &hash, parts.method.as_str(), &path)
+    let lease = claim(config, principal, key, &hash, parts.method.as_str(), &path)
         .await
         .map_err(|e| Problem::from(e).into_response())?;
-    if !claimed {
+    let Some(lease_until) = lease else {
         return Err(existing(&config.pool, principal, key, &hash).await);
-    }
+    };
+    let claim = Claim {
+        principal: principal.to_owned(),
+        key: key.to_owned(),
+        lease_until,
+    };
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    Ok(finish(&config.pool, principal, key, response).await)
+    Ok(finish(config, claim, response).await)
+}
+
+/// A key this request holds, and until when.
+#[derive(Debug, Clone)]
+struct Claim {
+    principal: String,
+    key: String,
+    lease_until: DateTime<Utc>,
 }
 
 fn request_hash(method: &str, path: &str, body: &[u8]) -> Vec<u8> {
@@ -167,7 +189,8 @@ pub fn async_commit_pool(pool: &PgPool, max_connections: u32) -> PgPool {
 }
 
 /// Takes the key: a new row, or a row whose runner's lease lapsed (same
-/// request only). False when someone else holds or finished it.
+/// request only); the lease's end. None when someone else holds or
+/// finished it.
 async fn claim(
     config: &Idempotency,
     principal: &str,
@@ -175,9 +198,9 @@ async fn claim(
     hash: &[u8],
     method: &str,
     path: &str,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Option<DateTime<Utc>>> {
     let lease = format!("{} seconds", config.lease.as_secs());
-    let claimed: Option<bool> = sqlx::query_scalar(
+    sqlx::query_scalar(
         "insert into api_idempotency \
              (principal, idempotency_key, request_hash, method, path, state, lease_until) \
          values ($1, $2, $3, $4, $5, 'in_flight', now() + $6::interval) \
@@ -186,7 +209,7 @@ async fn claim(
            where api_idempotency.state = 'in_flight' \
              and api_idempotency.lease_until < now() \
              and api_idempotency.request_hash = excluded.request_hash \
-         returning true",
+         returning lease_until",
     )
     .bind(principal)
     .bind(key)
@@ -195,8 +218,7 @@ async fn claim(
     .bind(path)
     .bind(lease)
     .fetch_optional(&config.pool)
-    .await?;
-    Ok(claimed.unwrap_or(false))
+    .await
 }
 
 /// The answer for a key already taken: the stored response, 422 for
@@ -267,20 +289,11 @@ fn replay(stored: Stored) -> Response {
 }
 
 /// Stores a final response, or frees the key for a transient one.
-async fn finish(pool: &PgPool, principal: &str, key: &str, response: Response) -> Response {
+async fn finish(config: &Idempotency, claim: Claim, response: Response) -> Response {
     let transient =
         response.status().is_server_error() || response.headers().contains_key(header::RETRY_AFTER);
     if transient {
-        let freed = sqlx::query(
-            "delete from api_idempotency where principal = $1 and idempotency_key = $2",
-        )
-        .bind(principal)
-        .bind(key)
-        .execute(pool)
-        .await;
-        if let Err(error) = freed {
-            tracing::warn!(%error, "could not free an idempotency key; it frees when its lease lapses");
-        }
+        settle(config, claim, Outcome::Free).await;
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -288,41 +301,110 @@ async fn finish(pool: &PgPool, principal: &str, key: &str, response: Response) -
         Ok(bytes) => bytes,
         Err(error) => return Problem::internal(&error).into_response(),
     };
-    if let Err(error) = store(pool, principal, key, &parts, &bytes).await {
-        // the command ran; the client gets its answer, a retry re-runs the
-        // command, which the command log turns into a replay
-        tracing::warn!(%error, "could not store an idempotent response");
-    }
+    // if it cannot be stored, the command ran all the same: the client
+    // gets its answer, and a retry after the lease re-runs the command,
+    // which the command log turns into a replay
+    settle(config, claim, Outcome::Done(Final::of(&parts, &bytes))).await;
     Response::from_parts(parts, Body::from(bytes))
 }
 
-async fn store(
-    pool: &PgPool,
-    principal: &str,
-    key: &str,
-    parts: &axum::http::response::Parts,
-    body: &Bytes,
-) -> sqlx::Result<()> {
-    let text = |name: header::HeaderName| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+/// What becomes of a key at the end of its request.
+#[derive(Debug, Clone)]
+enum Outcome {
+    /// Freed: the answer said "try again".
+    Free,
+    /// Completed with the final response, replayed to every retry.
+    Done(Final),
+}
+
+/// A final response as stored.
+#[derive(Debug, Clone)]
+struct Final {
+    status: i32,
+    content_type: Option<String>,
+    location: Option<String>,
+    body: Bytes,
+}
+
+impl Final {
+    fn of(parts: &axum::http::response::Parts, body: &Bytes) -> Self {
+        let text = |name: header::HeaderName| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Self {
+            status: i32::from(parts.status.as_u16()),
+            content_type: text(header::CONTENT_TYPE),
+            location: text(header::LOCATION),
+            body: body.clone(),
+        }
+    }
+}
+
+/// Writes `outcome`; when the database cannot take it now (it is
+/// restarting, say), tries again in the background while the lease runs.
+async fn settle(config: &Idempotency, claim: Claim, outcome: Outcome) {
+    match write_outcome(&config.pool, &claim, &outcome).await {
+        Ok(()) => {}
+        Err(error) if error.is_transient() => {
+            tracing::warn!(%error, "could not settle an idempotency key; retrying in the background");
+            tokio::spawn(settle_later(config.clone(), claim, outcome));
+        }
+        Err(error) => {
+            tracing::warn!(%error, "could not settle an idempotency key; it frees when its lease lapses");
+        }
+    }
+}
+
+/// Retries `outcome` every [`SETTLE_RETRY`] until written or the lease
+/// (counted from now, so at least to its end) has run out.
+async fn settle_later(config: Idempotency, claim: Claim, outcome: Outcome) {
+    let deadline = tokio::time::Instant::now() + config.lease;
+    while tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(SETTLE_RETRY).await;
+        match write_outcome(&config.pool, &claim, &outcome).await {
+            Ok(()) => return,
+            Err(error) if error.is_transient() => {}
+            Err(error) => {
+                tracing::warn!(%error, "could not settle an idempotency key; it frees when its lease lapses");
+                return;
+            }
+        }
+    }
+}
+
+/// Frees or completes the key, if this request still holds it: the lease
+/// it claimed is the row's, so a key a retry took over is left alone.
+async fn write_outcome(pool: &PgPool, claim: &Claim, outcome: &Outcome) -> sqlx::Result<()> {
+    let sql = match outcome {
+        Outcome::Free => {
+            "delete from api_idempotency \
+              where principal = $1 and idempotency_key = $2 \
+                and state = 'in_flight' and lease_until = $3"
+        }
+        Outcome::Done(_) => {
+            "update api_idempotency set state = 'done', response_status = $4, \
+                    response_type = $5, response_location = $6, response_body = $7, \
+                    completed_at = now() \
+              where principal = $1 and idempotency_key = $2 \
+                and state = 'in_flight' and lease_until = $3"
+        }
     };
-    sqlx::query(
-        "update api_idempotency set state = 'done', response_status = $3, response_type = $4, \
-                response_location = $5, response_body = $6, completed_at = now() \
-          where principal = $1 and idempotency_key = $2",
-    )
-    .bind(principal)
-    .bind(key)
-    .bind(i32::from(parts.status.as_u16()))
-    .bind(text(header::CONTENT_TYPE))
-    .bind(text(header::LOCATION))
-    .bind(body.as_ref())
-    .execute(pool)
-    .await?;
+    let mut query = sqlx::query(sql)
+        .bind(&claim.principal)
+        .bind(&claim.key)
+        .bind(claim.lease_until);
+    if let Outcome::Done(done) = outcome {
+        query = query
+            .bind(done.status)
+            .bind(done.content_type.as_deref())
+            .bind(done.location.as_deref())
+            .bind(done.body.as_ref());
+    }
+    query.execute(pool).await?;
     Ok(())
 }
 
