@@ -1,8 +1,8 @@
 //! The `bazaar` binary's tests: its subcommands run as processes
-//! (`serve`, `api`, `migrate`, `relay`, restores), its settings and their
-//! documentation, the Kafka relay's readiness against a real Tansu broker
-//! (`broker.rs` is the relay tests' harness, shared) and, with the `otel`
-//! feature, the trace export.
+//! (`serve`, `api`, `migrate`, `relay`, restores, a database restart under
+//! load), its settings and their documentation, the Kafka relay's
+//! readiness against a real Tansu broker (`broker.rs` is the relay tests'
+//! harness, shared) and, with the `otel` feature, the trace export.
 
 mod api_only;
 #[allow(dead_code)]
@@ -10,6 +10,7 @@ mod api_only;
 mod broker;
 mod config_file;
 mod crash;
+mod db_restart;
 mod help_secrets;
 mod migrate;
 mod ops;

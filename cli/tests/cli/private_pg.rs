@@ -1,13 +1,14 @@
 //! A private Postgres cluster for one test: `initdb` into a temporary
 //! folder, started on a free port with the settings the test asks for, and
 //! stopped and removed when dropped. For tests that must exhaust a
-//! server's connection slots without starving the other tests of the
-//! shared one. Binaries are found as `scripts/postgres.sh` finds them
+//! server's connection slots, or stop and restart the server, without
+//! disturbing the other tests on the shared one. Binaries are found as `scripts/postgres.sh` finds them
 //! (`PG_BIN`, then the newest `/usr/lib/postgresql/*/bin`, then
 //! `pg_config --bindir`); when none can start, the test fails, never skips.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
 
@@ -15,6 +16,8 @@ use sqlx::postgres::PgConnectOptions;
 pub(crate) struct PrivateCluster {
     bin: PathBuf,
     data: PathBuf,
+    /// The server's options (`pg_ctl -o`), kept for restarts.
+    options: String,
     /// The port it listens on, on 127.0.0.1.
     pub(crate) port: u16,
 }
@@ -49,13 +52,39 @@ impl PrivateCluster {
         for (name, value) in settings {
             options.push_str(&format!(" -c {name}={value}"));
         }
-        run(as_owner(&bin.join("pg_ctl"))
-            .arg("-D")
-            .arg(&data)
+        let cluster = Self {
+            bin,
+            data,
+            options,
+            port,
+        };
+        cluster.launch();
+        cluster
+    }
+
+    /// Stops the server with a fast shutdown (every session is ended with
+    /// SQLSTATE 57P01 and new connections are refused), leaves it down for
+    /// `down`, then starts it again on the same port with the same
+    /// settings. Blocks until it accepts connections again.
+    pub(crate) fn restart(&self, down: Duration) {
+        run(self.pg_ctl().args(["-m", "fast", "-w", "stop"]));
+        std::thread::sleep(down);
+        self.launch();
+    }
+
+    /// Starts the server and waits until it accepts connections.
+    fn launch(&self) {
+        run(self
+            .pg_ctl()
             .arg("-l")
-            .arg(root.join("server.log"))
-            .args(["-w", "-o", &options, "start"]));
-        Self { bin, data, port }
+            .arg(self.root().join("server.log"))
+            .args(["-w", "-o", &self.options, "start"]));
+    }
+
+    fn pg_ctl(&self) -> Command {
+        let mut command = as_owner(&self.bin.join("pg_ctl"));
+        command.arg("-D").arg(&self.data);
+        command
     }
 
     /// Options reaching database `database` as the superuser.
@@ -80,9 +109,8 @@ impl PrivateCluster {
 
 impl Drop for PrivateCluster {
     fn drop(&mut self) {
-        let _ = as_owner(&self.bin.join("pg_ctl"))
-            .arg("-D")
-            .arg(&self.data)
+        let _ = self
+            .pg_ctl()
             .args(["-m", "immediate", "-w", "stop"])
             .stdout(Stdio::null())
             .status();
