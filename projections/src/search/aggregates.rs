@@ -111,21 +111,14 @@ pub(super) async fn facets(
             .bind(vendor.unwrap_or(ORDERS))
             .fetch_all(pool)
             .await?;
-    const SALES: &str =
-        "select vendor_id, day, currency, n, gross, refunded from read.search_facet_sales";
-    let sales: Vec<SalesRow> = match vendor {
-        None => {
-            sqlx::query_as(&format!("{SALES} order by 1, 2, 3"))
-                .fetch_all(pool)
-                .await?
-        }
-        Some(vendor) => {
-            sqlx::query_as(&format!("{SALES} where vendor_id = $1 order by 1, 2, 3"))
-                .bind(vendor)
-                .fetch_all(pool)
-                .await?
-        }
-    };
+    // one statement either way; the vendor's own buckets when scoped
+    let sales: Vec<SalesRow> = sqlx::query_as(
+        "select vendor_id, day, currency, n, gross, refunded from read.search_facet_sales \
+         where $1::text is null or vendor_id = $1 order by 1, 2, 3",
+    )
+    .bind(vendor)
+    .fetch_all(pool)
+    .await?;
     Ok(OrderFacets {
         status: status_counts(rows),
         sales: sales.into_iter().map(bucket).collect(),

@@ -180,6 +180,19 @@ fn bounded(count: i64) -> Total {
 /// both). Without JIT, whose compilation costs more than such a query, and
 /// with room to group the sales in memory.
 pub async fn facets_by_scan(pool: &PgPool, c: &OrderCriteria) -> Result<OrderFacets, SearchError> {
+    let mut tx = bazaar_event_store::pool::begin(pool).await?;
+    // `set local` of both in one statement (not `raw_sql`, whose future is
+    // not `Send` for every lifetime, which the API's handlers must be)
+    sqlx::query("select set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
+        .execute(&mut *tx)
+        .await?;
+    let rows: Vec<FacetRow> = facets_query(c).build_query_as().fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(facets_of(rows))
+}
+
+/// The statement of [`facets_by_scan`].
+fn facets_query(c: &OrderCriteria) -> QueryBuilder<'_, sqlx::Postgres> {
     let in_vendor_scope = c.vendor_scope().is_some();
     let mut qb = QueryBuilder::new(if in_vendor_scope {
         // the matching rows are the vendor's own parts
@@ -204,12 +217,11 @@ pub async fn facets_by_scan(pool: &PgPool, c: &OrderCriteria) -> Result<OrderFac
     qb.push(" and p.status <> all(")
         .push_bind(not_sales())
         .push(") group by 1, 3, 4 order by 1, 3, 4");
-    let mut tx = bazaar_event_store::pool::begin(pool).await?;
-    sqlx::raw_sql("set local jit = off; set local work_mem = '64MB'")
-        .execute(&mut *tx)
-        .await?;
-    let rows: Vec<FacetRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-    tx.commit().await?;
+    qb
+}
+
+/// The buckets of the rows [`facets_query`] answers.
+fn facets_of(rows: Vec<FacetRow>) -> OrderFacets {
     let mut status = Vec::new();
     let mut sales = Vec::new();
     for row in rows {
@@ -221,10 +233,10 @@ pub async fn facets_by_scan(pool: &PgPool, c: &OrderCriteria) -> Result<OrderFac
             _ => {}
         }
     }
-    Ok(OrderFacets {
+    OrderFacets {
         status: status_counts(status),
         sales,
-    })
+    }
 }
 
 /// A status count (vendor, day and currency null) or a sales bucket
