@@ -75,7 +75,13 @@
 //! `ReservationAlreadyExists` (retries are deduplicated by command id in
 //! `commands/`). Finished reservations stay in the state so that commit and
 //! release stay idempotent for good; the state grows with the stock's order
-//! history, which snapshots absorb. Quantities are 1 to [`MAX_QUANTITY`];
+//! history, which snapshots absorb. Batches do not weigh on it once empty:
+//! a batch left with no units (shipped, counted to zero, written off)
+//! leaves the batches that availability, FEFO planning and every command's
+//! scratch ledger work on, and only its id and last good day are kept, for
+//! the rules that name it (a second receipt, an adjustment, a write-off, a
+//! return). The events keep it whole; the decisions are the same as with
+//! it kept (a property test checks this). Quantities are 1 to [`MAX_QUANTITY`];
 //! adjustment and return reasons are 1 to 200 characters. Every command but
 //! `ReceiveBatch` on a stock that never received a batch is
 //! `NoStockReceived` (except `Reserve`, see above); a second write-off of a
@@ -113,6 +119,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
@@ -138,7 +145,16 @@ pub fn stock_id(sku: &Sku, warehouse: &WarehouseId) -> String {
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InventoryReservation {
     stock: Option<StockKey>,
+    /// Batches that hold units: what availability, FEFO planning and every
+    /// scratch ledger work on.
     batches: BTreeMap<BatchId, Batch>,
+    /// Batches that hold none (written off, shipped or counted to zero):
+    /// only their last good day, which the rules that name a batch still
+    /// read (a second receipt, an adjustment, a write-off, a return).
+    /// Snapshots taken before this field existed lack it: their empty
+    /// batches sit in `batches`, which decides the same.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    emptied: BTreeMap<BatchId, Option<NaiveDate>>,
     reservations: BTreeMap<ReservationId, Reservation>,
 }
 
@@ -149,6 +165,75 @@ struct StockKey {
     warehouse: WarehouseId,
     /// The vendor who owns and sells this stock.
     vendor: VendorId,
+}
+
+impl InventoryReservation {
+    /// The events `command` makes on this state, or why it is refused; the
+    /// state itself does not change (see [`Aggregate::handle`]).
+    pub fn decide(
+        &self,
+        command: InventoryReservationCommand,
+    ) -> Result<Vec<InventoryReservationEvent>, InventoryReservationError> {
+        use InventoryReservationCommand as C;
+        match command {
+            C::ReceiveBatch {
+                sku,
+                warehouse,
+                vendor,
+                batch,
+                quantity,
+                expires_on,
+                at,
+            } => {
+                let key = StockKey {
+                    sku,
+                    warehouse,
+                    vendor,
+                };
+                self.receive_batch(key, batch, quantity, expires_on, at)
+            }
+            C::Reserve {
+                reservation,
+                quantity,
+                expires_at,
+                ship_on,
+                min_shelf_life_days,
+                at,
+            } => self.reserve(
+                reservation,
+                quantity,
+                expires_at,
+                ship_on,
+                min_shelf_life_days,
+                at,
+            ),
+            C::ExtendReservation {
+                reservation,
+                expires_at,
+                at,
+            } => self.extend(reservation, expires_at, at),
+            C::CommitReservation { reservation, at } => self.commit(reservation, at),
+            C::ReleaseReservation {
+                reservation,
+                reason,
+                at,
+            } => self.release(reservation, reason, at),
+            C::ExpireReservation { reservation, at } => self.expire(reservation, at),
+            C::AdjustStock {
+                batch,
+                delta,
+                reason,
+                at,
+            } => self.adjust(batch, delta, reason, at),
+            C::WriteOffExpiredBatch { batch, on } => self.write_off(batch, on),
+            C::RestockReturn {
+                batch,
+                quantity,
+                reason,
+                at,
+            } => self.restock(batch, quantity, reason, at),
+        }
+    }
 }
 
 impl Aggregate for InventoryReservation {
@@ -166,66 +251,7 @@ impl Aggregate for InventoryReservation {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        use InventoryReservationCommand as C;
-        let events = match command {
-            C::ReceiveBatch {
-                sku,
-                warehouse,
-                vendor,
-                batch,
-                quantity,
-                expires_on,
-                at,
-            } => {
-                let key = StockKey {
-                    sku,
-                    warehouse,
-                    vendor,
-                };
-                self.receive_batch(key, batch, quantity, expires_on, at)?
-            }
-            C::Reserve {
-                reservation,
-                quantity,
-                expires_at,
-                ship_on,
-                min_shelf_life_days,
-                at,
-            } => self.reserve(
-                reservation,
-                quantity,
-                expires_at,
-                ship_on,
-                min_shelf_life_days,
-                at,
-            )?,
-            C::ExtendReservation {
-                reservation,
-                expires_at,
-                at,
-            } => self.extend(reservation, expires_at, at)?,
-            C::CommitReservation { reservation, at } => self.commit(reservation, at)?,
-            C::ReleaseReservation {
-                reservation,
-                reason,
-                at,
-            } => self.release(reservation, reason, at)?,
-            C::ExpireReservation { reservation, at } => self.expire(reservation, at)?,
-            C::AdjustStock {
-                batch,
-                delta,
-                reason,
-                at,
-            } => self.adjust(batch, delta, reason, at)?,
-            C::WriteOffExpiredBatch { batch, on } => self.write_off(batch, on)?,
-            C::RestockReturn {
-                batch,
-                quantity,
-                reason,
-                at,
-            } => self.restock(batch, quantity, reason, at)?,
-        };
-        for event in events {
+        for event in self.decide(command)? {
             sink.write(event, self).await;
         }
         Ok(())

@@ -137,11 +137,7 @@ impl InventoryReservation {
         held: &Reservation,
         today: NaiveDate,
     ) -> Result<Option<Move>, Error> {
-        let is_stale = |id: &BatchId| {
-            self.batches
-                .get(id)
-                .is_some_and(|b| ledger::expired(b, today))
-        };
+        let is_stale = |id: &BatchId| self.batch(id).is_some_and(|b| ledger::expired(&b, today));
         let stale: BTreeSet<BatchId> = ledger::ids(&held.allocations)
             .filter(|id| is_stale(id))
             .cloned()

@@ -29,7 +29,15 @@ fn free(batch: &Batch) -> u32 {
 
 /// FEFO order: earliest expiry first, batches without expiry last, then id.
 fn fefo_key<'a>(id: &'a BatchId, batch: &Batch) -> (bool, Option<NaiveDate>, &'a BatchId) {
-    (batch.expires_on.is_none(), batch.expires_on, id)
+    fefo_order(id, batch.expires_on)
+}
+
+/// [`fefo_key`] from a batch's id and last good day.
+pub(super) fn fefo_order(
+    id: &BatchId,
+    expires_on: Option<NaiveDate>,
+) -> (bool, Option<NaiveDate>, &BatchId) {
+    (expires_on.is_none(), expires_on, id)
 }
 
 /// Batches in FEFO order.

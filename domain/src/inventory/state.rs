@@ -75,9 +75,44 @@ impl InventoryReservation {
         ledger::available(&self.batches, on)
     }
 
-    /// The batches by id.
+    /// The batches that hold units, by id; batches emptied by shipments,
+    /// adjustments or write-offs are left out (see [`Self::batch`]).
     pub fn batches(&self) -> &std::collections::BTreeMap<BatchId, Batch> {
         &self.batches
+    }
+
+    /// Any batch ever received, emptied ones included (with no units).
+    pub fn batch(&self, id: &BatchId) -> Option<Batch> {
+        if let Some(batch) = self.batches.get(id) {
+            return Some(batch.clone());
+        }
+        self.emptied.get(id).map(|expires_on| Batch {
+            expires_on: *expires_on,
+            on_hand: 0,
+            reserved: 0,
+        })
+    }
+
+    /// Whether a batch with this id was ever received.
+    pub(super) fn knows_batch(&self, id: &BatchId) -> bool {
+        self.batches.contains_key(id) || self.emptied.contains_key(id)
+    }
+
+    /// Every batch ever received with its last good day, emptied ones
+    /// included, in no particular order.
+    pub(super) fn expiries(&self) -> impl Iterator<Item = (&BatchId, Option<NaiveDate>)> {
+        let holding = self.batches.iter().map(|(id, b)| (id, b.expires_on));
+        holding.chain(self.emptied.iter().map(|(id, e)| (id, *e)))
+    }
+
+    /// A scratch copy of the batches that hold units, plus `named` if it
+    /// is an emptied batch (a command about to put units back into it).
+    pub(super) fn scratch_with(&self, named: &BatchId) -> ledger::Ledger {
+        let mut scratch = ledger::Ledger::new(&self.batches);
+        if let Some(batch) = self.batch(named).filter(|_| !self.batches.contains_key(named)) {
+            scratch.insert(named.clone(), batch);
+        }
+        scratch
     }
 
     /// A reservation by id, in whatever state it is.
@@ -93,16 +128,39 @@ impl InventoryReservation {
             .ok_or(InventoryReservationError::NoStockReceived)
     }
 
-    /// Takes over the batch levels an event carries.
+    /// Takes over the batch levels an event carries; a batch left with no
+    /// units moves out of the decision state (its events keep it).
     pub(super) fn assign(&mut self, levels: &StockLevels) {
         for level in &levels.batches {
+            let id = level.batch.clone();
+            if level.on_hand == 0 && level.reserved == 0 {
+                self.batches.remove(&id);
+                self.emptied.insert(id, level.expires_on);
+                continue;
+            }
             let batch = Batch {
                 expires_on: level.expires_on,
                 on_hand: level.on_hand,
                 reserved: level.reserved,
             };
-            self.batches.insert(level.batch.clone(), batch);
+            self.emptied.remove(&id);
+            self.batches.insert(id, batch);
         }
+    }
+
+    /// The same state with its emptied batches back among the others, as
+    /// it was kept before they moved out: decisions must not differ.
+    #[cfg(test)]
+    pub(super) fn with_emptied_batches_kept(mut self) -> Self {
+        for (id, expires_on) in std::mem::take(&mut self.emptied) {
+            let batch = Batch {
+                expires_on,
+                on_hand: 0,
+                reserved: 0,
+            };
+            self.batches.insert(id, batch);
+        }
+        self
     }
 
     /// Records the hold a `StockReserved` event made.

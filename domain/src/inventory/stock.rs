@@ -41,7 +41,7 @@ impl InventoryReservation {
         check_quantity(quantity)?;
         self.check_same_stock(&key.sku, &key.warehouse)?;
         self.check_owner(&key.vendor)?;
-        if self.batches.contains_key(&batch) {
+        if self.knows_batch(&batch) {
             return Err(Error::BatchAlreadyReceived { batch });
         }
         let today = at.date_naive();
@@ -85,8 +85,8 @@ impl InventoryReservation {
         if delta == 0 || delta.unsigned_abs() > u64::from(MAX_QUANTITY) {
             return Err(Error::InvalidAdjustment { delta });
         }
-        let on_hand = adjusted(self.batch(&batch)?, &batch, delta)?;
-        let mut scratch = Ledger::new(&self.batches);
+        let on_hand = adjusted(&self.known_batch(&batch)?, &batch, delta)?;
+        let mut scratch = self.scratch_with(&batch);
         scratch.set_on_hand(&batch, on_hand)?;
         let levels = scratch.levels(at.date_naive(), [&batch]);
         let (sku, warehouse) = (key.sku.clone(), key.warehouse.clone());
@@ -103,7 +103,7 @@ impl InventoryReservation {
 
     pub(super) fn write_off(&self, batch: BatchId, on: NaiveDate) -> Decision {
         let key = self.key()?;
-        let current = self.batch(&batch)?;
+        let current = self.known_batch(&batch)?;
         let Some(expires_on) = current.expires_on else {
             return Err(Error::BatchDoesNotPerish { batch });
         };
@@ -161,11 +161,11 @@ impl InventoryReservation {
                 .ok_or(Error::NoBatchForReturn)?,
         };
         let on_hand = self
-            .batch(&batch)?
+            .known_batch(&batch)?
             .on_hand
             .checked_add(quantity)
             .ok_or(Error::QuantityOutOfRange)?;
-        let mut scratch = Ledger::new(&self.batches);
+        let mut scratch = self.scratch_with(&batch);
         scratch.set_on_hand(&batch, on_hand)?;
         let levels = scratch.levels(today, [&batch]);
         let (sku, warehouse) = (key.sku.clone(), key.warehouse.clone());
@@ -203,14 +203,15 @@ impl InventoryReservation {
         }
     }
 
-    fn batch(&self, batch: &BatchId) -> Result<&Batch, Error> {
-        self.batches.get(batch).ok_or_else(|| Error::UnknownBatch {
+    /// A batch by id, emptied ones included.
+    fn known_batch(&self, batch: &BatchId) -> Result<Batch, Error> {
+        self.batch(batch).ok_or_else(|| Error::UnknownBatch {
             batch: batch.clone(),
         })
     }
 
     fn unexpired(&self, batch: BatchId, today: NaiveDate) -> Result<BatchId, Error> {
-        match self.batch(&batch)?.expires_on {
+        match self.known_batch(&batch)?.expires_on {
             Some(expires_on) if today > expires_on => {
                 Err(Error::BatchExpired { batch, expires_on })
             }
@@ -218,11 +219,12 @@ impl InventoryReservation {
         }
     }
 
-    /// The unexpired batch that expires first (FEFO order).
+    /// The unexpired batch that expires first (FEFO order), emptied ones
+    /// included: a return may refill a batch that ran out.
     fn earliest_unexpired(&self, today: NaiveDate) -> Option<BatchId> {
-        let mut order = ledger::fefo(&self.batches).into_iter();
-        order
-            .find(|(_, b)| !ledger::expired(b, today))
+        self.expiries()
+            .filter(|(_, expires_on)| expires_on.is_none_or(|last| today <= last))
+            .min_by_key(|(id, expires_on)| ledger::fefo_order(*id, *expires_on))
             .map(|(id, _)| id.clone())
     }
 

@@ -196,6 +196,34 @@ fn the_aggregate_round_trips_through_json_for_snapshots() {
 }
 
 #[test]
+fn emptied_batches_leave_the_decision_state_but_stay_known() {
+    let mut commands = Vec::new();
+    for n in 0..50 {
+        let name = format!("b{n}");
+        commands.push(receive(&name, 1, Some(10)));
+        commands.push(reserve(&format!("r{n}"), 1, 2, 0));
+        commands.push(commit(&format!("r{n}"), at(1, 10)));
+    }
+    commands.push(receive("live", 3, None));
+    let stock = state(&history(commands));
+
+    assert_eq!(stock.batches().len(), 1, "only the batch with units");
+    assert_eq!(stock.available(day(1)), 3);
+    let emptied = stock.batch(&batch("b7")).unwrap();
+    assert_eq!((emptied.on_hand, emptied.reserved), (0, 0));
+    assert_eq!(emptied.expires_on, Some(day(10)));
+    assert_eq!(
+        stock.decide(receive("b7", 1, None)),
+        Err(Error::BatchAlreadyReceived { batch: batch("b7") })
+    );
+    let json = serde_json::to_string(&stock).unwrap();
+    assert_eq!(
+        serde_json::from_str::<InventoryReservation>(&json).unwrap(),
+        stock
+    );
+}
+
+#[test]
 fn commands_on_a_stock_that_never_received_a_batch_are_rejected() {
     let commands = vec![
         commit("r1", at(1, 10)),
