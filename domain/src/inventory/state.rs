@@ -109,7 +109,10 @@ impl InventoryReservation {
     /// is an emptied batch (a command about to put units back into it).
     pub(super) fn scratch_with(&self, named: &BatchId) -> ledger::Ledger {
         let mut scratch = ledger::Ledger::new(&self.batches);
-        if let Some(batch) = self.batch(named).filter(|_| !self.batches.contains_key(named)) {
+        if let Some(batch) = self
+            .batch(named)
+            .filter(|_| !self.batches.contains_key(named))
+        {
             scratch.insert(named.clone(), batch);
         }
         scratch

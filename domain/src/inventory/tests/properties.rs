@@ -75,7 +75,11 @@ fn check(stock: &InventoryReservation, event: &Event, flows: &Flows) {
         if !stock.batches().contains_key(id) {
             assert_eq!(*units, 0, "{id:?}: only empty batches leave the state");
             let kept = stock.batch(id).map(|b| (b.on_hand, b.reserved));
-            assert_eq!(kept, Some((0, 0)), "{id:?}: an emptied batch is still known");
+            assert_eq!(
+                kept,
+                Some((0, 0)),
+                "{id:?}: an emptied batch is still known"
+            );
         }
     }
     if let Some((levels, on)) = event_levels(event) {
