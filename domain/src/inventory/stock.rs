@@ -224,7 +224,7 @@ impl InventoryReservation {
     fn earliest_unexpired(&self, today: NaiveDate) -> Option<BatchId> {
         self.expiries()
             .filter(|(_, expires_on)| expires_on.is_none_or(|last| today <= last))
-            .min_by_key(|(id, expires_on)| ledger::fefo_order(*id, *expires_on))
+            .min_by_key(|(id, expires_on)| ledger::fefo_order(id, *expires_on))
             .map(|(id, _)| id.clone())
     }
 
