@@ -22,6 +22,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::http::layers;
+use crate::read::replicas::Replicas;
 use crate::routes::{docs, health};
 use crate::state::Probe;
 
@@ -46,7 +47,11 @@ impl OpsServer {
             .with_context(|| format!("cannot listen on BAZAAR_OPS_ADDR {addr}"))?;
         Ok(Self {
             listener,
-            probe: Probe { pool, relay },
+            probe: Probe {
+                pool,
+                relay,
+                replicas: Replicas::default(),
+            },
         })
     }
 

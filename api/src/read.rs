@@ -7,9 +7,15 @@
 //! the answer is 503 `read-model-behind` with `Retry-After`, never stale
 //! data presented as fresh.
 //!
+//! With hot standbys configured (`BAZAAR_READ_DATABASE_URL`, [`replicas`]),
+//! a request's wait and its statements run on the one [`ReadPool`] it
+//! took, so read-your-writes holds across the replica too.
+//!
 //! Lists are keyset-paginated: `next_cursor` encodes the last row's sort
 //! key, so pages stay stable while rows are added, and deep pages cost
 //! the same as the first.
+
+pub mod replicas;
 
 use std::time::Duration;
 
@@ -18,11 +24,12 @@ use base64::Engine as _;
 use bazaar_projections::reached::Reached;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 use utoipa::ToSchema;
 
 use crate::http::problem::Problem;
 use crate::write::parse_position;
+
+pub use replicas::ReadPool;
 
 /// Default and largest page sizes.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -89,12 +96,20 @@ pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, Problem> {
 }
 
 /// Waits until every projection in `projections` has applied `min` (a
-/// position token), for at most `bound`. The positions are known in
-/// memory (pushed by this process's workers, polled from other processes'
-/// only while a wait is not answered; see `bazaar_projections::reached`),
-/// so a query whose read models are there costs no statement beyond its own.
+/// position token) on `db`, for at most `bound`.
+///
+/// On the primary the positions are known in memory (pushed by this
+/// process's workers, polled from other processes' only while a wait is
+/// not answered; see `bazaar_projections::reached`), so a query whose read
+/// models are there costs no statement beyond its own. On a hot standby
+/// they are not: what the workers pushed was committed on the primary and
+/// may not be replayed there yet, and `LISTEN` hears nothing on a standby.
+/// So a replica's wait reads the checkpoints the replica has replayed (they
+/// replicate with the rows, in the same transactions), at once and then
+/// every `bazaar_projections::reached::POLL`: one statement more per
+/// `min_position` query, never a stale answer.
 pub async fn wait_for(
-    pool: &PgPool,
+    db: &ReadPool,
     projections: &[&str],
     min: Option<&str>,
     bound: Duration,
@@ -103,8 +118,15 @@ pub async fn wait_for(
         return Ok(());
     };
     let position = parse_position(token)?;
-    let reached = Reached::of(pool);
-    if reached.wait_for(pool, projections, position, bound).await? {
+    let reached = if db.is_replica() {
+        Reached::new()
+    } else {
+        Reached::of(&db.pool)
+    };
+    if reached
+        .wait_for(&db.pool, projections, position, bound)
+        .await?
+    {
         return Ok(());
     }
     Err(Problem::unavailable(

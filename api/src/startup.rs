@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 
 use crate::http::idempotency::{self, Idempotency};
 use crate::http::rate_limit::{ClientLimiter, RateLimiter};
+use crate::read::replicas::Replicas;
 use crate::routes;
 use crate::settings::HttpSettings;
 use crate::state::{AppState, Policy};
@@ -84,6 +85,7 @@ impl Application {
             read_wait: Duration::from_millis(settings.read_wait_ms),
             request_timeout: settings.request_timeout()?,
             search: Search::postgres(pool.clone()),
+            replicas: Replicas::default(),
             pool,
         };
         Ok(Self { listener, state })
@@ -111,6 +113,14 @@ impl Application {
         self
     }
 
+    /// Reads queries, searches and read-your-writes waits from the hot
+    /// standbys in `replicas` (probed while the application runs).
+    #[must_use]
+    pub fn with_replicas(mut self, replicas: Replicas) -> Self {
+        self.state.replicas = replicas;
+        self
+    }
+
     /// The address actually bound.
     pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
         self.listener.local_addr()
@@ -122,6 +132,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let purge = tokio::spawn(idempotency::purge_forever(self.state.idempotency.clone()));
+        let probe = tokio::spawn(self.state.replicas.clone().probe_forever());
         let app = routes::router(self.state);
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(self.listener, app)
@@ -129,6 +140,7 @@ impl Application {
             .await
             .context("http server failed");
         purge.abort();
+        probe.abort();
         served
     }
 }

@@ -13,12 +13,17 @@ use sqlx::PgPool;
 use crate::http::auth::Verifier;
 use crate::http::idempotency::Idempotency;
 use crate::http::rate_limit::{ClientLimiter, RateLimiter};
+use crate::read::replicas::{ReadPool, Replicas};
 
 /// Shared application state.
 #[derive(Clone)]
 pub struct AppState {
-    /// The event store's and read models' database.
+    /// The event store's and read models' database: the primary. Queries
+    /// read through [`AppState::read_pool`] instead.
     pub pool: PgPool,
+    /// Hot standbys that answer queries (`BAZAAR_READ_DATABASE_URL`);
+    /// empty: queries read the primary.
+    pub replicas: Replicas,
     /// The state of this process's Kafka relay, for `/health/ready`.
     pub relay: RelayHealth,
     /// The write side: one executor per aggregate.
@@ -50,6 +55,8 @@ pub struct Probe {
     pub pool: PgPool,
     /// The Kafka relay this process runs, or `off`.
     pub relay: RelayHealth,
+    /// The read replicas this process queries, whose lag it reports.
+    pub replicas: Replicas,
 }
 
 impl FromRef<AppState> for Probe {
@@ -57,7 +64,19 @@ impl FromRef<AppState> for Probe {
         Self {
             pool: state.pool.clone(),
             relay: state.relay.clone(),
+            replicas: state.replicas.clone(),
         }
+    }
+}
+
+impl AppState {
+    /// Where one request's queries, searches and read-your-writes wait
+    /// read: the next hot standby that is up, else the primary. Take it
+    /// once per request and run the wait and every statement on it.
+    pub fn read_pool(&self) -> ReadPool {
+        self.replicas
+            .pick()
+            .unwrap_or_else(|| ReadPool::primary(self.pool.clone()))
     }
 }
 

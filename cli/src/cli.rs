@@ -8,6 +8,7 @@ use crate::audit::AuditCommand;
 use crate::projections::ProjectionsCommand;
 use crate::search::SearchCommand;
 use bazaar_api::ops::OpsServer;
+use bazaar_api::read::replicas::Replicas;
 use bazaar_api::settings::{HttpSettings, OpsSettings};
 use bazaar_api::startup::{shutdown_signal, Application};
 use bazaar_runtime::config::Settings;
@@ -226,6 +227,21 @@ async fn relay(settings: &Settings, ops: &OpsSettings) -> anyhow::Result<()> {
     served
 }
 
+/// The hot standbys of `BAZAAR_READ_DATABASE_URL`, each with a pool the
+/// size of the API's (on its own server, so outside the primary's budget).
+fn replicas(settings: &Settings, size: u32) -> anyhow::Result<Replicas> {
+    let replicas =
+        Replicas::connect(&settings.read_pgs(size)).context("bad BAZAAR_READ_DATABASE_URL")?;
+    if !replicas.is_empty() {
+        tracing::info!(
+            replicas = replicas.len(),
+            connections_each = size,
+            "queries read the hot standbys of BAZAAR_READ_DATABASE_URL"
+        );
+    }
+    Ok(replicas)
+}
+
 async fn api(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
     let needs = bazaar_event_store::pool::Needs {
         api: true,
@@ -238,7 +254,8 @@ async fn api(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
     let search = bazaar_projections::search::Search::new(pool.clone(), es);
     let app = Application::build_with(pool, budget.idempotency, http)
         .await?
-        .with_search(search);
+        .with_search(search)
+        .with_replicas(replicas(settings, budget.api)?);
     tracing::info!(addr = %app.local_addr()?, "serving the API only (no workers); ready at /health/ready");
     app.run(shutdown_signal()).await
 }
@@ -258,7 +275,8 @@ async fn serve(settings: &Settings, http: &HttpSettings) -> anyhow::Result<()> {
         .with_search(bazaar_projections::search::Search::new(
             pool.clone(),
             indexer.as_ref().map(|(es, _)| es.clone()),
-        ));
+        ))
+        .with_replicas(replicas(settings, budget.api)?);
     tracing::info!(addr = %app.local_addr()?, "serving; ready at /health/ready");
     let (raise, stop) = Stop::new();
     let raise = std::sync::Arc::new(raise);

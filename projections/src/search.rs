@@ -66,6 +66,16 @@ impl Search {
         Self { pool, es }
     }
 
+    /// The same searches, answered from `pool` when they read Postgres
+    /// (the API's read replica of the request).
+    #[must_use]
+    pub fn reading(&self, pool: PgPool) -> Self {
+        Self {
+            pool,
+            es: self.es.clone(),
+        }
+    }
+
     /// Which backend answers.
     pub fn backend(&self) -> Backend {
         match self.es {

@@ -44,6 +44,18 @@ pub struct Settings {
     )]
     pub database_url: String,
 
+    /// Postgres URLs of hot standbys of `DATABASE_URL` (comma-separated,
+    /// one server each) that answer queries, searches and read-your-writes
+    /// waits of `serve` and `api`; commands still go to `DATABASE_URL`.
+    /// Unset: queries read `DATABASE_URL`. Never shown by `--help`.
+    #[arg(
+        long,
+        env = "BAZAAR_READ_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub read_database_url: Option<String>,
+
     /// Every database connection this process may hold at once: the API's
     /// and the idempotency records' pools, the workers' pool and their
     /// election leases (split as `docs/operations.md` says).
@@ -211,5 +223,37 @@ impl Settings {
         let mut pg = PgSettings::new(&self.database_url);
         pg.max_connections = self.db_max_connections;
         pg
+    }
+
+    /// The settings of each hot standby in `BAZAAR_READ_DATABASE_URL`, with
+    /// `max_connections` connections each; empty when it is unset or blank.
+    pub fn read_pgs(&self, max_connections: u32) -> Vec<PgSettings> {
+        read_urls(self.read_database_url.as_deref().unwrap_or_default())
+            .into_iter()
+            .map(|url| PgSettings::new(url).sized(max_connections))
+            .collect()
+    }
+}
+
+/// The URLs of a comma-separated list, trimmed, blanks skipped (a comma
+/// inside a password must be written `%2C`).
+fn read_urls(list: &str) -> Vec<&str> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|url| !url.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_urls_are_split_on_commas_and_blanks_are_skipped() {
+        assert_eq!(
+            read_urls(" postgres://a/db , ,postgres://b:5433/db,"),
+            ["postgres://a/db", "postgres://b:5433/db"]
+        );
+        assert!(read_urls("").is_empty());
     }
 }

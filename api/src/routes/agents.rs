@@ -121,12 +121,13 @@ pub(super) async fn commissions(
     Path(agent): Path<String>,
     ApiQuery(filter): ApiQuery<CommissionFilter>,
 ) -> Result<Json<Page<AgentEscrowRow>>, Problem> {
+    let db = state.read_pool();
     principal.require_agent(&agent)?;
     let limit = read::limit(filter.limit)?;
     let after: Option<(DateTime<Utc>, String)> =
         filter.cursor.as_deref().map(decode_cursor).transpose()?;
     let wait = filter.min_position.as_deref();
-    read::wait_for(&state.pool, MODEL, wait, state.read_wait).await?;
+    read::wait_for(&db, MODEL, wait, state.read_wait).await?;
     let rows: Vec<AgentEscrowRow> = sqlx::query_as(&format!(
         "select {AGENT_COLUMNS} from read.agent_escrows \
           where agent_id = $1 and ($2::text is null or status = $2) \
@@ -138,7 +139,7 @@ pub(super) async fn commissions(
     .bind(after.as_ref().map(|a| a.0))
     .bind(after.as_ref().map(|a| a.1.clone()))
     .bind(i64::from(limit) + 1)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(Page::from_rows(rows, limit, |r| {
         (r.created_at, r.escrow_id.clone())
@@ -156,9 +157,10 @@ pub(super) async fn monthly(
     Path(agent): Path<String>,
     ApiQuery(range): ApiQuery<MonthRange>,
 ) -> Result<Json<Vec<AgentMonthRow>>, Problem> {
+    let db = state.read_pool();
     principal.require_agent(&agent)?;
     let wait = range.min_position.as_deref();
-    read::wait_for(&state.pool, MODEL, wait, state.read_wait).await?;
+    read::wait_for(&db, MODEL, wait, state.read_wait).await?;
     let rows = sqlx::query_as(
         "select agent_id, to_char(date_trunc('month', at at time zone 'UTC'), 'YYYY-MM') as month, \
                 currency, \
@@ -173,7 +175,7 @@ pub(super) async fn monthly(
     .bind(&agent)
     .bind(range.from)
     .bind(range.to)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(rows))
 }

@@ -4,6 +4,11 @@
 //! same functions back `bazaar audit …` (docs/audit.md), which also signs
 //! and checks Ed25519 checkpoints offline: signing keys stay with the
 //! auditors' CLI, never in the API process.
+//!
+//! These read the primary even when queries read hot standbys
+//! (`BAZAAR_READ_DATABASE_URL`): they take no `min_position`, so on a
+//! replica an auditor could be shown a history without the event a command
+//! has just acknowledged, with no way to ask for it.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};

@@ -9,6 +9,10 @@
 //! outbox); to keep API replicas in rotation during a Kafka outage, run
 //! the relay apart with `bazaar relay` — a `serve` process that stands by
 //! reports only the shared lag.
+//!
+//! Read replicas (`BAZAAR_READ_DATABASE_URL`) are reported with their
+//! replay lag, not judged: one that is down is skipped and queries read
+//! the primary when none is up, so the process still serves.
 
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
@@ -18,6 +22,7 @@ use bazaar_projections::relay::RelayCheck;
 use bazaar_projections::search::es::status::{indexer_status, IndexerStatus};
 use serde::Serialize;
 
+use crate::read::replicas::ReplicaCheck;
 use crate::state::Probe;
 
 /// The health routes, for any state that holds a [`Probe`].
@@ -49,6 +54,9 @@ pub struct Readiness {
     /// Reported, not judged, like the projections: a search falls behind,
     /// commands go on.
     pub search: Option<IndexerStatus>,
+    /// Each read replica's state and replay lag (empty without
+    /// `BAZAAR_READ_DATABASE_URL`). Reported, not judged.
+    pub replicas: Vec<ReplicaCheck>,
 }
 
 /// One projection's health.
@@ -122,6 +130,7 @@ async fn ready(State(state): State<Probe>) -> (StatusCode, Json<Readiness>) {
     } else {
         (Vec::new(), None)
     };
+    let replicas = state.replicas.check().await;
     let ok = database == "ok" && relay.is_ready();
     let status = if ok {
         StatusCode::OK
@@ -134,6 +143,7 @@ async fn ready(State(state): State<Probe>) -> (StatusCode, Json<Readiness>) {
         relay,
         projections,
         search,
+        replicas,
     };
     (status, Json(report))
 }

@@ -5,6 +5,8 @@
 //! search their own orders, vendors their own vendor orders and stock,
 //! admins and auditors everything. Searches are POSTs because their
 //! filters are JSON (several statuses, ranges); they change nothing.
+//! From Postgres they read the request's read replica, if any
+//! (`AppState::read_pool`).
 
 use axum::extract::State;
 use axum::Json;
@@ -71,6 +73,7 @@ async fn orders(
     };
     state
         .search
+        .reading(state.read_pool().pool)
         .orders(&search)
         .await
         .map(Json)
@@ -91,5 +94,11 @@ async fn stock(
         scope: scope(&principal)?,
         query,
     };
-    state.search.stock(&search).await.map(Json).map_err(problem)
+    state
+        .search
+        .reading(state.read_pool().pool)
+        .stock(&search)
+        .await
+        .map(Json)
+        .map_err(problem)
 }

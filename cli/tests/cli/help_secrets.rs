@@ -1,8 +1,9 @@
 //! `--help` names the environment variables a setting reads but never
-//! prints the values of those that may hold credentials (database and
-//! Elasticsearch URLs, the token secret, collector and broker addresses),
-//! for the root command and every subcommand, whether the value comes from
-//! the environment or from the configuration file.
+//! prints the values of those that may hold credentials (the database's,
+//! its read replicas' and Elasticsearch's URLs, the token secret,
+//! collector and broker addresses), for the root command and every
+//! subcommand, whether the value comes from the environment or from the
+//! configuration file.
 
 use bazaar_cli::Cli;
 use clap::{Command, CommandFactory};
@@ -10,7 +11,7 @@ use clap::{Command, CommandFactory};
 use crate::scratch::run_bazaar;
 
 /// Secret-looking values, each with a marker that must not appear.
-const SECRETS: [(&str, &str); 6] = [
+const SECRETS: [(&str, &str); 7] = [
     (
         "DATABASE_URL",
         "postgres://bazaar:pg-Secret-1@db.internal:5432/bazaar",
@@ -29,16 +30,21 @@ const SECRETS: [(&str, &str); 6] = [
     ),
     ("KAFKA_BROKERS", "kafka-Secret-5.internal:9092"),
     ("BAZAAR_API", "http://sim:api-Secret-6@api.internal:8080"),
+    (
+        "BAZAAR_READ_DATABASE_URL",
+        "postgres://bazaar:ro-Secret-7@replica-1.internal:5432/bazaar",
+    ),
 ];
 
 /// The markers the values above carry.
-const MARKERS: [&str; 6] = [
+const MARKERS: [&str; 7] = [
     "pg-Secret-1",
     "es-Secret-2",
     "jwt-Secret-3",
     "otel-Secret-4",
     "kafka-Secret-5",
     "api-Secret-6",
+    "ro-Secret-7",
 ];
 
 /// Every subcommand path: `[]`, `["serve"]`, `["audit", "checkpoint", "sign"]`…

@@ -19,6 +19,7 @@ mod otel;
 mod overload;
 mod private_pg;
 mod relay;
+mod replica;
 mod restore;
 mod scratch;
 mod search_status;

@@ -2,7 +2,10 @@
 //! folder, started on a free port with the settings the test asks for, and
 //! stopped and removed when dropped. For tests that must exhaust a
 //! server's connection slots, or stop and restart the server, without
-//! disturbing the other tests on the shared one. Binaries are found as `scripts/postgres.sh` finds them
+//! disturbing the other tests on the shared one, or that need a streaming
+//! hot standby of their own ([`PrivateCluster::standby`]: `pg_basebackup
+//! -R` of the cluster, started on a port of its own). Binaries are found
+//! as `scripts/postgres.sh` finds them
 //! (`PG_BIN`, then the newest `/usr/lib/postgresql/*/bin`, then
 //! `pg_config --bindir`); when none can start, the test fails, never skips.
 
@@ -18,6 +21,8 @@ pub(crate) struct PrivateCluster {
     data: PathBuf,
     /// The server's options (`pg_ctl -o`), kept for restarts.
     options: String,
+    /// The `-c name=value` settings it was started with.
+    settings: Vec<(String, String)>,
     /// The port it listens on, on 127.0.0.1.
     pub(crate) port: u16,
 }
@@ -28,13 +33,7 @@ impl PrivateCluster {
         let bin = bin_dir().expect(
             "no Postgres binaries (initdb, pg_ctl) found: install PostgreSQL or set PG_BIN",
         );
-        let root = std::env::temp_dir().join(format!("bazaar-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).expect("temp dir");
-        let data = root.join("data");
-        if is_root() {
-            run(Command::new("chown").args(["postgres"]).arg(&root));
-        }
+        let data = empty_root(tag).join("data");
         run(as_owner(&bin.join("initdb")).arg("-D").arg(&data).args([
             "-U",
             "postgres",
@@ -44,18 +43,47 @@ impl PrivateCluster {
             "UTF8",
             "--no-sync",
         ]));
+        let settings = settings
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        Self::launch_new(bin, data, settings)
+    }
+
+    /// A streaming hot standby of this cluster: `pg_basebackup -R` (which
+    /// writes `standby.signal` and the `primary_conninfo` back to this
+    /// cluster) into a temporary folder, started on a free port with this
+    /// cluster's settings. The cluster's defaults allow it: `wal_level =
+    /// replica`, `max_wal_senders = 10` and `initdb -A trust`'s
+    /// `host replication all 127.0.0.1/32 trust`.
+    pub(crate) fn standby(&self, tag: &str) -> Self {
+        let data = empty_root(tag).join("data");
+        run(as_owner(&self.bin.join("pg_basebackup"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-R", "-X", "stream", "-c", "fast", "--no-sync"])
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-p"])
+            .arg(self.port.to_string()));
+        Self::launch_new(self.bin.clone(), data, self.settings.clone())
+    }
+
+    /// Starts the server of `data` on a free port with `settings` and
+    /// waits until it accepts connections (a standby: once consistent).
+    fn launch_new(bin: PathBuf, data: PathBuf, settings: Vec<(String, String)>) -> Self {
+        let root = data.parent().expect("data has a parent");
         let port = free_port();
         let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             root.display()
         );
-        for (name, value) in settings {
+        for (name, value) in &settings {
             options.push_str(&format!(" -c {name}={value}"));
         }
         let cluster = Self {
             bin,
             data,
             options,
+            settings,
             port,
         };
         cluster.launch();
@@ -116,6 +144,18 @@ impl Drop for PrivateCluster {
             .status();
         let _ = std::fs::remove_dir_all(self.root());
     }
+}
+
+/// A new, empty folder for one cluster (owned by `postgres` when the
+/// tests run as root).
+fn empty_root(tag: &str) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("bazaar-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("temp dir");
+    if is_root() {
+        run(Command::new("chown").args(["postgres"]).arg(&root));
+    }
+    root
 }
 
 fn bin_dir() -> Option<PathBuf> {

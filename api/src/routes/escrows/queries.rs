@@ -102,17 +102,12 @@ pub(super) async fn list(
     principal: Principal,
     ApiQuery(filter): ApiQuery<EscrowFilter>,
 ) -> Result<Json<Page<EscrowRow>>, Problem> {
+    let db = state.read_pool();
     let (buyer, seller, agent) = scope(&principal);
     let limit = read::limit(filter.limit)?;
     let after: Option<(DateTime<Utc>, String)> =
         filter.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(
-        &state.pool,
-        MODEL,
-        filter.min_position.as_deref(),
-        state.read_wait,
-    )
-    .await?;
+    read::wait_for(&db, MODEL, filter.min_position.as_deref(), state.read_wait).await?;
     let rows: Vec<EscrowRow> = sqlx::query_as(&format!(
         "select {ESCROW_COLUMNS} from read.escrows \
           where ($1::text is null or buyer_party = $1) and ($2::text is null or seller_party = $2) \
@@ -129,7 +124,7 @@ pub(super) async fn list(
     .bind(after.as_ref().map(|a| a.1.clone()))
     .bind(i64::from(limit) + 1)
     .bind(agent)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(Page::from_rows(rows, limit, |r| {
         (r.created_at, r.escrow_id.clone())
@@ -146,9 +141,10 @@ pub(super) async fn get(
     Path(escrow): Path<String>,
     ApiQuery(consistency): ApiQuery<Consistency>,
 ) -> Result<Json<EscrowDetail>, Problem> {
+    let db = state.read_pool();
     let escrow = access::escrow_id(&escrow)?;
     read::wait_for(
-        &state.pool,
+        &db,
         MODEL,
         consistency.min_position.as_deref(),
         state.read_wait,
@@ -158,13 +154,13 @@ pub(super) async fn get(
         "select {ESCROW_COLUMNS} from read.escrows where escrow_id = $1"
     ))
     .bind(escrow.as_ref())
-    .fetch_optional(&state.pool)
+    .fetch_optional(&db.pool)
     .await?;
     let agent: Option<AgentEscrowRow> = sqlx::query_as(&format!(
         "select {AGENT_COLUMNS} from read.agent_escrows where escrow_id = $1"
     ))
     .bind(escrow.as_ref())
-    .fetch_optional(&state.pool)
+    .fetch_optional(&db.pool)
     .await?;
     let visible = row.filter(|row| {
         principal.sees_everything()
@@ -183,7 +179,7 @@ pub(super) async fn get(
                 updated_at from read.escrow_milestones where escrow_id = $1 order by milestone_id",
     )
     .bind(escrow.as_ref())
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(EscrowDetail {
         escrow: row,

@@ -70,6 +70,7 @@ pub(super) async fn export(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, Problem> {
+    let db = state.read_pool();
     let format = format(query.format.as_deref(), &headers)?;
     let issuer = issuer(&principal, &query)?;
     if let (Some(from), Some(to)) = (query.from, query.to) {
@@ -80,19 +81,13 @@ pub(super) async fn export(
             ));
         }
     }
-    read::wait_for(
-        &state.pool,
-        MODEL,
-        query.min_position.as_deref(),
-        state.read_wait,
-    )
-    .await?;
+    read::wait_for(&db, MODEL, query.min_position.as_deref(), state.read_wait).await?;
     let selection = Selection {
         issuer,
         from: query.from,
         to: query.to,
     };
-    let chunks = pages(state.pool.clone(), selection).map(move |page| {
+    let chunks = pages(db.pool.clone(), selection).map(move |page| {
         page.map(|(first, docs)| Bytes::from(render(format, first, &docs)))
             .map_err(|error| {
                 tracing::error!(%error, "invoice export failed mid-stream");

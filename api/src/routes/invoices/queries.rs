@@ -181,19 +181,14 @@ pub(super) async fn list(
     principal: Principal,
     ApiQuery(filter): ApiQuery<InvoiceFilter>,
 ) -> Result<Json<Page<InvoiceRow>>, Problem> {
+    let db = state.read_pool();
     let scope = Scope::of(&principal);
     if scope.is_empty() {
         return Err(Problem::forbidden("your role reads no invoices"));
     }
     let limit = read::limit(filter.limit)?;
     let after: Option<(i64, Uuid)> = filter.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(
-        &state.pool,
-        MODEL,
-        filter.min_position.as_deref(),
-        state.read_wait,
-    )
-    .await?;
+    read::wait_for(&db, MODEL, filter.min_position.as_deref(), state.read_wait).await?;
     let sql = format!(
         "select {COLUMNS} from read.invoices where {VISIBLE} \
             and ($4::text is null or order_id = $4) and ($5::text is null or kind = $5) \
@@ -212,7 +207,7 @@ pub(super) async fn list(
         .bind(after.map(|a| a.0))
         .bind(after.map(|a| a.1))
         .bind(i64::from(limit) + 1)
-        .fetch_all(&state.pool)
+        .fetch_all(&db.pool)
         .await?;
     Ok(Json(Page::from_rows(rows, limit, |r| {
         (r.position, r.document_id)
@@ -230,11 +225,12 @@ pub(super) async fn get(
     Path(document): Path<String>,
     ApiQuery(consistency): ApiQuery<Consistency>,
 ) -> Result<Json<InvoiceDetail>, Problem> {
+    let db = state.read_pool();
     let missing = || Problem::not_found(format!("no invoice {document}"));
     let id: Uuid = document.parse().map_err(|_| missing())?;
     let scope = Scope::of(&principal);
     read::wait_for(
-        &state.pool,
+        &db,
         MODEL,
         consistency.min_position.as_deref(),
         state.read_wait,
@@ -243,10 +239,10 @@ pub(super) async fn get(
     let sql = format!("select {COLUMNS} from read.invoices where {VISIBLE} and document_id = $4");
     let row: Option<InvoiceRow> = scoped(sqlx::query_as(&sql), &scope)
         .bind(id)
-        .fetch_optional(&state.pool)
+        .fetch_optional(&db.pool)
         .await?;
     let row = row.ok_or_else(missing)?;
-    let mut detail = with_lines(&state.pool, vec![row]).await?;
+    let mut detail = with_lines(&db.pool, vec![row]).await?;
     detail.pop().map(Json).ok_or_else(missing)
 }
 
@@ -262,9 +258,10 @@ pub(super) async fn of_order(
     Path(order): Path<String>,
     ApiQuery(consistency): ApiQuery<Consistency>,
 ) -> Result<Json<OrderInvoices>, Problem> {
+    let db = state.read_pool();
     let scope = Scope::of(&principal);
     read::wait_for(
-        &state.pool,
+        &db,
         MODEL,
         consistency.min_position.as_deref(),
         state.read_wait,
@@ -276,12 +273,12 @@ pub(super) async fn of_order(
     );
     let rows: Vec<InvoiceRow> = scoped(sqlx::query_as(&sql), &scope)
         .bind(&order)
-        .fetch_all(&state.pool)
+        .fetch_all(&db.pool)
         .await?;
     if rows.is_empty() {
         return Err(Problem::not_found(format!("no invoice of order {order}")));
     }
-    let documents = with_lines(&state.pool, rows).await?;
+    let documents = with_lines(&db.pool, rows).await?;
     Ok(Json(OrderInvoices {
         order_id: order,
         documents,

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use utoipa::{IntoParams, ToSchema};
 
 use super::access;
@@ -140,6 +141,7 @@ pub(super) async fn list(
     principal: Principal,
     ApiQuery(filter): ApiQuery<OrderFilter>,
 ) -> Result<Json<Page<OrderRow>>, Problem> {
+    let db = state.read_pool();
     let buyer = match principal.role {
         Role::Buyer => Some(principal.sub.clone()),
         Role::Vendor => {
@@ -157,13 +159,7 @@ pub(super) async fn list(
     let limit = read::limit(filter.limit)?;
     let after: Option<(DateTime<Utc>, String)> =
         filter.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(
-        &state.pool,
-        MODEL,
-        filter.min_position.as_deref(),
-        state.read_wait,
-    )
-    .await?;
+    read::wait_for(&db, MODEL, filter.min_position.as_deref(), state.read_wait).await?;
     let rows: Vec<OrderRow> = sqlx::query_as(&format!(
         "select {ORDER_COLUMNS} from read.orders \
           where ($1::text is null or buyer_id = $1) and ($2::text is null or status = $2) \
@@ -178,7 +174,7 @@ pub(super) async fn list(
     .bind(after.as_ref().map(|a| a.0))
     .bind(after.as_ref().map(|a| a.1.clone()))
     .bind(i64::from(limit) + 1)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(Page::from_rows(rows, limit, |r| {
         (r.placed_at, r.order_id.clone())
@@ -195,9 +191,10 @@ pub(super) async fn get(
     Path(order): Path<String>,
     ApiQuery(consistency): ApiQuery<Consistency>,
 ) -> Result<Json<OrderDetail>, Problem> {
+    let db = state.read_pool();
     let order = access::order_id(&order)?;
     read::wait_for(
-        &state.pool,
+        &db,
         MODEL,
         consistency.min_position.as_deref(),
         state.read_wait,
@@ -207,7 +204,7 @@ pub(super) async fn get(
         "select {ORDER_COLUMNS} from read.orders where order_id = $1"
     ))
     .bind(order.as_ref())
-    .fetch_optional(&state.pool)
+    .fetch_optional(&db.pool)
     .await?;
     let visible = row.filter(|row| {
         principal.sees_everything()
@@ -217,14 +214,14 @@ pub(super) async fn get(
         return Err(Problem::not_found(format!("no order {order}")));
     };
     Ok(Json(OrderDetail {
-        lines: lines(&state, order.as_ref(), None).await?,
-        vendor_orders: vendor_orders(&state, order.as_ref(), None).await?,
+        lines: lines(&db.pool, order.as_ref(), None).await?,
+        vendor_orders: vendor_orders(&db.pool, order.as_ref(), None).await?,
         order: row,
     }))
 }
 
 async fn lines(
-    state: &AppState,
+    db: &PgPool,
     order: &str,
     vendor: Option<&str>,
 ) -> Result<Vec<OrderLineRow>, Problem> {
@@ -237,12 +234,12 @@ async fn lines(
     )
     .bind(order)
     .bind(vendor)
-    .fetch_all(&state.pool)
+    .fetch_all(db)
     .await?)
 }
 
 async fn vendor_orders(
-    state: &AppState,
+    db: &PgPool,
     order: &str,
     vendor: Option<&str>,
 ) -> Result<Vec<VendorOrderRow>, Problem> {
@@ -252,7 +249,7 @@ async fn vendor_orders(
     ))
     .bind(order)
     .bind(vendor)
-    .fetch_all(&state.pool)
+    .fetch_all(db)
     .await?)
 }
 
@@ -282,17 +279,12 @@ pub(super) async fn vendor_list(
     Path(vendor): Path<String>,
     ApiQuery(filter): ApiQuery<VendorOrderFilter>,
 ) -> Result<Json<Page<VendorOrderRow>>, Problem> {
+    let db = state.read_pool();
     principal.require_vendor(&vendor)?;
     let limit = read::limit(filter.limit)?;
     let after: Option<(DateTime<Utc>, String)> =
         filter.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(
-        &state.pool,
-        MODEL,
-        filter.min_position.as_deref(),
-        state.read_wait,
-    )
-    .await?;
+    read::wait_for(&db, MODEL, filter.min_position.as_deref(), state.read_wait).await?;
     let rows: Vec<VendorOrderRow> = sqlx::query_as(&format!(
         "select {VENDOR_ORDER_COLUMNS} from read.vendor_orders \
           where vendor_id = $1 and ($2::text is null or status = $2) \
@@ -304,7 +296,7 @@ pub(super) async fn vendor_list(
     .bind(after.as_ref().map(|a| a.0))
     .bind(after.as_ref().map(|a| a.1.clone()))
     .bind(i64::from(limit) + 1)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(Page::from_rows(rows, limit, |r| {
         (r.placed_at, r.order_id.clone())
@@ -321,21 +313,22 @@ pub(super) async fn vendor_get(
     Path((vendor, order)): Path<(String, String)>,
     ApiQuery(consistency): ApiQuery<Consistency>,
 ) -> Result<Json<VendorOrderDetail>, Problem> {
+    let db = state.read_pool();
     principal.require_vendor(&vendor)?;
     read::wait_for(
-        &state.pool,
+        &db,
         MODEL,
         consistency.min_position.as_deref(),
         state.read_wait,
     )
     .await?;
-    let Some(vendor_order) = vendor_orders(&state, &order, Some(&vendor)).await?.pop() else {
+    let Some(vendor_order) = vendor_orders(&db.pool, &order, Some(&vendor)).await?.pop() else {
         return Err(Problem::not_found(format!(
             "no order {order} of vendor {vendor}"
         )));
     };
     Ok(Json(VendorOrderDetail {
-        lines: lines(&state, &order, Some(&vendor)).await?,
+        lines: lines(&db.pool, &order, Some(&vendor)).await?,
         vendor_order,
     }))
 }

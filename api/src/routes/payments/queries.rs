@@ -124,9 +124,10 @@ pub(super) async fn get(
     Path(order): Path<String>,
     ApiQuery(consistency): ApiQuery<Consistency>,
 ) -> Result<Json<PaymentDetail>, Problem> {
+    let db = state.read_pool();
     require_reader(&principal)?;
     read::wait_for(
-        &state.pool,
+        &db,
         MODEL,
         consistency.min_position.as_deref(),
         state.read_wait,
@@ -136,7 +137,7 @@ pub(super) async fn get(
         "select {FEE_COLUMNS} from read.platform_fees where order_id = $1"
     ))
     .bind(&order)
-    .fetch_optional(&state.pool)
+    .fetch_optional(&db.pool)
     .await?;
     let platform =
         platform.ok_or_else(|| Problem::not_found(format!("no payment of order {order}")))?;
@@ -144,7 +145,7 @@ pub(super) async fn get(
         "select {SHARE_COLUMNS} from read.vendor_order_balances where order_id = $1 order by vendor_id"
     ))
     .bind(&order)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(PaymentDetail { platform, vendors }))
 }
@@ -177,17 +178,12 @@ pub(super) async fn platform_fees(
     principal: Principal,
     ApiQuery(page): ApiQuery<RangePage>,
 ) -> Result<Json<Page<PlatformFeeRow>>, Problem> {
+    let db = state.read_pool();
     require_reader(&principal)?;
     let limit = read::limit(page.limit)?;
     let after: Option<(DateTime<Utc>, String)> =
         page.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(
-        &state.pool,
-        MODEL,
-        page.min_position.as_deref(),
-        state.read_wait,
-    )
-    .await?;
+    read::wait_for(&db, MODEL, page.min_position.as_deref(), state.read_wait).await?;
     let rows: Vec<PlatformFeeRow> = sqlx::query_as(&format!(
         "select {FEE_COLUMNS} from read.platform_fees \
           where ($1::timestamptz is null or split_at >= $1) and ($2::timestamptz is null or split_at < $2) \
@@ -199,7 +195,7 @@ pub(super) async fn platform_fees(
     .bind(after.as_ref().map(|a| a.0))
     .bind(after.as_ref().map(|a| a.1.clone()))
     .bind(i64::from(limit) + 1)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(Page::from_rows(rows, limit, |r| {
         (r.split_at, r.order_id.clone())
@@ -216,9 +212,10 @@ pub(super) async fn balances(
     Path(vendor): Path<String>,
     ApiQuery(consistency): ApiQuery<Consistency>,
 ) -> Result<Json<Vec<VendorBalanceRow>>, Problem> {
+    let db = state.read_pool();
     principal.require_vendor(&vendor)?;
     read::wait_for(
-        &state.pool,
+        &db,
         MODEL,
         consistency.min_position.as_deref(),
         state.read_wait,
@@ -230,7 +227,7 @@ pub(super) async fn balances(
                     updated_at from read.vendor_balances where vendor_id = $1 order by currency",
         )
         .bind(&vendor)
-        .fetch_all(&state.pool)
+        .fetch_all(&db.pool)
         .await?,
     ))
 }
@@ -245,16 +242,11 @@ pub(super) async fn ledger(
     Path(vendor): Path<String>,
     ApiQuery(page): ApiQuery<RangePage>,
 ) -> Result<Json<Page<LedgerEntryRow>>, Problem> {
+    let db = state.read_pool();
     principal.require_vendor(&vendor)?;
     let limit = read::limit(page.limit)?;
     let after: Option<(i64, Uuid)> = page.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(
-        &state.pool,
-        MODEL,
-        page.min_position.as_deref(),
-        state.read_wait,
-    )
-    .await?;
+    read::wait_for(&db, MODEL, page.min_position.as_deref(), state.read_wait).await?;
     let rows: Vec<LedgerEntryRow> = sqlx::query_as(
         "select entry_id, vendor_id, order_id, currency, kind, amount, in_balance, reference, detail, \
                 occurred_at, event_id, position from read.payout_ledger \
@@ -270,7 +262,7 @@ pub(super) async fn ledger(
     .bind(after.map(|a| a.0))
     .bind(after.map(|a| a.1))
     .bind(i64::from(limit) + 1)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(Page::from_rows(rows, limit, |r| {
         (r.position, r.entry_id)
@@ -301,16 +293,11 @@ pub(super) async fn order_balances(
     Path(vendor): Path<String>,
     ApiQuery(page): ApiQuery<SharePage>,
 ) -> Result<Json<Page<VendorOrderBalanceRow>>, Problem> {
+    let db = state.read_pool();
     principal.require_vendor(&vendor)?;
     let limit = read::limit(page.limit)?;
     let after: Option<String> = page.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(
-        &state.pool,
-        MODEL,
-        page.min_position.as_deref(),
-        state.read_wait,
-    )
-    .await?;
+    read::wait_for(&db, MODEL, page.min_position.as_deref(), state.read_wait).await?;
     let rows: Vec<VendorOrderBalanceRow> = sqlx::query_as(&format!(
         "select {SHARE_COLUMNS} from read.vendor_order_balances \
           where vendor_id = $1 and ($2::text is null or order_id > $2) order by order_id limit $3"
@@ -318,7 +305,7 @@ pub(super) async fn order_balances(
     .bind(&vendor)
     .bind(after)
     .bind(i64::from(limit) + 1)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(Page::from_rows(rows, limit, |r| r.order_id.clone())))
 }

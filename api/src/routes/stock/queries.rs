@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -132,17 +133,12 @@ pub(super) async fn list(
     principal: Principal,
     ApiQuery(filter): ApiQuery<StockFilter>,
 ) -> Result<Json<Page<StockLevelRow>>, Problem> {
+    let db = state.read_pool();
     let vendor = reader(&principal, filter.vendor_id.clone())?;
     let limit = read::limit(filter.limit)?;
     let after: Option<(String, String)> =
         filter.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(
-        &state.pool,
-        MODEL,
-        filter.min_position.as_deref(),
-        state.read_wait,
-    )
-    .await?;
+    read::wait_for(&db, MODEL, filter.min_position.as_deref(), state.read_wait).await?;
     let rows: Vec<StockLevelRow> = sqlx::query_as(&format!(
         "select {LEVEL_COLUMNS} from read.stock_levels \
           where ($1::text is null or vendor_id = $1) and ($2::text is null or sku = $2) \
@@ -156,7 +152,7 @@ pub(super) async fn list(
     .bind(after.as_ref().map(|a| a.0.clone()))
     .bind(after.as_ref().map(|a| a.1.clone()))
     .bind(i64::from(limit) + 1)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(Page::from_rows(rows, limit, |r| {
         (r.sku.clone(), r.warehouse_id.clone())
@@ -164,7 +160,7 @@ pub(super) async fn list(
 }
 
 async fn level(
-    state: &AppState,
+    db: &PgPool,
     principal: &Principal,
     sku: &str,
     warehouse: &str,
@@ -176,7 +172,7 @@ async fn level(
     ))
     .bind(sku.as_ref())
     .bind(warehouse.as_ref())
-    .fetch_optional(&state.pool)
+    .fetch_optional(db)
     .await?;
     row.filter(|row| vendor.is_none() || row.vendor_id == vendor)
         .ok_or_else(|| Problem::not_found(format!("no stock {id}")))
@@ -192,14 +188,15 @@ pub(super) async fn get(
     Path((sku, warehouse)): Path<(String, String)>,
     ApiQuery(consistency): ApiQuery<Consistency>,
 ) -> Result<Json<StockDetail>, Problem> {
+    let db = state.read_pool();
     read::wait_for(
-        &state.pool,
+        &db,
         MODEL,
         consistency.min_position.as_deref(),
         state.read_wait,
     )
     .await?;
-    let level = level(&state, &principal, &sku, &warehouse).await?;
+    let level = level(&db.pool, &principal, &sku, &warehouse).await?;
     let batches = sqlx::query_as(
         "select batch_id, expires_on, on_hand, reserved, free, written_off, written_off_on, received_at, \
                 updated_at from read.stock_batches where sku = $1 and warehouse_id = $2 \
@@ -207,7 +204,7 @@ pub(super) async fn get(
     )
     .bind(&level.sku)
     .bind(&level.warehouse_id)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     let active_reservations = sqlx::query_as(
         "select reservation_id, quantity, status, expires_at, ship_on, min_shelf_life_days, allocations, \
@@ -216,7 +213,7 @@ pub(super) async fn get(
     )
     .bind(&level.sku)
     .bind(&level.warehouse_id)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(StockDetail {
         level,
@@ -249,16 +246,11 @@ pub(super) async fn movements(
     Path((sku, warehouse)): Path<(String, String)>,
     ApiQuery(page): ApiQuery<MovementPage>,
 ) -> Result<Json<Page<StockMovementRow>>, Problem> {
+    let db = state.read_pool();
     let limit = read::limit(page.limit)?;
     let after: Option<(i64, String)> = page.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(
-        &state.pool,
-        MODEL,
-        page.min_position.as_deref(),
-        state.read_wait,
-    )
-    .await?;
-    let level = level(&state, &principal, &sku, &warehouse).await?;
+    read::wait_for(&db, MODEL, page.min_position.as_deref(), state.read_wait).await?;
+    let level = level(&db.pool, &principal, &sku, &warehouse).await?;
     let rows: Vec<StockMovementRow> = sqlx::query_as(
         "select event_id, batch_id, kind, reservation_id, on_hand_delta, reserved_delta, on_hand_after, \
                 reserved_after, occurred_at, position from read.stock_movements \
@@ -270,7 +262,7 @@ pub(super) async fn movements(
     .bind(after.as_ref().map(|a| a.0))
     .bind(after.as_ref().map(|a| a.1.clone()))
     .bind(i64::from(limit) + 1)
-    .fetch_all(&state.pool)
+    .fetch_all(&db.pool)
     .await?;
     Ok(Json(Page::from_rows(rows, limit, |r| {
         (r.position, r.batch_id.clone())
