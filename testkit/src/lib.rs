@@ -1,8 +1,22 @@
-//! What the workspace's tests share (a dev-dependency only): harnesses
-//! that run the real thing over a real database, never mocks.
+//! What the workspace's tests share (a dev-dependency only): fixtures and
+//! harnesses that run the real thing over a real database, never mocks.
 //!
 //! # Layout
-//! - [`app`]: the API on port 0 over a fresh database, optionally with
-//!   its workers, and tokens for every role.
+//! - [`fixtures`]: money, times, ids, metadata and cart lines in EUR on
+//!   the tests' fixed calendar (checkout at [`fixtures::t0`]).
+//! - [`world`]: the write side (executors, checkout saga, scheduler) over
+//!   one real database, with domain time under the test's control.
+//! - `read` (feature `projections`): read models caught up, their rows
+//!   dumped, a live model compared with its rebuild.
+//! - `app` (feature `app`): the API on port 0 over a fresh database,
+//!   optionally with its workers, and tokens for every role.
+//!
+//! The features keep what a crate's tests do not need out of their build:
+//! the use-case tests link no projections, only the HTTP tests the API.
 
+#[cfg(feature = "app")]
 pub mod app;
+pub mod fixtures;
+#[cfg(feature = "projections")]
+pub mod read;
+pub mod world;

@@ -1,10 +1,10 @@
 use bazaar_domain::order::{OrderCommand, OrderStatus};
 use bazaar_domain::payment_split::PaymentSplit;
 use bazaar_event_store::read_stream;
+use bazaar_testkit::fixtures::{eur, line, meta, minutes, pay, t0, vendor};
+use bazaar_testkit::world::World;
 use chrono::Duration;
 use sqlx::PgPool;
-
-use crate::world::{eur, line, meta, t0, vendor, World};
 
 async fn escrow_balance(world: &World, id: &str) -> serde_json::Value {
     let events = read_stream(&world.pool, "Escrow", id, 0).await.unwrap();
@@ -15,28 +15,6 @@ async fn escrow_balance(world: &World, id: &str) -> serde_json::Value {
 
 async fn split(world: &World, id: &str) -> PaymentSplit {
     world.app.splits.store().load(id).await.unwrap().aggregate
-}
-
-fn pay(cents: i64, minutes: i64) -> OrderCommand {
-    OrderCommand::ConfirmPayment {
-        payment_id: bazaar_domain::ids::PaymentId::parse("pay-1").unwrap(),
-        amount: eur(cents),
-        at: t0() + Duration::minutes(minutes),
-    }
-}
-
-/// Three vendors: A sells apples (two lines of one SKU), B bread, C cheese.
-async fn three_vendor_order(world: &World) {
-    world.receive("apple", 10).await;
-    world.receive("bread", 5).await;
-    world.receive("cheese", 4).await;
-    let lines = vec![
-        line("vendor-a", "apple", 3, 200),
-        line("vendor-b", "bread", 1, 450),
-        line("vendor-a", "apple", 2, 200),
-        line("vendor-c", "cheese", 2, 725),
-    ];
-    world.place("o-1", "buyer-1", lines).await;
 }
 
 async fn ship_everything(world: &World) {
@@ -68,7 +46,8 @@ async fn ship_everything(world: &World) {
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn an_order_across_three_vendors_runs_from_placement_to_payout(pool: PgPool) {
     let world = World::new(&pool);
-    three_vendor_order(&world).await;
+    world.stock_up().await;
+    world.three_vendor_order("o-1").await;
     world.settle(t0()).await;
     assert_eq!(
         world.levels("apple").await,
@@ -76,7 +55,7 @@ async fn an_order_across_three_vendors_runs_from_placement_to_payout(pool: PgPoo
         "apple lines summed into one reservation"
     );
 
-    world.order("o-1", pay(2_900, 5)).await;
+    world.order("o-1", pay(2_900, minutes(5))).await;
     world.settle(t0() + Duration::minutes(5)).await;
     assert_eq!(world.levels("apple").await, (5, 0), "committed at payment");
     assert_eq!(escrow_balance(&world, "o-1").await["held"]["amount"], 2_900);
@@ -140,7 +119,8 @@ async fn an_order_across_three_vendors_runs_from_placement_to_payout(pool: PgPoo
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn a_payment_after_expiry_is_refunded_and_the_stock_freed(pool: PgPool) {
     let world = World::new(&pool);
-    three_vendor_order(&world).await;
+    world.stock_up().await;
+    world.three_vendor_order("o-1").await;
     world.settle(t0()).await;
     world.settle(t0() + Duration::minutes(30)).await;
     assert_eq!(
@@ -149,7 +129,7 @@ async fn a_payment_after_expiry_is_refunded_and_the_stock_freed(pool: PgPool) {
         "reservation released at expiry"
     );
 
-    world.order("o-1", pay(2_900, 45)).await;
+    world.order("o-1", pay(2_900, minutes(45))).await;
     world.settle(t0() + Duration::minutes(45)).await;
 
     let events = read_stream(&pool, "Order", "o-1", 0).await.unwrap();
@@ -199,9 +179,10 @@ async fn a_short_line_releases_the_others_and_rejects_the_order(pool: PgPool) {
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn a_vendor_cancelling_inside_a_paid_order_is_refunded_and_restocked(pool: PgPool) {
     let world = World::new(&pool);
-    three_vendor_order(&world).await;
+    world.stock_up().await;
+    world.three_vendor_order("o-1").await;
     world.settle(t0()).await;
-    world.order("o-1", pay(2_900, 5)).await;
+    world.order("o-1", pay(2_900, minutes(5))).await;
     world.settle(t0() + Duration::minutes(5)).await;
 
     let cancel = OrderCommand::CancelVendorOrder {
@@ -232,11 +213,12 @@ async fn a_vendor_cancelling_inside_a_paid_order_is_refunded_and_restocked(pool:
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn a_payment_on_time_survives_timers_firing_before_the_saga_catches_up(pool: PgPool) {
     let world = World::new(&pool);
-    three_vendor_order(&world).await;
+    world.stock_up().await;
+    world.three_vendor_order("o-1").await;
     world.settle(t0()).await;
 
     // paid a minute before the deadline; the saga lags, the timers do not
-    world.order("o-1", pay(2_900, 29)).await;
+    world.order("o-1", pay(2_900, minutes(29))).await;
     let due = t0() + Duration::minutes(30);
     bazaar_commands::scheduler::run_due(&pool, &*world.app, due, 100)
         .await
@@ -263,7 +245,8 @@ async fn a_payment_on_time_survives_timers_firing_before_the_saga_catches_up(poo
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn each_hold_has_a_timer_that_frees_it_when_the_hold_lapses(pool: PgPool) {
     let world = World::new(&pool);
-    three_vendor_order(&world).await;
+    world.stock_up().await;
+    world.three_vendor_order("o-1").await;
     world.settle(t0()).await;
     let lapses = t0() + Duration::minutes(30) + Duration::hours(6);
     let due: Vec<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(

@@ -3,10 +3,11 @@ use bazaar_domain::escrow::error::EscrowError;
 use bazaar_domain::escrow::Escrow;
 use bazaar_domain::escrow::EscrowCommand;
 use bazaar_event_store::{read_stream, PgEventStore};
+use bazaar_testkit::fixtures::meta;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
-use crate::fixtures::{create_escrow, fund, meta};
+use crate::fixtures::{create_escrow, fund};
 
 fn escrows(pool: &PgPool) -> Executor<Escrow> {
     Executor::new(pool.clone(), PgEventStore::new(pool.clone()), ())
@@ -19,7 +20,7 @@ async fn events(pool: &PgPool, id: &str) -> usize {
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn a_retried_command_returns_its_first_outcome_and_writes_nothing(pool: PgPool) {
     let escrows = escrows(&pool);
-    let metadata = meta();
+    let metadata = meta("admin:test");
 
     let first = escrows
         .execute("e-1", create_escrow(), &metadata)
@@ -42,12 +43,15 @@ async fn a_retried_command_returns_its_first_outcome_and_writes_nothing(pool: Pg
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn the_same_command_id_with_another_body_or_stream_is_refused(pool: PgPool) {
     let escrows = escrows(&pool);
-    let metadata = meta();
+    let metadata = meta("admin:test");
     escrows
         .execute("e-1", create_escrow(), &metadata)
         .await
         .unwrap();
-    escrows.execute("e-1", fund(10_000), &meta()).await.unwrap();
+    escrows
+        .execute("e-1", fund(10_000), &meta("admin:test"))
+        .await
+        .unwrap();
 
     let other_body = escrows.execute("e-1", fund(9_999), &metadata).await;
     let other_stream = escrows.execute("e-2", create_escrow(), &metadata).await;
@@ -67,13 +71,16 @@ async fn the_same_command_id_with_another_body_or_stream_is_refused(pool: PgPool
 async fn a_retried_rejection_returns_the_first_rejection_whatever_changed_since(pool: PgPool) {
     let escrows = escrows(&pool);
     escrows
-        .execute("e-1", create_escrow(), &meta())
+        .execute("e-1", create_escrow(), &meta("admin:test"))
         .await
         .unwrap();
-    let metadata = meta();
+    let metadata = meta("admin:test");
 
     let short = escrows.execute("e-1", fund(5_000), &metadata).await;
-    escrows.execute("e-1", fund(10_000), &meta()).await.unwrap();
+    escrows
+        .execute("e-1", fund(10_000), &meta("admin:test"))
+        .await
+        .unwrap();
     let retry = escrows.execute("e-1", fund(5_000), &metadata).await;
 
     assert!(
@@ -100,7 +107,7 @@ async fn a_retried_rejection_returns_the_first_rejection_whatever_changed_since(
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn a_derived_command_replays_by_name_even_if_its_wording_changed(pool: PgPool) {
     let escrows = escrows(&pool);
-    let metadata = meta();
+    let metadata = meta("admin:test");
     escrows
         .execute_derived("e-1", create_escrow(), &metadata)
         .await
@@ -151,7 +158,7 @@ async fn racing_commands_on_one_aggregate_all_take_effect_once(
         .await
         .unwrap();
     escrows(&pool)
-        .execute("e-1", create_escrow(), &meta())
+        .execute("e-1", create_escrow(), &meta("admin:test"))
         .await
         .unwrap();
 
@@ -160,7 +167,11 @@ async fn racing_commands_on_one_aggregate_all_take_effect_once(
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let escrows = escrows(&pool);
-            tokio::spawn(async move { escrows.execute("e-1", fund(10_000), &meta()).await })
+            tokio::spawn(async move {
+                escrows
+                    .execute("e-1", fund(10_000), &meta("admin:test"))
+                    .await
+            })
         })
         .collect();
     let mut funded = 0;
@@ -187,10 +198,10 @@ async fn the_same_command_racing_itself_takes_effect_once(
         .await
         .unwrap();
     escrows(&pool)
-        .execute("e-1", create_escrow(), &meta())
+        .execute("e-1", create_escrow(), &meta("admin:test"))
         .await
         .unwrap();
-    let metadata = meta();
+    let metadata = meta("admin:test");
 
     let tasks: Vec<_> = (0..8)
         .map(|_| {

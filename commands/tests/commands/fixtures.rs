@@ -1,24 +1,10 @@
-//! Commands and ids shared by the tests.
+//! The escrow commands the executor and scheduler tests share.
 
 use bazaar_domain::escrow::command::{EscrowCommand, MilestoneInput};
 use bazaar_domain::escrow::PartyId;
 use bazaar_domain::ids::{MilestoneId, PaymentId};
-use bazaar_domain::money::{Currency, Money};
-use bazaar_event_store::EventMetadata;
-use chrono::{DateTime, TimeZone, Utc};
-use uuid::Uuid;
-
-pub(crate) fn eur(amount: i64) -> Money {
-    Money::new(amount, Currency::parse("EUR").unwrap())
-}
-
-pub(crate) fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
-}
-
-pub(crate) fn meta() -> EventMetadata {
-    EventMetadata::for_command(Uuid::now_v7(), "admin:test")
-}
+use bazaar_domain::money::Currency;
+use bazaar_testkit::fixtures::{eur, t0};
 
 /// A two-milestone escrow of 100.00 EUR.
 pub(crate) fn create_escrow() -> EscrowCommand {

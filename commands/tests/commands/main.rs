@@ -9,4 +9,3 @@ mod races;
 mod restart;
 mod saga_lanes;
 mod scheduler;
-mod world;

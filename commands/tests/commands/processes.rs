@@ -10,11 +10,11 @@ use bazaar_domain::ids::ReservationId;
 use bazaar_domain::inventory::{
     InventoryReservationCommand as Stock, InventoryReservationError, ReleaseReason,
 };
+use bazaar_testkit::fixtures::{meta, stock, t0};
+use bazaar_testkit::world::World;
 use chrono::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
-
-use crate::world::{meta, stock, t0, World};
 
 async fn process(options: &PgConnectOptions) -> Arc<WriteSide> {
     let pool = PgPoolOptions::new()

@@ -4,10 +4,10 @@ use bazaar_commands::{CommandError, WriteSide};
 use bazaar_domain::ids::ReservationId;
 use bazaar_domain::inventory::{InventoryReservationCommand as Stock, InventoryReservationError};
 use bazaar_domain::order::OrderStatus;
+use bazaar_testkit::fixtures::{line, meta, stock, t0};
+use bazaar_testkit::world::World;
 use chrono::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-
-use crate::world::{line, meta, stock, t0, World};
 
 /// Fifty buyers through five application instances (five processes, each
 /// with its own executors), all reserving the last ten units at once.

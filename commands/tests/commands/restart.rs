@@ -3,10 +3,10 @@ use std::time::Duration as Wait;
 use bazaar_commands::saga::run_once;
 use bazaar_domain::ids::PaymentId;
 use bazaar_domain::order::OrderCommand;
+use bazaar_testkit::fixtures::{eur, line, t0};
+use bazaar_testkit::world::World;
 use chrono::Duration;
 use sqlx::PgPool;
-
-use crate::world::{eur, line, t0, World};
 
 const EVENTS_BY_TYPE: &str =
     "select coalesce(string_agg(aggregate_type || ':' || n, ',' order by aggregate_type), '') \

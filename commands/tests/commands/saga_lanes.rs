@@ -13,10 +13,9 @@ use bazaar_commands::WriteSide;
 use bazaar_domain::ids::{BatchId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::InventoryReservationCommand as Stock;
 use bazaar_event_store::{load_checkpoint, Position, RecordedEvent};
+use bazaar_testkit::fixtures::{meta, stock, t0, WAREHOUSE};
 use chrono::NaiveDate;
 use sqlx::PgPool;
-
-use crate::world::{meta, stock, t0, WAREHOUSE};
 
 const NAME: &str = "lanes-test";
 

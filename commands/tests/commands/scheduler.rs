@@ -5,11 +5,12 @@ use bazaar_commands::WriteSide;
 use bazaar_domain::escrow::EscrowCommand;
 use bazaar_domain::ids::PaymentId;
 use bazaar_event_store::{read_stream, EventMetadata};
+use bazaar_testkit::fixtures::{eur, meta, t0};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::fixtures::{create_escrow, eur, meta, t0};
+use crate::fixtures::create_escrow;
 
 fn fund_at(due: DateTime<Utc>) -> Timer {
     let fund = EscrowCommand::Fund {
@@ -45,7 +46,7 @@ async fn status(pool: &PgPool, timer: &Timer) -> (String, Option<String>) {
 async fn setup(pool: &PgPool) -> Arc<WriteSide> {
     let app = Arc::new(WriteSide::new(pool.clone()));
     app.escrows
-        .execute("e-1", create_escrow(), &meta())
+        .execute("e-1", create_escrow(), &meta("admin:test"))
         .await
         .unwrap();
     app
@@ -111,7 +112,7 @@ async fn a_worker_that_died_after_acting_is_taken_over_without_acting_twice(pool
 async fn a_timer_whose_command_no_longer_applies_is_closed_with_the_reason(pool: PgPool) {
     let app = setup(&pool).await;
     app.escrows
-        .execute("e-1", crate::fixtures::fund(10_000), &meta())
+        .execute("e-1", crate::fixtures::fund(10_000), &meta("admin:test"))
         .await
         .unwrap();
     let timer = fund_at(t0());
