@@ -6,6 +6,7 @@
 //!   the tests' fixed calendar (checkout at [`fixtures::t0`]).
 //! - [`world`]: the write side (executors, checkout saga, scheduler) over
 //!   one real database, with domain time under the test's control.
+//! - [`broker`]: a real Kafka-compatible broker (Tansu) per test.
 //! - `read` (feature `projections`): read models caught up, their rows
 //!   dumped, a live model compared with its rebuild.
 //! - `app` (feature `app`): the API on port 0 over a fresh database,
@@ -16,6 +17,7 @@
 
 #[cfg(feature = "app")]
 pub mod app;
+pub mod broker;
 pub mod fixtures;
 #[cfg(feature = "projections")]
 pub mod read;

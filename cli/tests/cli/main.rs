@@ -1,13 +1,10 @@
 //! The `bazaar` binary's tests: its subcommands run as processes
 //! (`serve`, `api`, `migrate`, `relay`, restores, a database restart under
 //! load), its settings and their documentation, the Kafka relay's
-//! readiness against a real Tansu broker (`broker.rs` is the relay tests'
-//! harness, shared) and, with the `otel` feature, the trace export.
+//! readiness against a real Tansu broker (the test kit's `broker`) and,
+//! with the `otel` feature, the trace export.
 
 mod api_only;
-#[allow(dead_code)]
-#[path = "../../../projections/tests/relay/broker.rs"]
-mod broker;
 mod config_file;
 mod crash;
 mod db_restart;

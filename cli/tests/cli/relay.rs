@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use bazaar_projections::relay::{RelayHealth, RelaySettings};
 use bazaar_runtime::workers::run_relay;
+use bazaar_testkit::broker::Broker;
 use sqlx::PgPool;
 use tokio::sync::oneshot;
 
-use crate::broker::Broker;
 use crate::helpers::{spawn_app, spawn_app_with_relay, TestApp};
 
 /// Runs a relay to `brokers` until the returned sender is dropped.
