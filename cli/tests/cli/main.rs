@@ -1,10 +1,12 @@
-//! The `bazaar` binary's tests: its subcommands run as processes
-//! (`serve`, `api`, `migrate`, `relay`, restores, a database restart under
-//! load), its settings and their documentation, the Kafka relay's
-//! readiness against a real Tansu broker (the test kit's `broker`) and,
-//! with the `otel` feature, the trace export.
+//! The `bazaar` binary's tests, one binary: its subcommands run as
+//! processes (`serve`, `api`, `migrate`, `relay`, restores, `audit`, a
+//! database restart under load), its settings and their documentation,
+//! the Kafka relay's readiness against a real Tansu broker (the test
+//! kit's `broker`), the auditors' tools over a real checkout (`audit`)
+//! and, with the `otel` feature, the trace export.
 
 mod api_only;
+mod audit;
 mod config_file;
 mod crash;
 mod db_restart;

@@ -8,10 +8,12 @@ use std::time::Duration;
 use bazaar_event_store::audit::{
     export_to_string, read_log, AuditEvent, ExportSelection, LogFilter, PageRequest,
 };
+use bazaar_testkit::fixtures::{minutes, t0};
+use bazaar_testkit::world::World;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::world::{in_flow, minutes, pay, place, t0, World};
+use super::checkout::{in_flow, pay, place};
 
 /// Every event of `filter`, page by page, once the log has no more for now
 /// and at least `want` arrived.
@@ -54,10 +56,10 @@ async fn the_correlation_filter_follows_one_checkout_across_its_aggregates(pool:
     let world = World::new(&pool);
     world.stock_up().await;
     let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
-    world.order("o-1", place(), &in_flow(mine)).await;
-    world.order("o-2", place(), &in_flow(theirs)).await;
+    world.order_as("o-1", place(), &in_flow(mine)).await;
+    world.order_as("o-2", place(), &in_flow(theirs)).await;
     world.settle(t0()).await;
-    world.order("o-1", pay(minutes(5)), &in_flow(mine)).await;
+    world.order_as("o-1", pay(minutes(5)), &in_flow(mine)).await;
     world.settle(minutes(5)).await;
     let order_events: i64 = sqlx::query_scalar(
         "select count(*) from events where aggregate_type = 'Order' and aggregate_id = 'o-1'",

@@ -4,11 +4,13 @@
 use bazaar_commands::audit::state_as_of;
 use bazaar_domain::order::OrderCommand;
 use bazaar_event_store::audit::{AggregateState, StateRequest};
+use bazaar_testkit::fixtures::{meta, minutes, t0, vendor};
+use bazaar_testkit::world::World;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use super::world::{in_flow, meta, minutes, pay, place, t0, vendor, World};
+use super::checkout::{in_flow, now, pay, place, project};
 
 /// What `read.orders` and `read.vendor_orders` show of order o-1.
 #[derive(Debug, PartialEq)]
@@ -111,14 +113,14 @@ async fn the_state_as_of_t_is_what_the_read_models_showed_at_t(pool: PgPool) {
     let world = World::new(&pool);
     world.stock_up().await;
     let checkout = uuid::Uuid::now_v7();
-    world.order("o-1", place(), &in_flow(checkout)).await;
+    world.order_as("o-1", place(), &in_flow(checkout)).await;
     world.settle(t0()).await;
     world
-        .order("o-1", pay(minutes(5)), &in_flow(checkout))
+        .order_as("o-1", pay(minutes(5)), &in_flow(checkout))
         .await;
     world.settle(minutes(5)).await;
-    world.project().await;
-    let t = world.now().await;
+    project(&world).await;
+    let t = now(&world).await;
     let (order_at_t, apple_at_t) = (order_view(&pool).await, apple_view(&pool).await);
 
     // later: vendor A's part is cancelled, its apples go back on the shelf
@@ -127,9 +129,11 @@ async fn the_state_as_of_t_is_what_the_read_models_showed_at_t(pool: PgPool) {
         reason: "out of season".into(),
         at: minutes(10),
     };
-    world.order("o-1", cancel, &meta("vendor:vendor-a")).await;
+    world
+        .order_as("o-1", cancel, &meta("vendor:vendor-a"))
+        .await;
     world.settle(minutes(10)).await;
-    world.project().await;
+    project(&world).await;
     assert_ne!(
         order_view(&pool).await,
         order_at_t,
@@ -143,7 +147,7 @@ async fn the_state_as_of_t_is_what_the_read_models_showed_at_t(pool: PgPool) {
     assert_eq!(order_facts(&order_then), order_at_t);
     assert_eq!(apple_facts(&apple_then), apple_at_t);
     assert_eq!(apple_at_t.0, 5, "apples committed to the order at T");
-    let order_now = state(&world, "Order", "o-1", world.now().await).await;
+    let order_now = state(&world, "Order", "o-1", now(&world).await).await;
     assert_eq!(order_facts(&order_now), order_view(&pool).await);
     let by_sequence = StateRequest {
         aggregate_type: "order".into(),

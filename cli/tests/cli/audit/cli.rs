@@ -5,11 +5,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use bazaar_testkit::fixtures::{minutes, t0};
+use bazaar_testkit::world::World;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, PgPool};
 use uuid::Uuid;
 
-use super::world::{in_flow, minutes, pay, place, t0, World};
+use super::checkout::{in_flow, pay, place};
 
 /// Runs `bazaar audit ARGS` with `database_url`.
 fn audit(database_url: &str, args: &[&str]) -> Output {
@@ -163,10 +165,10 @@ async fn a_checkout_is_exported_verified_and_read_back(pool: PgPool) {
     let world = World::new(&pool);
     world.stock_up().await;
     let checkout = Uuid::now_v7();
-    world.order("o-1", place(), &in_flow(checkout)).await;
+    world.order_as("o-1", place(), &in_flow(checkout)).await;
     world.settle(t0()).await;
     world
-        .order("o-1", pay(minutes(5)), &in_flow(checkout))
+        .order_as("o-1", pay(minutes(5)), &in_flow(checkout))
         .await;
     world.settle(minutes(5)).await;
     let url = url_of(&pool).await;
