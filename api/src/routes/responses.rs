@@ -1,45 +1,41 @@
 //! The responses every command and query can give, for the OpenAPI
 //! document: success, and the problem types of each failure status.
 
+use std::collections::BTreeMap;
+
+use utoipa::openapi::response::Response;
+use utoipa::openapi::RefOr;
 use utoipa::IntoResponses;
 
 use crate::http::problem::ProblemBody;
 use crate::write::Accepted;
 
-/// Responses of a command that creates a resource (a checkout, an escrow).
+/// Responses by status, as `utoipa` documents an operation's.
+type Responses = BTreeMap<String, RefOr<Response>>;
+
+/// Responses of a command that creates a resource (a checkout, an escrow):
+/// `Created` and the `CommandFailures`.
+pub enum CreatedResponses {}
+
+impl IntoResponses for CreatedResponses {
+    fn responses() -> Responses {
+        with_failures(Created::responses())
+    }
+}
+
+/// What a creating command answers beside the [`CommandFailures`].
 #[allow(dead_code)]
 #[derive(IntoResponses)]
-pub enum CreatedResponses {
+enum Created {
     /// Created now, or the stored outcome of the same command (`replayed`).
     #[response(status = 201, headers(("Location" = String, description = "The new resource's path, e.g. `/v1/orders/{id}`")))]
     Created(#[to_schema] Accepted),
-    /// Malformed JSON, header or parameter.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(#[to_schema] ProblemBody),
-    /// No valid bearer token.
-    #[response(status = 401, content_type = "application/problem+json")]
-    Unauthorized(#[to_schema] ProblemBody),
-    /// The role may not run this command (auditors write nothing).
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(#[to_schema] ProblemBody),
     /// Something the body names does not exist (e.g. `unknown-vendor`).
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(#[to_schema] ProblemBody),
     /// Contention, or the same `Idempotency-Key` is still running.
     #[response(status = 409, content_type = "application/problem+json")]
     Conflict(#[to_schema] ProblemBody),
-    /// Values that are never acceptable, or an `Idempotency-Key` reused
-    /// for another request.
-    #[response(status = 422, content_type = "application/problem+json")]
-    Unprocessable(#[to_schema] ProblemBody),
-    /// Over a rate limit; see `Retry-After`.
-    #[response(status = 429, content_type = "application/problem+json")]
-    TooMany(#[to_schema] ProblemBody),
-    /// The database is busy or unavailable for a moment (`database-busy`);
-    /// nothing was written; retry after `Retry-After` with the same
-    /// `Idempotency-Key`.
-    #[response(status = 503, content_type = "application/problem+json")]
-    Busy(#[to_schema] ProblemBody),
 }
 
 /// Failures of reading a request body: every operation that takes one.
@@ -54,13 +50,37 @@ pub enum BodyFailures {
     NotJson(#[to_schema] ProblemBody),
 }
 
-/// Responses of a command endpoint.
+/// Responses of a command endpoint: `Applied` and the `CommandFailures`.
+pub enum CommandResponses {}
+
+impl IntoResponses for CommandResponses {
+    fn responses() -> Responses {
+        with_failures(Applied::responses())
+    }
+}
+
+/// What a command on an existing resource answers beside the
+/// [`CommandFailures`].
 #[allow(dead_code)]
 #[derive(IntoResponses)]
-pub enum CommandResponses {
+enum Applied {
     /// Applied now, or the stored outcome of the same command (`replayed`).
     #[response(status = 200)]
     Applied(#[to_schema] Accepted),
+    /// No such resource visible to the caller.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(#[to_schema] ProblemBody),
+    /// The resource's state forbids it now, contention, or the same
+    /// `Idempotency-Key` is still running.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(#[to_schema] ProblemBody),
+}
+
+/// The failures every command shares, creating or not: its 404 and 409
+/// say different things, so they stay with [`Created`] and [`Applied`].
+#[allow(dead_code)]
+#[derive(IntoResponses)]
+enum CommandFailures {
     /// Malformed JSON, header or parameter.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(#[to_schema] ProblemBody),
@@ -70,13 +90,6 @@ pub enum CommandResponses {
     /// The role may not run this command (auditors write nothing).
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(#[to_schema] ProblemBody),
-    /// No such resource visible to the caller.
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(#[to_schema] ProblemBody),
-    /// The resource's state forbids it now, contention, or the same
-    /// `Idempotency-Key` is still running.
-    #[response(status = 409, content_type = "application/problem+json")]
-    Conflict(#[to_schema] ProblemBody),
     /// Values that are never acceptable, or an `Idempotency-Key` reused
     /// for another request.
     #[response(status = 422, content_type = "application/problem+json")]
@@ -89,6 +102,13 @@ pub enum CommandResponses {
     /// `Idempotency-Key`.
     #[response(status = 503, content_type = "application/problem+json")]
     Busy(#[to_schema] ProblemBody),
+}
+
+/// `success` (a command's own answers) with the [`CommandFailures`]; the
+/// map is keyed by status, so the document lists them in status order.
+fn with_failures(mut success: Responses) -> Responses {
+    success.append(&mut CommandFailures::responses());
+    success
 }
 
 /// Failures of a query endpoint.
