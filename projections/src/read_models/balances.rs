@@ -82,7 +82,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::projection::{apply_one, ApplyError, BatchError, Projection};
-use crate::read_models::table::distinct;
+use crate::read_models::table::{fold_batch, StreamRows};
 use rows::Rows;
 
 /// The persisted aggregate type of payment splits.
@@ -139,20 +139,23 @@ impl Projection for Balances {
         conn: &mut PgConnection,
         events: &[RecordedEvent],
     ) -> Result<(), BatchError> {
-        let mine: Vec<(usize, &RecordedEvent)> = events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| matches!(e.aggregate_type.as_str(), PAYMENT_SPLIT | ESCROW))
-            .collect();
-        if mine.is_empty() {
-            return Ok(());
-        }
-        let ids = distinct(mine.iter().map(|(_, e)| e.aggregate_id.as_str()).collect());
-        let mut rows = rows::load(conn, &ids).await.map_err(BatchError::whole)?;
-        for (index, event) in mine {
-            fold(&mut rows, event).map_err(|e| BatchError::at(index, e))?;
-        }
-        store::write(conn, &rows).await.map_err(BatchError::whole)
+        fold_batch::<Rows>(conn, events).await
+    }
+}
+
+impl StreamRows for Rows {
+    const AGGREGATE_TYPES: &'static [&'static str] = &[PAYMENT_SPLIT, ESCROW];
+
+    async fn load(conn: &mut PgConnection, ids: &[&str]) -> sqlx::Result<Self> {
+        rows::load(conn, ids).await
+    }
+
+    fn fold(&mut self, event: &RecordedEvent) -> Result<(), ApplyError> {
+        fold(self, event)
+    }
+
+    async fn write(&self, conn: &mut PgConnection) -> sqlx::Result<()> {
+        store::write(conn, self).await
     }
 }
 

@@ -42,7 +42,7 @@ use serde::Deserialize;
 use sqlx::PgConnection;
 
 use crate::projection::{apply_one, ApplyError, BatchError, Projection};
-use crate::read_models::table::{distinct, of_type};
+use crate::read_models::table::{fold_batch, StreamRows};
 
 /// The persisted aggregate type of the events this model reads.
 const AGGREGATE_TYPE: &str = "Escrow";
@@ -76,17 +76,23 @@ impl Projection for Escrows {
         conn: &mut PgConnection,
         events: &[RecordedEvent],
     ) -> Result<(), BatchError> {
-        let mine = of_type(events, AGGREGATE_TYPE);
-        if mine.is_empty() {
-            return Ok(());
-        }
-        let ids = distinct(mine.iter().map(|(_, e)| e.aggregate_id.as_str()).collect());
-        let mut rows = rows::load(conn, &ids).await.map_err(BatchError::whole)?;
-        for (index, event) in mine {
-            let payload = decode(event).map_err(|e| BatchError::at(index, e))?;
-            fold::apply(&mut rows, &payload, event).map_err(|e| BatchError::at(index, e))?;
-        }
-        rows::write(conn, &rows).await.map_err(BatchError::whole)
+        fold_batch::<rows::Rows>(conn, events).await
+    }
+}
+
+impl StreamRows for rows::Rows {
+    const AGGREGATE_TYPES: &'static [&'static str] = &[AGGREGATE_TYPE];
+
+    async fn load(conn: &mut PgConnection, ids: &[&str]) -> sqlx::Result<Self> {
+        rows::load(conn, ids).await
+    }
+
+    fn fold(&mut self, event: &RecordedEvent) -> Result<(), ApplyError> {
+        fold::apply(self, &decode(event)?, event)
+    }
+
+    async fn write(&self, conn: &mut PgConnection) -> sqlx::Result<()> {
+        rows::write(conn, self).await
     }
 }
 

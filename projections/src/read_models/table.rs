@@ -2,12 +2,22 @@
 //! the batch in order, and written back once, only those that changed.
 //!
 //! The read models that apply batches set-based (`stock`, `balances`,
-//! `escrows`) keep one [`Table`] per database table. Each event changes the
-//! rows exactly as its one-row statements did; the batch then writes each
-//! table's changed rows with one `unnest` statement, so a row changed by
-//! ten events of a batch is written once.
+//! `escrows`, `commissions`) keep one [`Table`] per database table. Each
+//! event changes the rows exactly as its one-row statements did; the batch
+//! then writes each table's changed rows with one `unnest` statement, so a
+//! row changed by ten events of a batch is written once.
+//!
+//! The models whose rows are keyed by the streams they follow (`escrows`,
+//! `commissions`, `balances`) share the batch itself, [`fold_batch`]: their
+//! events picked out, their streams' rows loaded, folded, written back.
+//! `stock` loads by what the events name (stocks and holds), not by stream.
 
 use std::collections::BTreeMap;
+
+use bazaar_event_store::RecordedEvent;
+use sqlx::PgConnection;
+
+use crate::projection::{ApplyError, BatchError};
 
 /// One table's rows touched by a batch, keyed by primary key (ordered, so
 /// the batch writes rows in key order).
@@ -98,11 +108,52 @@ impl<K: Ord, R> Table<K, R> {
     }
 }
 
+/// A batch's rows of a model that follows whole streams: loaded by the ids
+/// of the batch's streams of [`StreamRows::AGGREGATE_TYPES`], changed by
+/// each of their events in order, written back once.
+pub(crate) trait StreamRows: Sized {
+    /// The aggregate types whose events change these rows.
+    const AGGREGATE_TYPES: &'static [&'static str];
+
+    /// The rows of streams `ids` (sorted, distinct).
+    async fn load(conn: &mut PgConnection, ids: &[&str]) -> sqlx::Result<Self>;
+
+    /// One event folded into the rows, exactly as applying it alone would.
+    fn fold(&mut self, event: &RecordedEvent) -> Result<(), ApplyError>;
+
+    /// The changed rows written back.
+    async fn write(&self, conn: &mut PgConnection) -> sqlx::Result<()>;
+}
+
+/// Applies a batch to `R`'s rows: the events of its aggregate types folded
+/// in log order into the rows of their streams, loaded once and written
+/// once. A failing event is named by its index in `events`; a failing load
+/// or write fails the batch as a whole.
+pub(crate) async fn fold_batch<R: StreamRows>(
+    conn: &mut PgConnection,
+    events: &[RecordedEvent],
+) -> Result<(), BatchError> {
+    let mine: Vec<(usize, &RecordedEvent)> = events
+        .iter()
+        .enumerate()
+        .filter(|(_, event)| R::AGGREGATE_TYPES.contains(&event.aggregate_type.as_str()))
+        .collect();
+    if mine.is_empty() {
+        return Ok(());
+    }
+    let ids = distinct(mine.iter().map(|(_, e)| e.aggregate_id.as_str()).collect());
+    let mut rows = R::load(conn, &ids).await.map_err(BatchError::whole)?;
+    for (index, event) in mine {
+        rows.fold(event).map_err(|e| BatchError::at(index, e))?;
+    }
+    rows.write(conn).await.map_err(BatchError::whole)
+}
+
 /// The events of `aggregate_type` in a batch, with their index in it.
 pub(crate) fn of_type<'e>(
-    events: &'e [bazaar_event_store::RecordedEvent],
+    events: &'e [RecordedEvent],
     aggregate_type: &str,
-) -> Vec<(usize, &'e bazaar_event_store::RecordedEvent)> {
+) -> Vec<(usize, &'e RecordedEvent)> {
     events
         .iter()
         .enumerate()
