@@ -14,8 +14,8 @@ use serde::Deserialize;
 use sqlx::types::Json;
 use sqlx::PgConnection;
 
-use super::document::{OrderDoc, StockDoc};
-use super::store::{self, json, ORDER_TYPE, STOCK_TYPE};
+use super::document::{OrderDoc, StockDoc, ORDER_TYPE, STOCK_TYPE};
+use super::store::{self, json};
 use super::{order_fold, stock_fold};
 use crate::projection::{ApplyError, BatchError};
 

@@ -9,30 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::SearchError;
 use super::request::{OrderSearch, Scope, StockSearch, DEFAULT_PAGE, MAX_PAGE};
+use super::schema::{ORDER_STATUSES, VENDOR_STATUSES};
 
-/// Order statuses a buyer or admin may filter on.
-pub const ORDER_STATUSES: &[&str] = &[
-    "AWAITING_PAYMENT",
-    "PAID",
-    "PARTIALLY_SHIPPED",
-    "SHIPPED",
-    "PARTIALLY_DELIVERED",
-    "DELIVERED",
-    "COMPLETED",
-    "CANCELLED",
-    "PAYMENT_EXPIRED",
-];
-/// Vendor order statuses a vendor may filter on.
-pub const VENDOR_STATUSES: &[&str] = &[
-    "CREATED",
-    "PAID",
-    "PACKED",
-    "PARTIALLY_SHIPPED",
-    "SHIPPED",
-    "DELIVERED",
-    "COMPLETED",
-    "CANCELLED",
-];
 /// Vendor order statuses that are not sales (unpaid or cancelled).
 pub const NOT_SALES: &[&str] = &["CREATED", "CANCELLED"];
 /// Longest full-text query accepted.

@@ -12,6 +12,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// The persisted aggregate types whose events become documents.
+pub const ORDER_TYPE: &str = "Order";
+/// See [`ORDER_TYPE`].
+pub const STOCK_TYPE: &str = "InventoryReservation";
+
 /// One order: the buyer, every vendor's part with its lines, statuses,
 /// amounts and dates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -1,7 +1,10 @@
-//! OpenAPI schemas of the search request's enumerated fields: the
-//! statuses a filter names and the currencies, listed from the same
-//! constants the checks use ([`super::criteria`], `bazaar_domain::money`),
-//! so the document the API serves cannot drift from what it accepts.
+//! The search request's enumerated fields: the statuses a filter may name
+//! (checked in [`super::criteria`]) and their OpenAPI schemas, with the
+//! currencies', listed from the same constants the checks use (these and
+//! `bazaar_domain::money`), so the document the API serves cannot drift
+//! from what it accepts. The statuses live here, not with the checks, so
+//! that the request types can name these schemas without importing the
+//! checks that import the request types.
 
 use std::borrow::Cow;
 
@@ -9,7 +12,29 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
-use super::criteria::{ORDER_STATUSES, VENDOR_STATUSES};
+/// Order statuses a buyer or admin may filter on.
+pub const ORDER_STATUSES: &[&str] = &[
+    "AWAITING_PAYMENT",
+    "PAID",
+    "PARTIALLY_SHIPPED",
+    "SHIPPED",
+    "PARTIALLY_DELIVERED",
+    "DELIVERED",
+    "COMPLETED",
+    "CANCELLED",
+    "PAYMENT_EXPIRED",
+];
+/// Vendor order statuses a vendor may filter on.
+pub const VENDOR_STATUSES: &[&str] = &[
+    "CREATED",
+    "PAID",
+    "PACKED",
+    "PARTIALLY_SHIPPED",
+    "SHIPPED",
+    "DELIVERED",
+    "COMPLETED",
+    "CANCELLED",
+];
 
 /// A status an order search filters on: an order status, or in a vendor's
 /// scope a vendor order status.

@@ -16,10 +16,6 @@ use super::aggregates;
 use super::document::OrderDoc;
 use crate::projection::{apply_one, ApplyError, BatchError, Projection};
 
-/// The persisted aggregate types whose events become documents.
-pub const ORDER_TYPE: &str = "Order";
-/// See [`ORDER_TYPE`].
-pub const STOCK_TYPE: &str = "InventoryReservation";
 /// The channel every batch notifies in its transaction (so the signal is
 /// sent only once it committed): what wakes the Elasticsearch indexer,
 /// which ships the documents a batch wrote (`es::wake`).

@@ -18,7 +18,7 @@ use super::bulk::{lines, verdicts, BulkDoc, Parked, Verdict};
 use super::client::{answer, clip, DocKind, EsClient, EsError};
 use super::error::IndexError;
 use super::health::IndexerHealth;
-use crate::search::store::{ORDER_TYPE, STOCK_TYPE};
+use crate::search::document::{ORDER_TYPE, STOCK_TYPE};
 
 /// Bulk attempts within one step before the step fails (and the batch is
 /// retried from the checkpoint after the worker's back-off).
