@@ -31,6 +31,8 @@
 //! - [`transient`]: which failures are load, not faults, and how to log
 //!   a database error's cause.
 //! - [`wakeup`]: coalesced append notifications for readers.
+//! - [`election`]: electing one process per worker part, noticing a lost
+//!   lock session, and spreading the parts over the worker processes.
 //! - [`upcasters`]: turning old event versions into current ones.
 //! - [`audit`]: history, point-in-time state, the filtered log, exports and
 //!   signed checkpoints for auditors, with their own error type.
@@ -39,6 +41,7 @@ mod append;
 pub mod audit;
 pub mod chain;
 pub mod command_log;
+pub mod election;
 mod error;
 pub mod group;
 mod load;

@@ -20,8 +20,10 @@
 //! Why one relay: an advisory lock elects one relay across all processes
 //! running `bazaar serve`, `bazaar workers` or `bazaar relay` (the others
 //! stand by and take over when its session ends), like the projection
-//! workers ([`crate::worker`]). Two relays would not lose anything but
-//! would publish everything twice.
+//! workers ([`crate::worker`]), and stops at once when that session dies
+//! or the relay is spread to another worker process
+//! ([`bazaar_event_store::election`]). Two relays would not lose anything
+//! but would publish everything twice.
 //!
 //! Only [`health`] and the settings build without the cargo feature
 //! `kafka` (off by default): the HTTP API reports the relay's health
@@ -39,7 +41,7 @@ use std::future::Future;
 use std::time::Duration;
 
 #[cfg(feature = "kafka")]
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 
 #[cfg(feature = "kafka")]
 use crate::wakeups::Wakeups;
@@ -113,9 +115,10 @@ pub async fn run(
     tokio::pin!(stop);
     loop {
         let pause = match elect(&pool).await {
-            Ok(Some(lease)) => {
+            Ok(Some(mut lease)) => {
                 tokio::select! {
                     () = &mut stop => return,
+                    _ = lease.lost() => {}
                     () = follow::follow(&pool, &settings, &health, &mut wakeups) => {}
                 }
                 drop(lease);
@@ -132,20 +135,21 @@ pub async fn run(
         };
         tokio::select! {
             () = &mut stop => return,
-            () = tokio::time::sleep(pause) => {}
+            () = bazaar_event_store::election::standby(&pool, pause) => {}
         }
     }
 }
 
+/// The relay's part name among the elected worker parts.
+pub const PART: &str = "relay";
+
 #[cfg(feature = "kafka")]
 /// The relay's lease, if this process won it: an advisory lock held by a
 /// connection taken out of the pool, released when the lease is dropped.
-async fn elect(pool: &PgPool) -> sqlx::Result<Option<PgConnection>> {
-    let mut lease = pool.acquire().await?.detach();
-    let won: bool =
-        sqlx::query_scalar("select pg_try_advisory_lock(hashtext('relay'), hashtext($1))")
-            .bind(SUBSCRIPTION)
-            .fetch_one(&mut lease)
-            .await?;
-    Ok(won.then_some(lease))
+async fn elect(pool: &PgPool) -> sqlx::Result<Option<bazaar_event_store::election::Lease>> {
+    let lock = bazaar_event_store::election::LockKey {
+        class: "relay",
+        key: SUBSCRIPTION,
+    };
+    bazaar_event_store::election::campaign(pool, PART, lock).await
 }

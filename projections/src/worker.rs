@@ -3,6 +3,11 @@
 //! Any number of processes may run it; an advisory lock on a dedicated
 //! connection elects one per generation (the others stand by and take over
 //! when its connection — and so its lock — goes away). The elected worker
+//! follows under its lease ([`bazaar_event_store::election`]): when the
+//! lock's session dies (a Postgres restart, `pg_terminate_backend`) or the
+//! projection is spread to another worker process, the batch in flight is
+//! cancelled (it rolls back with its checkpoint) and the worker competes
+//! again. The elected worker
 //! follows the live generation: reads a batch after its checkpoint, applies
 //! it exactly once, waits for new events. A poison event leaves the
 //! generation `failed`, visible in `bazaar projections status`; the worker
@@ -12,8 +17,9 @@
 use std::future::Future;
 use std::time::Duration;
 
+use bazaar_event_store::election::{self, Lease, LockKey};
 use bazaar_event_store::{read_after, Position};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 
 use crate::batch::{apply_batch, Batch};
 use crate::generation::{ensure_live, Generation};
@@ -55,9 +61,10 @@ pub async fn run_reporting<P: Projection>(
     tokio::pin!(stop);
     loop {
         let pause = match elect(&pool, &projection).await {
-            Ok(Some((generation, lease))) => {
+            Ok(Some((generation, mut lease))) => {
                 tokio::select! {
                     () = &mut stop => return,
+                    _ = lease.lost() => {}
                     () = follow(&pool, &projection, &generation, &mut wakeups, &reached) => {}
                 }
                 drop(lease);
@@ -71,9 +78,14 @@ pub async fn run_reporting<P: Projection>(
         };
         tokio::select! {
             () = &mut stop => return,
-            () = tokio::time::sleep(pause) => {}
+            () = election::standby(&pool, pause) => {}
         }
     }
+}
+
+/// The part name of projection `name` among the elected worker parts.
+pub fn part(name: &str) -> String {
+    format!("projection:{name}")
 }
 
 /// The live generation and its lease, if this worker won it and it is not
@@ -81,21 +93,22 @@ pub async fn run_reporting<P: Projection>(
 async fn elect<P: Projection>(
     pool: &PgPool,
     projection: &P,
-) -> sqlx::Result<Option<(Generation, PgConnection)>> {
+) -> sqlx::Result<Option<(Generation, Lease)>> {
+    if !election::Members::of(pool).mine(&part(P::NAME)) {
+        return Ok(None);
+    }
     let generation = ensure_live(pool, projection).await?;
     if generation.status == "failed" {
         tracing::error!(projection = P::NAME, error = ?generation.error, "projection failed; waiting for an operator");
         return Ok(None);
     }
-    // the lock lives as long as this session: the connection leaves the
-    // pool and is closed when the lease is dropped, releasing the lock
-    let mut lease = pool.acquire().await?.detach();
-    let won: bool =
-        sqlx::query_scalar("select pg_try_advisory_lock(hashtext('projection'), hashtext($1))")
-            .bind(format!("{}:{}", P::NAME, generation.generation))
-            .fetch_one(&mut lease)
-            .await?;
-    Ok(won.then_some((generation, lease)))
+    let key = format!("{}:{}", P::NAME, generation.generation);
+    let lock = LockKey {
+        class: "projection",
+        key: &key,
+    };
+    let lease = election::campaign(pool, &part(P::NAME), lock).await?;
+    Ok(lease.map(|lease| (generation, lease)))
 }
 
 /// Applies batches to `generation` until it is retired or fails.

@@ -3,20 +3,26 @@
 //! scheduler and, when Kafka is configured, the Kafka relay (which `bazaar
 //! relay` also runs alone). Each is elected across processes (advisory
 //! locks) or claims its work (`SKIP LOCKED`), so any number of processes
-//! may run them.
+//! may run them. The elected parts are spread over the processes that run
+//! them (each joins `worker_members`), and an elected part stops at once
+//! when its lock's session dies, to compete again: see
+//! [`bazaar_event_store::election`].
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bazaar_commands::saga::checkout::{CheckoutPolicy, CheckoutSaga};
+use bazaar_commands::saga::Saga;
 use bazaar_commands::{saga, scheduler, WriteSide};
+use bazaar_event_store::election::Members;
 use bazaar_event_store::pool::Needs;
 use bazaar_event_store::Notifier;
 use bazaar_projections::registry;
 use bazaar_projections::relay::{self, RelayHealth, RelaySettings};
 use bazaar_projections::search::es::{worker as indexer, EsClient, IndexerHealth};
 use bazaar_projections::wakeups::Wakeups;
+use bazaar_projections::worker as projection_worker;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
@@ -178,7 +184,15 @@ pub async fn run_parts(
     let checkout = CheckoutSaga::new(Arc::clone(&app), CheckoutPolicy::default());
     let relay = relay.filter(|_| parts.runs(Part::Relay));
     let indexer = indexer.filter(|_| parts.runs(Part::Indexer));
+    let elected = elected_parts(parts, (relay.is_some(), indexer.is_some()));
+    // joined before the workers start, so they never grab every part first
+    let membership = (!elected.is_empty()).then(|| Members::join(&pool, elected, stop.wait()));
     tokio::join!(
+        async {
+            if let Some(membership) = membership {
+                membership.await;
+            }
+        },
         async {
             if parts.runs(Part::Projections) {
                 registry::run_all(&pool, Some(&notifier), || stop.wait()).await;
@@ -203,6 +217,31 @@ pub async fn run_parts(
         run_indexer(&pool, indexer, stop.wait()),
     );
     tracing::info!("workers stopped");
+}
+
+/// The elected parts (spread over the worker processes, see
+/// [`bazaar_event_store::election::members`]) a process running `parts`
+/// competes for, with the relay and the indexer if configured. The
+/// scheduler is not among them: it claims its timers (`SKIP LOCKED`).
+pub fn elected_parts(parts: &Parts, (relay, indexer): (bool, bool)) -> Vec<String> {
+    let mut elected = Vec::new();
+    if parts.runs(Part::Projections) {
+        elected.extend(
+            registry::NAMES
+                .iter()
+                .map(|name| projection_worker::part(name)),
+        );
+    }
+    if parts.runs(Part::Saga) {
+        elected.push(saga::worker::part(CheckoutSaga::NAME));
+    }
+    if relay && parts.runs(Part::Relay) {
+        elected.push(relay::PART.to_owned());
+    }
+    if indexer && parts.runs(Part::Indexer) {
+        elected.push(indexer::PART.to_owned());
+    }
+    elected
 }
 
 /// Wakes the saga on the projections' signals: appends in this process

@@ -86,6 +86,7 @@ fn describe() {
     );
     bazaar_commands::metrics::describe();
     bazaar_projections::metrics::describe();
+    bazaar_event_store::election::describe();
 }
 
 /// Middleware: counts every request and times it, by route template (not

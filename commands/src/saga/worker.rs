@@ -2,7 +2,10 @@
 //! partitions at once.
 //!
 //! Any number of processes may run it; an advisory lock, held by a
-//! dedicated session, elects one and the others stand by. One elected
+//! dedicated session, elects one and the others stand by; the leader
+//! reacts under its lease ([`bazaar_event_store::election`]) and stops at
+//! once when the lock's session dies or the saga is spread to another
+//! worker process, to compete again. One elected
 //! process is enough: its reactions wait on the database, not on its CPU,
 //! and it keeps up to [`LANES`] of them running (see
 //! `docs/adr/0006-concurrent-saga.md` for the figures).
@@ -16,6 +19,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use bazaar_event_store::election::{self, Lease, LockKey};
 use bazaar_event_store::{load_checkpoint, read_after, save_checkpoint, Position};
 use sqlx::PgPool;
 use tokio::sync::watch;
@@ -88,9 +92,10 @@ pub async fn run_worker<S: Saga>(
     tokio::pin!(shutdown);
     loop {
         match elect(&pool, S::NAME).await {
-            Ok(Some(lease)) => {
+            Ok(Some(mut lease)) => {
                 tokio::select! {
                     () = &mut shutdown => return,
+                    _ = lease.lost() => {}
                     () = lead(&pool, &saga, &mut wake) => {}
                 }
                 drop(lease);
@@ -100,20 +105,23 @@ pub async fn run_worker<S: Saga>(
         }
         tokio::select! {
             () = &mut shutdown => return,
-            () = tokio::time::sleep(STANDBY) => {}
+            () = election::standby(&pool, STANDBY) => {}
         }
     }
 }
 
+/// The part name of saga `name` among the elected worker parts.
+pub fn part(name: &str) -> String {
+    format!("saga:{name}")
+}
+
 /// The session holding the saga's lock, if this process won it.
-async fn elect(pool: &PgPool, name: &str) -> sqlx::Result<Option<sqlx::PgConnection>> {
-    let mut session = pool.acquire().await?.detach();
-    let won: bool =
-        sqlx::query_scalar("select pg_try_advisory_lock(hashtext('saga'), hashtext($1))")
-            .bind(name)
-            .fetch_one(&mut session)
-            .await?;
-    Ok(won.then_some(session))
+async fn elect(pool: &PgPool, name: &str) -> sqlx::Result<Option<Lease>> {
+    let lock = LockKey {
+        class: "saga",
+        key: name,
+    };
+    election::campaign(pool, &part(name), lock).await
 }
 
 /// The leader's progress: how far it has read, and the checkpoint.

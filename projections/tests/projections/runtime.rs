@@ -28,6 +28,8 @@ struct Counter {
     /// Apply a batch with one statement, as set-based read models do: a
     /// poison event then fails the batch without naming the event.
     set_based: bool,
+    /// Pause in every batch, so batches are running most of the time.
+    slow: bool,
 }
 
 impl Projection for Counter {
@@ -73,6 +75,12 @@ impl Projection for Counter {
         conn: &mut PgConnection,
         events: &[RecordedEvent],
     ) -> Result<(), BatchError> {
+        if self.slow {
+            sqlx::query("select pg_sleep(0.1)")
+                .execute(&mut *conn)
+                .await
+                .map_err(BatchError::whole)?;
+        }
         if !self.set_based {
             for (index, event) in events.iter().enumerate() {
                 let applied = self.apply(conn, event).await;
@@ -361,6 +369,113 @@ async fn an_append_in_this_process_wakes_the_worker(pool: PgPool) {
 async fn an_append_in_another_process_wakes_the_worker_through_notify(pool: PgPool) {
     let other_process = bazaar_event_store::Notifier::new(pool.clone());
     woken(&pool, None, &other_process).await;
+}
+
+/// Appends `n` single-event streams of `Order` in one statement.
+async fn append_many(pool: &PgPool, n: i64) {
+    let meta = EventMetadata::for_command(Uuid::now_v7(), "admin:test").to_map();
+    sqlx::query(
+        "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+         select 'Order', gen_random_uuid()::text, 1, 'Placed', '1.0', '{}', $2 from generate_series(1, $1)",
+    )
+    .bind(n)
+    .bind(serde_json::to_value(meta).unwrap())
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// The backend holding a projection worker's election lock, if any.
+async fn lock_holder(pool: &PgPool) -> Option<i32> {
+    sqlx::query_scalar(
+        "select pid from pg_locks where locktype = 'advisory' and granted and objsubid = 2 \
+            and classid = hashtext('projection')::oid \
+            and database = (select oid from pg_database where datname = current_database())",
+    )
+    .fetch_optional(pool)
+    .await
+    .unwrap()
+}
+
+async fn applied(pool: &PgPool) -> i64 {
+    counts(pool).await.iter().map(|(_, n)| n).sum()
+}
+
+/// Polls `done` every 20 ms for up to 60 s.
+async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut done: impl FnMut() -> F,
+) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !done().await {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The election lock's session is killed (`pg_terminate_backend`, what a
+/// failover does to every session) four times while batches run and
+/// events keep coming: each time the worker notices, stops, wins the lock
+/// again on a new session by itself, and in the end every event is
+/// counted exactly once.
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_worker_whose_lock_session_dies_competes_again_and_applies_every_event_once(
+    pool: PgPool,
+) {
+    const KILLS: usize = 4;
+    const CHUNK: i64 = 1_000;
+    let counter = Counter {
+        slow: true,
+        ..Counter::default()
+    };
+    ensure_live(&pool, &counter).await.unwrap();
+    append_many(&pool, CHUNK).await;
+    let wakeups = Wakeups::polling(Duration::from_millis(20));
+    let run = worker::run(pool.clone(), counter, wakeups, std::future::pending());
+    let check = async {
+        let mut killed = Vec::new();
+        for _ in 0..KILLS {
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            let pid = loop {
+                let holder = lock_holder(&pool).await.filter(|pid| !killed.contains(pid));
+                if let Some(pid) = holder {
+                    break pid;
+                }
+                assert!(std::time::Instant::now() < deadline, "never re-elected");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            let before = applied(&pool).await;
+            eventually("a batch commits", || async {
+                applied(&pool).await > before
+            })
+            .await;
+            append_many(&pool, CHUNK).await;
+            let terminated: bool = sqlx::query_scalar("select pg_terminate_backend($1)")
+                .bind(pid)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert!(terminated);
+            killed.push(pid);
+        }
+        let total = CHUNK * (KILLS as i64 + 1);
+        eventually("every event applied", || async {
+            applied(&pool).await >= total
+        })
+        .await;
+        // a little longer: a batch applied twice would show now
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(counts(&pool).await, [("Order".to_owned(), total)]);
+        let holder = lock_holder(&pool).await;
+        assert!(
+            holder.is_some_and(|pid| !killed.contains(&pid)),
+            "re-elected on a new session"
+        );
+    };
+    tokio::select! {
+        () = run => unreachable!("the worker runs until stopped"),
+        () = check => {}
+    }
 }
 
 /// The position of the last event appended.

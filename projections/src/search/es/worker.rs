@@ -9,7 +9,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use sqlx::{PgConnection, PgPool};
+use bazaar_event_store::election::{self, Lease, LockKey};
+use sqlx::PgPool;
 
 use super::client::EsClient;
 use super::error::IndexError;
@@ -43,9 +44,10 @@ pub async fn run(
             elected = elect(&pool, &es, &health) => elected,
         };
         let pause = match elected {
-            Ok(Some((generation, lease))) => {
+            Ok(Some((generation, mut lease))) => {
                 tokio::select! {
                     () = &mut stop => return,
+                    _ = lease.lost() => {}
                     () = follow(&pool, &es, &health, &generation, &mut wakeups) => {}
                 }
                 drop(lease);
@@ -66,26 +68,31 @@ pub async fn run(
         };
         tokio::select! {
             () = &mut stop => return,
-            () = tokio::time::sleep(pause) => {}
+            () = election::standby(&pool, pause) => {}
         }
     }
 }
+
+/// The indexer's part name among the elected worker parts.
+pub const PART: &str = "indexer";
 
 async fn elect(
     pool: &PgPool,
     es: &EsClient,
     health: &IndexerHealth,
-) -> Result<Option<(Generation, PgConnection)>, IndexError> {
-    let generation = ensure_live(pool, es, health).await?;
-    let mut lease = pool.acquire().await?.detach();
-    let won: bool =
-        sqlx::query_scalar("select pg_try_advisory_lock(hashtext('projection'), hashtext($1))")
-            .bind(format!("{NAME}:{}", generation.generation))
-            .fetch_one(&mut lease)
-            .await?;
-    if !won {
+) -> Result<Option<(Generation, Lease)>, IndexError> {
+    if !election::Members::of(pool).mine(PART) {
         return Ok(None);
     }
+    let generation = ensure_live(pool, es, health).await?;
+    let key = format!("{NAME}:{}", generation.generation);
+    let lock = LockKey {
+        class: "projection",
+        key: &key,
+    };
+    let Some(lease) = election::campaign(pool, PART, lock).await? else {
+        return Ok(None);
+    };
     point_aliases(es, generation.generation).await?;
     health.set(IndexerState::Up);
     Ok(Some((generation, lease)))
