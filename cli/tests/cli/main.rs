@@ -24,6 +24,7 @@ mod scratch;
 mod search_status;
 mod serve;
 mod settings_doc;
+mod spread;
 
 /// The harness the API tests use, from the workspace's test kit.
 mod helpers {
