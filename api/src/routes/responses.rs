@@ -19,14 +19,14 @@ pub enum CreatedResponses {}
 
 impl IntoResponses for CreatedResponses {
     fn responses() -> Responses {
-        with_failures(Created::responses())
+        with_failures(CreatedAnswers::responses())
     }
 }
 
 /// What a creating command answers beside the [`CommandFailures`].
 #[allow(dead_code)]
 #[derive(IntoResponses)]
-enum Created {
+enum CreatedAnswers {
     /// Created now, or the stored outcome of the same command (`replayed`).
     #[response(status = 201, headers(("Location" = String, description = "The new resource's path, e.g. `/v1/orders/{id}`")))]
     Created(#[to_schema] Accepted),
@@ -55,7 +55,7 @@ pub enum CommandResponses {}
 
 impl IntoResponses for CommandResponses {
     fn responses() -> Responses {
-        with_failures(Applied::responses())
+        with_failures(AppliedAnswers::responses())
     }
 }
 
@@ -63,7 +63,7 @@ impl IntoResponses for CommandResponses {
 /// [`CommandFailures`].
 #[allow(dead_code)]
 #[derive(IntoResponses)]
-enum Applied {
+enum AppliedAnswers {
     /// Applied now, or the stored outcome of the same command (`replayed`).
     #[response(status = 200)]
     Applied(#[to_schema] Accepted),
@@ -77,7 +77,7 @@ enum Applied {
 }
 
 /// The failures every command shares, creating or not: its 404 and 409
-/// say different things, so they stay with [`Created`] and [`Applied`].
+/// say different things, so they stay with [`CreatedAnswers`] and [`AppliedAnswers`].
 #[allow(dead_code)]
 #[derive(IntoResponses)]
 enum CommandFailures {
