@@ -216,12 +216,15 @@ fn host() -> String {
 
 /// Every member's share of the parts: the same answer in every process
 /// that sees the same members. Parts go in name order, each to the
-/// member running it with the highest rendezvous score among those below
-/// the fair share (`ceil(parts / members)`), or the highest-scoring one if
-/// all of those are full.
+/// member running it with the highest rendezvous score among those still
+/// below their fair share, or the highest-scoring one if all of those are
+/// full. The fair share is `parts / members`, and one more for as many
+/// members as the division leaves over, so 9 parts on 4 members are
+/// 3, 2, 2, 2 (never 3, 3, 3, 0).
 pub fn spread(members: &[(Uuid, Vec<String>)]) -> BTreeMap<Uuid, BTreeSet<String>> {
     let parts: BTreeSet<&String> = members.iter().flat_map(|(_, p)| p).collect();
-    let fair = parts.len().div_ceil(members.len().max(1));
+    let count = members.len().max(1);
+    let (base, mut extra) = (parts.len() / count, parts.len() % count);
     let mut shares: BTreeMap<Uuid, BTreeSet<String>> = members
         .iter()
         .map(|(id, _)| (*id, BTreeSet::new()))
@@ -233,10 +236,14 @@ pub fn spread(members: &[(Uuid, Vec<String>)]) -> BTreeMap<Uuid, BTreeSet<String
             .map(|(id, _)| *id)
             .collect();
         candidates.sort_by_key(|id| std::cmp::Reverse((score(id, part), *id)));
+        let held = |id: &Uuid| shares.get(id).map_or(0, BTreeSet::len);
         let below = candidates
             .iter()
-            .find(|id| shares.get(*id).map_or(0, BTreeSet::len) < fair);
+            .find(|id| held(id) < base || (held(id) == base && extra > 0));
         if let Some(owner) = below.or(candidates.first()) {
+            if held(owner) == base && below.is_some() {
+                extra -= 1;
+            }
             shares.entry(*owner).or_default().insert(part.clone());
         }
     }
