@@ -25,6 +25,13 @@ impl ApplyError {
     }
 }
 
+/// An event's payload as the typed event `T`; a payload this code cannot
+/// read is poison, named by its event type.
+pub fn decode<'de, T: serde::Deserialize<'de>>(event: &'de RecordedEvent) -> Result<T, ApplyError> {
+    T::deserialize(&event.payload)
+        .map_err(|e| ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type)))
+}
+
 /// Why applying a batch failed, and at which event when that is known.
 #[derive(Debug)]
 pub struct BatchError {

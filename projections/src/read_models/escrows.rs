@@ -36,9 +36,8 @@ mod changes;
 mod fold;
 mod rows;
 
-use bazaar_domain::escrow::EscrowEvent as E;
+use crate::projection::decode;
 use bazaar_event_store::RecordedEvent;
-use serde::Deserialize;
 use sqlx::PgConnection;
 
 use crate::projection::{apply_one, ApplyError, BatchError, Projection};
@@ -94,9 +93,4 @@ impl StreamRows for rows::Rows {
     async fn write(&self, conn: &mut PgConnection) -> sqlx::Result<()> {
         rows::write(conn, self).await
     }
-}
-
-fn decode(event: &RecordedEvent) -> Result<E, ApplyError> {
-    E::deserialize(&event.payload)
-        .map_err(|e| ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type)))
 }

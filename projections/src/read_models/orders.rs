@@ -37,10 +37,9 @@ mod fold;
 mod line_changes;
 mod store;
 
-use bazaar_domain::order::OrderEvent;
+use crate::projection::decode;
 use bazaar_event_store::RecordedEvent;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use sqlx::PgConnection;
 
 use crate::projection::{apply_one, ApplyError, BatchError, Projection};
@@ -126,9 +125,4 @@ fn stamp(event: &RecordedEvent) -> Stamp<'_> {
         sequence: event.sequence,
         recorded_at: event.recorded_at,
     }
-}
-
-fn decode(event: &RecordedEvent) -> Result<OrderEvent, ApplyError> {
-    OrderEvent::deserialize(&event.payload)
-        .map_err(|e| ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type)))
 }

@@ -49,9 +49,9 @@ mod reservations;
 mod rows;
 mod store;
 
+use crate::projection::decode;
 use bazaar_domain::inventory::InventoryReservationEvent as E;
 use bazaar_event_store::RecordedEvent;
-use serde::Deserialize;
 use sqlx::PgConnection;
 
 use crate::projection::{apply_one, ApplyError, BatchError, Projection};
@@ -120,11 +120,6 @@ impl Projection for Stock {
         }
         store::write(conn, &rows).await.map_err(BatchError::whole)
     }
-}
-
-fn decode(event: &RecordedEvent) -> Result<E, ApplyError> {
-    E::deserialize(&event.payload)
-        .map_err(|e| ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type)))
 }
 
 /// Folds one event of a stock into the batch's rows.

@@ -4,13 +4,13 @@
 //! order, skipping replays by version), and each changed document is
 //! written once, whatever the number of its events in the batch.
 
+use crate::projection::decode;
 use std::collections::HashMap;
 
 use bazaar_domain::inventory::InventoryReservationEvent;
 use bazaar_domain::order::OrderEvent;
 use bazaar_event_store::RecordedEvent;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use sqlx::types::Json;
 use sqlx::PgConnection;
 
@@ -92,11 +92,6 @@ async fn stored<D: DeserializeOwned + Send + Unpin + 'static>(
         )
     });
     Ok(loaded.collect())
-}
-
-fn decode<'de, T: Deserialize<'de>>(event: &'de RecordedEvent) -> Result<T, ApplyError> {
-    T::deserialize(&event.payload)
-        .map_err(|e| ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type)))
 }
 
 fn fold_order(docs: &mut Docs, event: &RecordedEvent) -> Result<(), ApplyError> {
