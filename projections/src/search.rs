@@ -11,7 +11,9 @@
 //! # Layout
 //! - [`document`]: the order and stock documents.
 //! - [`order_fold`], [`stock_fold`]: events folded into documents.
-//! - [`store`]: the Postgres projection holding the documents.
+//! - [`store`]: the Postgres projection holding the documents; `batch`
+//!   folds a batch of events into them in memory.
+//! - [`rows`]: the documents written as rows, at their versions.
 //! - [`aggregates`]: facet counts the projection keeps for unfiltered searches.
 //! - [`request`]: what a search asks and answers (serializable).
 //! - [`criteria`]: requests checked once, cursors.
@@ -30,6 +32,7 @@ pub mod es;
 pub mod order_fold;
 pub mod postgres;
 pub mod request;
+pub mod rows;
 pub mod schema;
 pub mod scoping;
 pub mod stock_fold;

@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use bazaar_projections::generation::ensure_live;
 use bazaar_projections::search::document::{LineDoc, OrderDoc, VendorPart};
-use bazaar_projections::search::store::{write_orders, SearchDocs};
+use bazaar_projections::search::rows::write_orders;
+use bazaar_projections::search::store::SearchDocs;
 use chrono::{Duration, TimeZone, Utc};
 use sqlx::PgPool;
 

@@ -3,7 +3,7 @@
 //! nothing but their scope (an admin's or a vendor's first page) read a few
 //! rows instead of grouping every order on every request.
 //!
-//! Every write of order documents ([`super::store::write_orders`]) takes
+//! Every write of order documents ([`super::rows::write_orders`]) takes
 //! the touched orders' rows out of the counts before it writes them
 //! ([`retract`]) and counts them in again afterwards ([`count_in`]), each
 //! with one statement over the batch's orders; counts that fall to zero are

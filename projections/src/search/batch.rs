@@ -15,7 +15,7 @@ use sqlx::types::Json;
 use sqlx::PgConnection;
 
 use super::document::{OrderDoc, StockDoc, ORDER_TYPE, STOCK_TYPE};
-use super::store::{self, json};
+use super::rows;
 use super::{order_fold, stock_fold};
 use crate::projection::{ApplyError, BatchError};
 
@@ -138,46 +138,17 @@ fn fold_stock(docs: &mut Docs, event: &RecordedEvent) -> Result<(), ApplyError> 
 }
 
 async fn write_orders(conn: &mut PgConnection, docs: &Docs) -> Result<(), ApplyError> {
-    let changed: Vec<(&OrderDoc, i64)> = docs
-        .orders
-        .values()
-        .filter(|d| d.changed)
-        .map(|d| (&d.doc, d.version))
-        .collect();
-    store::write_orders(conn, &changed).await
+    rows::write_orders(conn, &changed(&docs.orders)).await
 }
 
 async fn write_stock(conn: &mut PgConnection, docs: &Docs) -> Result<(), ApplyError> {
-    let changed: Vec<&Versioned<StockDoc>> = docs.stock.values().filter(|d| d.changed).collect();
-    if changed.is_empty() {
-        return Ok(());
-    }
-    let available = changed
-        .iter()
-        .map(|d| i64::try_from(d.doc.available).map_err(ApplyError::poison))
-        .collect::<Result<Vec<_>, _>>()?;
-    let texts = changed
-        .iter()
-        .map(|d| json(&d.doc))
-        .collect::<Result<Vec<_>, _>>()?;
-    sqlx::query(
-        "insert into search_stock (stock_id, sku, warehouse_id, vendor_id, available, next_expiry, version, doc) \
-         select s.stock_id, s.sku, s.warehouse_id, s.vendor_id, s.available, s.next_expiry, s.version, s.doc::jsonb \
-           from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::date[], $7::int8[], \
-                       $8::text[]) \
-                as s(stock_id, sku, warehouse_id, vendor_id, available, next_expiry, version, doc) \
-         on conflict (stock_id) do update set vendor_id = excluded.vendor_id, available = excluded.available, \
-                next_expiry = excluded.next_expiry, version = excluded.version, doc = excluded.doc",
-    )
-    .bind(changed.iter().map(|d| d.doc.stock_id.as_str()).collect::<Vec<_>>())
-    .bind(changed.iter().map(|d| d.doc.sku.as_str()).collect::<Vec<_>>())
-    .bind(changed.iter().map(|d| d.doc.warehouse_id.as_str()).collect::<Vec<_>>())
-    .bind(changed.iter().map(|d| d.doc.vendor_id.as_deref()).collect::<Vec<_>>())
-    .bind(available)
-    .bind(changed.iter().map(|d| d.doc.next_expiry).collect::<Vec<_>>())
-    .bind(changed.iter().map(|d| d.version).collect::<Vec<_>>())
-    .bind(texts)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    rows::write_stock(conn, &changed(&docs.stock)).await
+}
+
+/// The documents the batch changed, with their versions.
+fn changed<D>(docs: &HashMap<String, Versioned<D>>) -> Vec<(&D, i64)> {
+    docs.values()
+        .filter(|d| d.changed)
+        .map(|d| (&d.doc, d.version))
+        .collect()
 }
