@@ -37,6 +37,10 @@ pub const HEARTBEAT: Duration = Duration::from_secs(1);
 pub const EXPIRY: Duration = Duration::from_secs(5);
 /// Rows of members gone longer than this are deleted.
 const FORGET_AFTER: &str = "1 hour";
+/// Heartbeats between two such deletes (a minute): the rows of gone
+/// members only take space, since liveness is by heartbeat age, so there
+/// is no need to look for them every second.
+const FORGET_EVERY: u64 = 60;
 
 /// Which parts this process may compete for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,7 +153,7 @@ impl Members {
         tokio::pin!(stop);
         let mut tick = tokio::time::interval(HEARTBEAT);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
+        for beats in 0u64.. {
             tokio::select! {
                 () = &mut stop => break,
                 _ = tick.tick() => {}
@@ -159,6 +163,9 @@ impl Members {
                 // the database is away: keep the share; the leases notice
                 // on their own sessions
                 Err(error) => tracing::warn!(%error, "worker heartbeat failed; retrying"),
+            }
+            if beats % FORGET_EVERY == 0 {
+                forget_gone(pool).await;
             }
         }
         let _ = sqlx::query("delete from worker_members where member_id = $1")
@@ -197,12 +204,20 @@ impl Members {
         .bind(EXPIRY.as_secs_f64())
         .fetch_all(pool)
         .await?;
-        sqlx::query(&format!(
-            "delete from worker_members where heartbeat_at < clock_timestamp() - interval '{FORGET_AFTER}'"
-        ))
-        .execute(pool)
-        .await?;
         Ok(spread(&alive).remove(&id).unwrap_or_default())
+    }
+}
+
+/// Deletes the rows of members gone longer than [`FORGET_AFTER`]; a failure
+/// only leaves them for the next time.
+async fn forget_gone(pool: &PgPool) {
+    let forgotten = sqlx::query(&format!(
+        "delete from worker_members where heartbeat_at < clock_timestamp() - interval '{FORGET_AFTER}'"
+    ))
+    .execute(pool)
+    .await;
+    if let Err(error) = forgotten {
+        tracing::warn!(%error, "deleting gone worker members failed; retrying later");
     }
 }
 
