@@ -23,26 +23,19 @@ use std::time::{Duration, Instant};
 
 use bazaar_commands::WriteSide;
 use bazaar_domain::ids::{BuyerId, ProductId, Sku, VendorId, WarehouseId};
-use bazaar_domain::money::{Currency, FeeRate, Money};
+use bazaar_domain::money::{Currency, FeeRate};
 use bazaar_domain::order::{LineInput, OrderCommand};
-use bazaar_event_store::{EventMetadata, Notifier, PgSettings};
+use bazaar_event_store::{EventMetadata, Notifier};
 use bazaar_projections::read_models::orders::Orders;
 use bazaar_projections::wakeups::Wakeups;
 use bazaar_projections::{registry, worker};
+use bazaar_testkit::bench::{env_or, scratch_pool};
+use bazaar_testkit::fixtures::{self, eur};
 use chrono::{Duration as Span, Utc};
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
-use uuid::Uuid;
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn place(lines: usize) -> OrderCommand {
-    let eur = Currency::parse("EUR").unwrap();
     let line = |n: usize| LineInput {
         product: ProductId::parse(format!("p-{n}")).unwrap(),
         sku: Sku::parse(format!("sku-{n}")).unwrap(),
@@ -50,11 +43,11 @@ fn place(lines: usize) -> OrderCommand {
         vendor: VendorId::parse(format!("vendor-{}", n % 3)).unwrap(),
         title: format!("item {n}"),
         quantity: 1 + n as u32 % 3,
-        unit_price: Money::new(199 + n as i64, eur),
+        unit_price: eur(199 + n as i64),
     };
     OrderCommand::PlaceOrder {
         buyer: BuyerId::parse("buyer-bench").unwrap(),
-        currency: eur,
+        currency: Currency::parse("EUR").unwrap(),
         fee_rate: FeeRate::from_bps(1_000).unwrap(),
         lines: (0..lines).map(line).collect(),
         payment_due_at: Utc::now() + Span::hours(1),
@@ -62,8 +55,9 @@ fn place(lines: usize) -> OrderCommand {
     }
 }
 
+/// Metadata of a benchmark's command.
 fn meta() -> EventMetadata {
-    EventMetadata::for_command(Uuid::now_v7(), "system:bench")
+    fixtures::meta("system:bench")
 }
 
 /// Seeds real order streams (placed, then cancelled), then clones them up to
@@ -173,7 +167,10 @@ async fn lag(pool: &PgPool) {
 }
 
 async fn drive(app: Arc<WriteSide>, committed: mpsc::UnboundedSender<(String, Instant)>) {
-    let (rate, seconds) = (env_or("BENCH_RATE", 1_000), env_or("BENCH_SECONDS", 20));
+    let (rate, seconds) = (
+        env_or::<u64>("BENCH_RATE", 1_000),
+        env_or::<u64>("BENCH_SECONDS", 20),
+    );
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut tasks = tokio::task::JoinSet::new();
@@ -233,7 +230,7 @@ fn report_lag(lags: &mut [Duration]) {
     println!(
         "{{\"mode\":\"lag\",\"commands\":{},\"rate\":{},\"p50_ms\":{:.1},\"p99_ms\":{:.1},\"max_ms\":{:.1}}}",
         lags.len(),
-        env_or("BENCH_RATE", 1_000),
+        env_or::<u64>("BENCH_RATE", 1_000),
         pct(0.50),
         pct(0.99),
         pct(1.0)
@@ -244,18 +241,14 @@ fn main() {
     tokio::runtime::Runtime::new()
         .expect("runtime")
         .block_on(async {
-            let url = std::env::var("DATABASE_URL").expect("DATABASE_URL of a scratch database");
-            let mut settings = PgSettings::new(url);
-            settings.max_connections = 40;
-            let pool = bazaar_event_store::connect(&settings).expect("pool");
-            bazaar_event_store::migrate(&pool).await.expect("migrate");
+            let pool = scratch_pool(40).await;
             let app = Arc::new(WriteSide::new(pool.clone()));
             let modes = std::env::var("BENCH_MODES").unwrap_or_else(|_| "lag,rebuild".into());
             for mode in modes.split(',') {
                 match mode {
                     "rebuild" => rebuild(&pool, &app).await,
                     "lag" => lag(&pool).await,
-                    "rebuild_all" => mixed::rebuild_all(&pool, Arc::clone(&app)).await,
+                    "rebuild_all" => mixed::rebuild_all(&pool).await,
                     other => panic!("unknown mode {other}"),
                 }
             }

@@ -15,25 +15,20 @@
 
 use std::time::{Duration, Instant};
 
-use bazaar_event_store::{load_checkpoint, pool, EventMetadata, PgSettings};
+use bazaar_event_store::{load_checkpoint, pool, PgSettings};
 use bazaar_projections::relay::{self, RelayHealth, RelaySettings, SUBSCRIPTION};
 use bazaar_projections::wakeups::Wakeups;
+use bazaar_testkit::bench::env_or;
+use bazaar_testkit::fixtures::meta;
 use sqlx::PgPool;
 use uuid::Uuid;
-
-fn env_or(name: &str, default: i64) -> i64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() {
     let url = std::env::var("DATABASE_URL").expect("DATABASE_URL (a scratch database)");
     let brokers = std::env::var("KAFKA_BROKERS").expect("KAFKA_BROKERS (a running broker)");
-    let events = env_or("BENCH_EVENTS", 50_000);
-    let per_stream = env_or("BENCH_STREAMS_EVENTS", 10);
+    let events = env_or::<i64>("BENCH_EVENTS", 50_000);
+    let per_stream = env_or::<i64>("BENCH_STREAMS_EVENTS", 10);
     pool::create_database_if_missing(&url)
         .await
         .expect("database");
@@ -64,9 +59,7 @@ async fn main() {
 /// Appends `streams` × `per_stream` events, one statement per sequence
 /// number; returns the last global position.
 async fn backlog(pool: &PgPool, streams: i64, per_stream: i64) -> i64 {
-    let metadata =
-        serde_json::to_value(EventMetadata::for_command(Uuid::now_v7(), "system:bench").to_map())
-            .unwrap();
+    let metadata = serde_json::to_value(meta("system:bench").to_map()).unwrap();
     let run = Uuid::now_v7().to_string();
     for sequence in 1..=per_stream {
         sqlx::query(

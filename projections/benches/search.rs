@@ -27,20 +27,13 @@ mod queries;
 
 use std::time::Instant;
 
-use bazaar_event_store::PgSettings;
 use bazaar_projections::search::es::health::IndexerHealth;
 use bazaar_projections::search::es::rebuild::rebuild;
 use bazaar_projections::search::es::{DocKind, EsClient, EsSettings};
 use bazaar_projections::search::Search;
+use bazaar_testkit::bench::{env_or, scratch_pool};
 use elasticsearch::indices::IndicesRefreshParts;
 use sqlx::PgPool;
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The documents of `BENCH_ORDERS` orders, seeded once per database.
 async fn documents(pool: &PgPool) {
@@ -91,13 +84,9 @@ async fn index(pool: &PgPool, es: &EsClient) {
 
 #[tokio::main]
 async fn main() {
-    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL names a scratch database");
-    let mut settings = PgSettings::new(url);
-    settings.max_connections = 40;
-    let pool = bazaar_event_store::connect(&settings).unwrap();
-    bazaar_event_store::migrate(&pool).await.unwrap();
+    let pool = scratch_pool(40).await;
     let runs = env_or("BENCH_RUNS", 200);
-    let deep = u32::try_from(env_or("BENCH_DEEP_PAGES", 500)).expect("BENCH_DEEP_PAGES");
+    let deep = u32::try_from(env_or::<u64>("BENCH_DEEP_PAGES", 500)).expect("BENCH_DEEP_PAGES");
     let modes = std::env::var("BENCH_MODES").unwrap_or_else(|_| "postgres".into());
     for mode in modes.split(',') {
         match mode {

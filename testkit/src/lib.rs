@@ -7,6 +7,7 @@
 //! - [`world`]: the write side (executors, checkout saga, scheduler) over
 //!   one real database, with domain time under the test's control.
 //! - [`broker`]: a real Kafka-compatible broker (Tansu) per test.
+//! - [`bench`]: the benchmarks' settings and scratch database.
 //! - `read` (feature `projections`): read models caught up, their rows
 //!   dumped, a live model compared with its rebuild.
 //! - `app` (feature `app`): the API on port 0 over a fresh database,
@@ -17,6 +18,7 @@
 
 #[cfg(feature = "app")]
 pub mod app;
+pub mod bench;
 pub mod broker;
 pub mod fixtures;
 #[cfg(feature = "projections")]

@@ -6,28 +6,23 @@
 //! so that each copy is a checkout of its own), and each read model is
 //! rebuilt from zero beside the raw copy's rate.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use bazaar_commands::saga::checkout::{CheckoutPolicy, CheckoutSaga};
-use bazaar_commands::saga::run_once;
 use bazaar_commands::WriteSide;
 use bazaar_domain::ids::{BatchId, PaymentId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::{stock_id, InventoryReservationCommand};
-use bazaar_domain::money::{Currency, Money};
 use bazaar_domain::order::OrderCommand;
 use bazaar_projections::registry;
+use bazaar_testkit::bench::env_or;
+use bazaar_testkit::fixtures::eur;
+use bazaar_testkit::world::World;
 use chrono::Utc;
 use sqlx::PgPool;
 
-use super::{count, env_or, insert_select_rate, meta, place};
+use super::{count, insert_select_rate, meta, place};
 
 /// Orders written through the executors before cloning.
 const ORDERS: usize = 200;
-
-async fn settle(pool: &PgPool, saga: &CheckoutSaga) {
-    while run_once(pool, saga, 500).await.expect("saga") > 0 {}
-}
 
 async fn receive(app: &WriteSide) {
     for n in 0..4 {
@@ -59,9 +54,12 @@ fn total(lines: usize) -> i64 {
         .sum()
 }
 
-async fn checkouts(pool: &PgPool, app: Arc<WriteSide>) {
-    let saga = CheckoutSaga::new(Arc::clone(&app), CheckoutPolicy::default());
-    receive(&app).await;
+/// Places and pays [`ORDERS`] orders; the saga (run by the test kit's
+/// write side, with no timer due yet) does the rest.
+async fn checkouts(pool: &PgPool) {
+    let world = World::new(pool);
+    let app = &world.app;
+    receive(app).await;
     for n in 0..ORDERS {
         let id = format!("mix-{n}");
         app.orders
@@ -69,12 +67,11 @@ async fn checkouts(pool: &PgPool, app: Arc<WriteSide>) {
             .await
             .expect("place");
     }
-    settle(pool, &saga).await;
-    let eur = Currency::parse("EUR").unwrap();
+    world.settle(Utc::now()).await;
     for n in 0..ORDERS {
         let pay = OrderCommand::ConfirmPayment {
             payment_id: PaymentId::parse(format!("pay-{n}")).unwrap(),
-            amount: Money::new(total(1 + n % 4), eur),
+            amount: eur(total(1 + n % 4)),
             at: Utc::now(),
         };
         app.orders
@@ -82,7 +79,7 @@ async fn checkouts(pool: &PgPool, app: Arc<WriteSide>) {
             .await
             .expect("pay");
     }
-    settle(pool, &saga).await;
+    world.settle(Utc::now()).await;
 }
 
 /// `payload` with the ids that tie streams together suffixed by `n`.
@@ -110,8 +107,8 @@ async fn clone(pool: &PgPool, total: u64) {
 }
 
 /// Seeds, then rebuilds every read model and prints one line each.
-pub(super) async fn rebuild_all(pool: &PgPool, app: Arc<WriteSide>) {
-    checkouts(pool, app).await;
+pub(super) async fn rebuild_all(pool: &PgPool) {
+    checkouts(pool).await;
     clone(pool, env_or("BENCH_EVENTS", 1_000_000)).await;
     let events = count(pool).await as f64;
     let copy = insert_select_rate(pool, events).await;

@@ -19,19 +19,19 @@ use std::time::{Duration, Instant};
 
 use bazaar_commands::WriteSide;
 use bazaar_domain::ids::{BuyerId, ProductId, Sku, VendorId, WarehouseId};
-use bazaar_domain::money::{Currency, FeeRate, Money};
+use bazaar_domain::money::{Currency, FeeRate};
 use bazaar_domain::order::{LineInput, OrderCommand};
-use bazaar_event_store::{EventMetadata, Notifier, Position};
+use bazaar_event_store::{Notifier, Position};
 use bazaar_projections::registry;
 use bazaar_projections::search::es::health::IndexerState;
 use bazaar_projections::search::es::worker::{self, DocsWakeups};
 use bazaar_projections::search::es::{DocKind, EsClient, IndexerHealth};
+use bazaar_testkit::fixtures::{eur, meta};
 use chrono::{Duration as Span, Utc};
 use elasticsearch::SearchParts;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use tokio::sync::{mpsc, watch};
-use uuid::Uuid;
 
 /// How often the observer reads Postgres.
 const OBSERVE: Duration = Duration::from_millis(10);
@@ -39,7 +39,6 @@ const OBSERVE: Duration = Duration::from_millis(10);
 const SEARCH_EVERY: Duration = Duration::from_millis(100);
 
 fn place(n: u64) -> OrderCommand {
-    let eur = Currency::parse("EUR").unwrap();
     let word = super::docs::WORDS[n as usize % super::docs::WORDS.len()];
     let line = LineInput {
         product: ProductId::parse(format!("p-{word}")).unwrap(),
@@ -48,11 +47,11 @@ fn place(n: u64) -> OrderCommand {
         vendor: VendorId::parse(format!("vendor-{}", n % 50)).unwrap(),
         title: format!("{word} grade"),
         quantity: 1 + n as u32 % 3,
-        unit_price: Money::new(199 + n as i64 % 1_000, eur),
+        unit_price: eur(199 + n as i64 % 1_000),
     };
     OrderCommand::PlaceOrder {
         buyer: BuyerId::parse(format!("buyer-{}", n % 5_000)).unwrap(),
-        currency: eur,
+        currency: Currency::parse("EUR").unwrap(),
         fee_rate: FeeRate::from_bps(1_000).unwrap(),
         lines: vec![line],
         payment_due_at: Utc::now() + Span::hours(1),
@@ -142,7 +141,7 @@ async fn drive(
         let (app, committed) = (Arc::clone(app), committed.clone());
         tasks.spawn(async move {
             let id = format!("lag-{rate}-{n}");
-            let meta = EventMetadata::for_command(Uuid::now_v7(), "system:bench");
+            let meta = meta("system:bench");
             let outcome = app.orders.execute(&id, place(n), &meta).await.ok()?;
             let at = Instant::now();
             let _ = committed.send((id, outcome.last_position?, at));
