@@ -4,12 +4,15 @@
 
 use bazaar_projections::registry;
 use bazaar_projections::search::document::{OrderDoc, StockDoc};
+use bazaar_projections::search::store::SearchDocs;
+use bazaar_projections::Projection;
 use serde_json::Value;
 use sqlx::types::Json;
 use sqlx::PgPool;
 
 use bazaar_domain::order::{OrderCommand, ReturnReceipt};
 use bazaar_testkit::fixtures::{days, line, minutes, pay, t0, vendor};
+use bazaar_testkit::read::dump_views;
 use bazaar_testkit::world::World;
 
 use super::scenario::{catch_up, four_orders};
@@ -211,18 +214,14 @@ async fn stock_documents_agree_with_the_stock_read_model(pool: PgPool) {
     }
 }
 
-async fn dump(pool: &PgPool) -> Value {
-    sqlx::query_scalar(
-        "select json_build_array( \
-            (select json_agg(t order by t.order_id) from read.search_orders t), \
-            (select json_agg(t order by t.order_id, t.vendor_id) from read.search_order_vendors t), \
-            (select json_agg(t order by t.stock_id) from read.search_stock t), \
-            (select json_agg(t order by t.vendor_id, t.status) from read.search_facet_status t), \
-            (select json_agg(t order by t.vendor_id, t.day, t.currency) from read.search_facet_sales t))",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap()
+/// Every row of the search projection's views.
+async fn dump(pool: &PgPool) -> Vec<(String, Value)> {
+    let views: Vec<String> = SearchDocs
+        .exposed()
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect();
+    dump_views(pool, &views).await
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use super::scenario::four_orders;
+use super::scenario::scope::{buyer, vendor};
 
 async fn search(pool: &PgPool, scope: Scope, query: OrderQuery) -> OrderPage {
     let search = Search::postgres(pool.clone());
@@ -26,14 +27,6 @@ fn text(words: &str) -> OrderQuery {
         text: Some(words.to_owned()),
         ..OrderQuery::default()
     }
-}
-
-fn buyer(id: &str) -> Scope {
-    Scope::Buyer(id.to_owned())
-}
-
-fn vendor(id: &str) -> Scope {
-    Scope::Vendor(id.to_owned())
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -93,3 +93,16 @@ pub(crate) async fn catch_up(world: &World) {
         catch_up_live(&world.pool, name).await.unwrap();
     }
 }
+
+/// The scopes the tests search in, by the id they name.
+pub(crate) mod scope {
+    use bazaar_projections::search::request::Scope;
+
+    pub(crate) fn buyer(id: &str) -> Scope {
+        Scope::Buyer(id.to_owned())
+    }
+
+    pub(crate) fn vendor(id: &str) -> Scope {
+        Scope::Vendor(id.to_owned())
+    }
+}

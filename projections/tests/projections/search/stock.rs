@@ -8,14 +8,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 
 use super::scenario::four_orders;
-
-fn buyer(id: &str) -> Scope {
-    Scope::Buyer(id.to_owned())
-}
-
-fn vendor(id: &str) -> Scope {
-    Scope::Vendor(id.to_owned())
-}
+use super::scenario::scope::{buyer, vendor};
 
 #[sqlx::test(migrations = "../migrations")]
 async fn stock_search_shows_batches_to_admins_only(pool: PgPool) {
