@@ -68,7 +68,7 @@ pub use group::{BatchSizes, GroupCommit};
 pub use metadata::EventMetadata;
 pub use pool::{connect, migrate, PgSettings, MIGRATOR};
 pub use position::Position;
-pub use reader::{load_checkpoint, read_after, save_checkpoint};
+pub use reader::{held_back, load_checkpoint, read_after, save_checkpoint};
 pub use recorded::{read_stream, RecordedEvent};
 pub use repository::PgEventRepository;
 pub use store::PgEventStore;

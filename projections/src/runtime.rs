@@ -126,16 +126,19 @@ pub async fn catch_up_fully<P: Projection>(
     loop {
         applied += catch_up(pool, projection, generation, &mut progress).await?;
         let row = find(pool, P::NAME, generation).await?;
-        let behind: bool = sqlx::query_scalar(
-            "select exists (select 1 from events where global_position <= $1 \
-                              and (tx_id, global_position) > ($2::text::xid8, $3))",
+        // ordered and limited so it walks the commit-order index from the
+        // checkpoint (see `bazaar_event_store::held_back`)
+        let behind: Option<i32> = sqlx::query_scalar(
+            "select 1 from events \
+              where (tx_id, global_position) > ($2::text::xid8, $3) and global_position <= $1 \
+              order by tx_id, global_position limit 1",
         )
         .bind(head)
         .bind(row.tx_id.to_string())
         .bind(row.position)
-        .fetch_one(pool)
+        .fetch_optional(pool)
         .await?;
-        if !behind {
+        if behind.is_none() {
             return Ok(applied);
         }
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;

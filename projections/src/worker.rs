@@ -18,7 +18,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use bazaar_event_store::election::{self, Lease, LockKey};
-use bazaar_event_store::{read_after, Position};
+use bazaar_event_store::{held_back, read_after, Position};
 use sqlx::PgPool;
 
 use crate::batch::{apply_batch, Batch};
@@ -152,15 +152,6 @@ async fn follow<P: Projection>(
             }
         }
     }
-}
-
-/// Whether committed events after `at` exist that the horizon holds back.
-pub(crate) async fn held_back(pool: &PgPool, at: Position) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select exists (select 1 from events where (tx_id, global_position) > ($1::text::xid8, $2))")
-        .bind(at.tx_id.to_string())
-        .bind(at.global_position)
-        .fetch_one(pool)
-        .await
 }
 
 /// One batch: the new checkpoint and the events read, or `None` when the

@@ -282,18 +282,25 @@ pub async fn run_indexer(pool: &PgPool, indexer: Indexer, stop: impl Future<Outp
 /// What the workers still have to do: events the checkout saga or a live
 /// projection has not applied yet, and timers due; at most `limit` rows of
 /// (worker, global position or 0, what), empty when they are idle. Timers
-/// due later (payouts a day on, inspections) are not work yet.
+/// due later (payouts a day on, inspections) are not work yet. Each
+/// worker's events are found by walking the commit-order index from its
+/// checkpoint (ordered, limited), never by scanning the log.
 pub async fn outstanding(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<(String, i64, String)>> {
     sqlx::query_as(
         "(select 'checkout saga' as worker, e.global_position, e.aggregate_type || ' ' || e.event_type as what \
-            from events e \
-            left join subscription_checkpoint c on c.subscription_name = 'checkout-saga' \
-           where (e.tx_id, e.global_position) > (coalesce(c.tx_id, '0'::xid8), coalesce(c.position, 0)) \
-           limit $1) \
+            from (select coalesce(max(c.tx_id), '0'::xid8) as tx_id, coalesce(max(c.position), 0) as position \
+                    from subscription_checkpoint c where c.subscription_name = 'checkout-saga') c \
+            cross join lateral ( \
+                  select global_position, aggregate_type, event_type from events e \
+                   where (e.tx_id, e.global_position) > (c.tx_id, c.position) \
+                   order by e.tx_id, e.global_position limit $1) e) \
          union all \
          (select 'projection ' || p.projection_name, e.global_position, e.aggregate_type || ' ' || e.event_type \
             from projection p \
-            join events e on (e.tx_id, e.global_position) > (p.tx_id, p.position) \
+            cross join lateral ( \
+                  select global_position, aggregate_type, event_type from events e \
+                   where (e.tx_id, e.global_position) > (p.tx_id, p.position) \
+                   order by e.tx_id, e.global_position limit $1) e \
            where p.status = 'live' limit $1) \
          union all \
          (select 'scheduler', 0, 'timer due on ' || s.aggregate_type || ' ' || s.aggregate_id \

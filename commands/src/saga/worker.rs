@@ -20,7 +20,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use bazaar_event_store::election::{self, Lease, LockKey};
-use bazaar_event_store::{load_checkpoint, read_after, save_checkpoint, Position};
+use bazaar_event_store::{held_back, load_checkpoint, read_after, save_checkpoint, Position};
 use sqlx::PgPool;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -269,15 +269,4 @@ fn finished<S: Saga>(reactor: &mut Reactor<S>, reaction: Reaction) {
             reactor.retry(reaction, pause);
         }
     }
-}
-
-/// Whether committed events after `at` exist that the horizon holds back.
-async fn held_back(pool: &PgPool, at: Position) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "select exists (select 1 from events where (tx_id, global_position) > ($1::text::xid8, $2))",
-    )
-    .bind(at.tx_id.to_string())
-    .bind(at.global_position)
-    .fetch_one(pool)
-    .await
 }

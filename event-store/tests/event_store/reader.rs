@@ -2,7 +2,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use bazaar_event_store::{
-    load_checkpoint, read_after, save_checkpoint, Error, PgEventStore, Position, RecordedEvent,
+    held_back, load_checkpoint, read_after, save_checkpoint, Error, PgEventStore, Position,
+    RecordedEvent,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -66,6 +67,9 @@ async fn an_event_that_commits_late_with_a_lower_position_is_not_skipped(pool: P
         "read {:?} past an open transaction",
         ids(&while_open)
     );
+    // ...and says so, so a reader looks again soon instead of sleeping
+    // until the next append wakes it
+    assert!(held_back(&pool, Position::START).await.unwrap());
 
     t1.commit().await.unwrap();
     // another test's open transaction (xids are cluster-wide) may hold the
@@ -78,6 +82,8 @@ async fn an_event_that_commits_late_with_a_lower_position_is_not_skipped(pool: P
         .await
         .unwrap();
     assert_eq!(ids(&resumed), ["t2"]);
+    assert!(held_back(&pool, after_commit[0].position).await.unwrap());
+    assert!(!held_back(&pool, after_commit[1].position).await.unwrap());
 }
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]

@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use bazaar_event_store::{load_checkpoint, read_after, save_checkpoint, Position};
+use bazaar_event_store::{held_back, load_checkpoint, read_after, save_checkpoint, Position};
 use sqlx::PgPool;
 
 use super::error::RelayError;
@@ -18,7 +18,6 @@ use super::health::RelayHealth;
 use super::publisher::Publisher;
 use super::{RelaySettings, SUBSCRIPTION};
 use crate::wakeups::Wakeups;
-use crate::worker::held_back;
 
 /// How often an idle relay checks that a broker answers.
 pub const PROBE_EVERY: Duration = Duration::from_secs(5);
