@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use bazaar_event_store::RecordedEvent;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::{Headers, Message};
@@ -113,4 +114,23 @@ pub(crate) fn applied_in_order(
         }
     }
     applied
+}
+
+/// Each stream's sequences in `events`, by stream (as [`Received::stream`]
+/// names them): what [`applied_in_order`] must yield when nothing is lost.
+pub(crate) fn sequences(events: &[RecordedEvent]) -> HashMap<String, Vec<i64>> {
+    let mut expected: HashMap<String, Vec<i64>> = HashMap::new();
+    for event in events {
+        let stream = format!("{}/{}", event.aggregate_type, event.aggregate_id);
+        expected.entry(stream).or_default().push(event.sequence);
+    }
+    expected
+}
+
+/// The first sequence of each stream of `expected` (see [`sequences`]).
+pub(crate) fn firsts(expected: &HashMap<String, Vec<i64>>) -> HashMap<String, i64> {
+    expected
+        .iter()
+        .map(|(s, seq)| (s.clone(), seq[0]))
+        .collect()
 }

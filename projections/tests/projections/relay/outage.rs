@@ -8,7 +8,7 @@
 //! event after the checkpoint the relay held while the broker was down. The
 //! relay recreates the topics itself (the harness does not).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,23 +19,11 @@ use bazaar_testkit::broker::Broker;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::consume::{applied_in_order, consume, Received};
+use super::consume::{applied_in_order, consume, firsts, sequences, Received};
 use super::world::{
-    checkouts, checkpoint, count_after, events_after, raw_event, settings, spawn_relay,
-    wait_caught_up, PREFIX,
+    checkouts, checkpoint, count_after, events_after, raw_event, settings, spawn_relay, topics,
+    wait_caught_up,
 };
-
-const TYPES: [&str; 5] = [
-    "Order",
-    "InventoryReservation",
-    "PaymentSplit",
-    "Escrow",
-    "Ticker",
-];
-
-fn topics() -> Vec<String> {
-    TYPES.iter().map(|t| format!("{PREFIX}{t}")).collect()
-}
 
 /// Longer than a failed delivery (3 s) and a back-off (1 s) together.
 const OUTAGE: Duration = Duration::from_secs(6);
@@ -103,15 +91,8 @@ fn assert_every_event_arrived(received: &[Received], events: &[RecordedEvent]) {
         .filter(|e| !seen.contains(&e.event_id))
         .collect();
     assert!(lost.is_empty(), "{} events lost: {lost:?}", lost.len());
-    let mut expected: HashMap<String, Vec<i64>> = HashMap::new();
-    for event in events {
-        let stream = format!("{}/{}", event.aggregate_type, event.aggregate_id);
-        expected.entry(stream).or_default().push(event.sequence);
-    }
-    let first = expected
-        .iter()
-        .map(|(s, seq)| (s.clone(), seq[0]))
-        .collect();
+    let expected = sequences(events);
+    let first = firsts(&expected);
     assert_eq!(applied_in_order(received, &first), expected);
     let duplicates = received.len() - seen.len();
     eprintln!(

@@ -10,23 +10,11 @@ use bazaar_testkit::broker::Broker;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::consume::{applied_in_order, consume, Received};
+use super::consume::{applied_in_order, consume, firsts, sequences, Received};
 use super::world::{
-    checkouts, checkpoint, events_after, raw_events, settings, spawn_relay, wait_caught_up, PREFIX,
+    checkouts, checkpoint, events_after, raw_events, settings, spawn_relay, topics, wait_caught_up,
+    PREFIX, TYPES,
 };
-
-/// The aggregate types the checkout flow writes, plus the raw test type.
-const TYPES: [&str; 5] = [
-    "Order",
-    "InventoryReservation",
-    "PaymentSplit",
-    "Escrow",
-    "Ticker",
-];
-
-fn topics() -> Vec<String> {
-    TYPES.iter().map(|t| format!("{PREFIX}{t}")).collect()
-}
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
 async fn every_event_reaches_its_topic_in_sequence_order_with_every_header(pool: PgPool) {
@@ -119,15 +107,8 @@ fn assert_in_sequence_order(received: &[Received], events: &[RecordedEvent]) {
             .insert(record.partition);
     }
     assert!(partitions.values().all(|p| p.len() == 1), "{partitions:?}");
-    let mut expected: HashMap<String, Vec<i64>> = HashMap::new();
-    for event in events {
-        let stream = format!("{}/{}", event.aggregate_type, event.aggregate_id);
-        expected.entry(stream).or_default().push(event.sequence);
-    }
-    let first = expected
-        .iter()
-        .map(|(s, seq)| (s.clone(), seq[0]))
-        .collect();
+    let expected = sequences(events);
+    let first = firsts(&expected);
     let mut delivered: HashMap<String, Vec<i64>> = HashMap::new();
     for record in received {
         delivered

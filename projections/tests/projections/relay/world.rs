@@ -24,6 +24,20 @@ use uuid::Uuid;
 /// Topic prefix of every relay test.
 pub(crate) const PREFIX: &str = "test.";
 
+/// The aggregate types the checkout flow writes, plus the raw test type.
+pub(crate) const TYPES: [&str; 5] = [
+    "Order",
+    "InventoryReservation",
+    "PaymentSplit",
+    "Escrow",
+    "Ticker",
+];
+
+/// The relay's topic of each of [`TYPES`].
+pub(crate) fn topics() -> Vec<String> {
+    TYPES.iter().map(|t| format!("{PREFIX}{t}")).collect()
+}
+
 /// Metadata of a command a client sent inside a trace of its own.
 fn meta(actor: &str) -> EventMetadata {
     let mut meta = EventMetadata::for_command(Uuid::now_v7(), actor);
