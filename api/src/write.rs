@@ -9,14 +9,26 @@
 //! lands on the same order. The response carries the position of the
 //! command's last event: pass it as `min_position` to a query to read
 //! your own write.
+//!
+//! With a key, a command that appends events commits the response it is
+//! about to give with them (a receipt for the key the request holds, see
+//! [`idempotency::Lease`]): [`run`] and [`create`] build that receipt from
+//! the outcome the command will have, and answer with exactly the body it
+//! stores. [`create`] also tells the executor the stream is new (its id
+//! comes from [`CommandRequest::new_id`]), so a keyed creation decides
+//! without loading: its round trips are the key's claim and the group
+//! commit.
+
+use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use bazaar_commands::{CommandError, Executor, Outcome};
+use bazaar_commands::{CommandError, Executor, Options, Outcome, ReceiptOf};
 use bazaar_event_store::trace_context::TraceParent;
-use bazaar_event_store::{EventMetadata, Position};
+use bazaar_event_store::{receipt, EventMetadata, Position};
 use chrono::{DateTime, Utc};
 use cqrs_es::Aggregate;
 use serde::de::DeserializeOwned;
@@ -25,7 +37,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::http::auth::Principal;
-use crate::http::idempotency;
+use crate::http::idempotency::{self, Lease};
 use crate::http::metrics;
 use crate::http::problem::Problem;
 
@@ -51,6 +63,8 @@ pub struct CommandRequest {
     pub received_at: DateTime<Utc>,
     /// The request's trace context (`crate::http::trace`), for the events.
     pub trace: Option<TraceParent>,
+    /// The idempotency key this request holds, if it has one.
+    pub lease: Option<Arc<Lease>>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CommandRequest {
@@ -76,6 +90,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CommandRequest {
             correlation_id,
             received_at: Utc::now(),
             trace: parts.extensions.get::<TraceParent>().copied(),
+            lease: parts.extensions.get::<Arc<Lease>>().cloned(),
         })
     }
 }
@@ -143,7 +158,7 @@ impl From<Outcome> for Accepted {
 
 /// `"<tx_id>-<global_position>"`: opaque to clients, ordered like the log.
 pub fn position_token(position: Position) -> String {
-    format!("{}-{}", position.tx_id, position.global_position)
+    receipt::position_token(position)
 }
 
 /// The position a token names.
@@ -174,18 +189,85 @@ where
     A::Command: Serialize + DeserializeOwned + Clone,
     A::Error: Rejection + DeserializeOwned,
 {
+    let reply = Reply {
+        status: StatusCode::OK,
+        location: None,
+    };
+    let accepted = execute(executor, request, aggregate_id, command, &reply).await?;
+    Ok((StatusCode::OK, Json(accepted)))
+}
+
+/// Runs `command`, which creates the stream `aggregate_id` (an id from
+/// [`CommandRequest::new_id`], so nobody else writes it: the command
+/// decides without loading it); 201 with [`Accepted`] and `location`, or
+/// the rejection as a problem.
+pub async fn create<A>(
+    executor: &Executor<A>,
+    request: &CommandRequest,
+    aggregate_id: &str,
+    command: A::Command,
+    location: String,
+) -> Result<Response, Problem>
+where
+    A: Aggregate,
+    A::Command: Serialize + DeserializeOwned + Clone,
+    A::Error: Rejection + DeserializeOwned,
+{
+    let reply = Reply {
+        status: StatusCode::CREATED,
+        location: Some(location),
+    };
+    let accepted = execute(executor, request, aggregate_id, command, &reply).await?;
+    let location = reply.location.unwrap_or_default();
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(accepted),
+    )
+        .into_response())
+}
+
+/// The response a successful command gets besides its body.
+struct Reply {
+    status: StatusCode,
+    /// Set for a creation, which also skips the load.
+    location: Option<String>,
+}
+
+async fn execute<A>(
+    executor: &Executor<A>,
+    request: &CommandRequest,
+    aggregate_id: &str,
+    command: A::Command,
+    reply: &Reply,
+) -> Result<Accepted, Problem>
+where
+    A: Aggregate,
+    A::Command: Serialize + DeserializeOwned + Clone,
+    A::Error: Rejection + DeserializeOwned,
+{
     let name = command_name(&command);
     let metadata = request.metadata();
-    // With a key, the HTTP layer has already checked that a retry is the
-    // same request; its command differs only in `at`, so it is matched by
-    // stream and command name like the saga's derived commands.
-    let result = if request.key.is_some() {
-        executor
-            .execute_derived(aggregate_id, command, &metadata)
-            .await
-    } else {
-        executor.execute(aggregate_id, command, &metadata).await
+    let lease = request.lease.as_deref();
+    // the response this command will give if it appends, stored with its
+    // events for the key the request holds
+    let receipt_of = lease.map(|lease| {
+        move |outcome: &Outcome| {
+            let body = body_around_position(outcome.clone().into());
+            lease.receipt(reply.status, reply.location.as_deref(), body)
+        }
+    });
+    let options = Options {
+        // With a key, the HTTP layer has already checked that a retry is
+        // the same request; its command differs only in `at`, so it is
+        // matched by stream and command name like the saga's commands.
+        derived: request.key.is_some(),
+        creates: reply.location.is_some(),
+        receipt: receipt_of.as_ref().map(|f| f as &ReceiptOf<'_>),
     };
+    let result = executor
+        .execute_with(aggregate_id, command, &metadata, options)
+        .await;
     let outcome = match &result {
         Ok(outcome) if outcome.replayed => "replayed",
         Ok(_) => "applied",
@@ -193,10 +275,33 @@ where
         Err(_) => "failed",
     };
     metrics::command(A::TYPE, name, outcome);
-    match result {
-        Ok(outcome) => Ok((StatusCode::OK, Json(outcome.into()))),
-        Err(error) => Err(problem_of(error)),
+    let outcome = result.map_err(problem_of)?;
+    if let Some(lease) = lease {
+        if !outcome.replayed && outcome.sequences.is_some() {
+            // its events were appended, and the receipt with them
+            lease.settled();
+        }
     }
+    Ok(outcome.into())
+}
+
+/// Marks where the position goes in a receipt's body: after it come only
+/// numbers and a boolean, so its last occurrence is the position's.
+const POSITION_MARK: &str = "position-of-the-last-event";
+
+/// `accepted`'s JSON body, as `Json` writes it, before and after its
+/// position.
+fn body_around_position(mut accepted: Accepted) -> (Vec<u8>, Vec<u8>) {
+    accepted.position = Some(POSITION_MARK.to_owned());
+    let body = serde_json::to_vec(&accepted).expect("an Accepted always serialises");
+    let at = body
+        .windows(POSITION_MARK.len())
+        .rposition(|w| w == POSITION_MARK.as_bytes())
+        .expect("the mark is in the body");
+    (
+        body[..at].to_vec(),
+        body[at + POSITION_MARK.len()..].to_vec(),
+    )
 }
 
 fn command_name<C: Serialize>(command: &C) -> String {
@@ -231,6 +336,7 @@ fn problem_of<E: Rejection>(error: CommandError<E>) -> Problem {
 mod tests {
     use super::*;
     use crate::http::auth::Role;
+    use bazaar_event_store::Receipt;
 
     fn request(key: Option<&str>, sub: &str) -> CommandRequest {
         CommandRequest {
@@ -244,7 +350,35 @@ mod tests {
             correlation_id: None,
             received_at: Utc::now(),
             trace: None,
+            lease: None,
         }
+    }
+
+    #[test]
+    fn a_receipt_body_is_the_response_body_around_its_position() {
+        let accepted = Accepted {
+            command_id: Uuid::now_v7(),
+            aggregate_id: "order-\"position-of-the-last-event\"".into(),
+            position: Some(position_token(Position::new(812, 40_001))),
+            first_sequence: Some(3),
+            last_sequence: Some(4),
+            replayed: false,
+        };
+        let mut planned = accepted.clone();
+        planned.position = None;
+        let (head, tail) = body_around_position(planned);
+        let stored = Receipt {
+            principal: String::new(),
+            key: String::new(),
+            lease_until: Utc::now(),
+            status: 200,
+            content_type: None,
+            location: None,
+            body_head: head,
+            body_tail: tail,
+        }
+        .body(Position::new(812, 40_001));
+        assert_eq!(stored, serde_json::to_vec(&accepted).unwrap());
     }
 
     #[test]

@@ -28,13 +28,22 @@
 //! retried command is caught where it is written (its log row's key when it
 //! appends, `log_unwritten_at` when it writes nothing), and only then is its
 //! first outcome looked up and returned — the same answer as before.
+//!
+//! A caller that knows more says so with [`Options`]
+//! ([`Executor::execute_with`]): a command that creates its stream under
+//! an id nobody else writes (derived from an HTTP request's key, or fresh)
+//! decides on an empty aggregate without loading it; should the stream
+//! exist after all (a retry whose first run committed), the append finds
+//! the sequence or the command id taken and the next attempt loads and
+//! decides again, or replays. A [`Receipt`] (the HTTP response an
+//! idempotency key will replay) is committed with the command's events.
 
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use bazaar_event_store::{
     find_command, log_unwritten_at, read_stream, CommandRecord, Error as StoreError, EventMetadata,
-    Logged, LoggedCommand, PgEventStore, Position, Unwritten,
+    Logged, LoggedCommand, PgEventStore, Position, Receipt, Unwritten,
 };
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
@@ -76,6 +85,25 @@ pub struct Executor<A: Aggregate> {
     cache: AggregateCache<A>,
 }
 
+/// Builds the receipt of a command about to append: from its outcome as
+/// it will be if the events commit (no position yet: the receipt's body
+/// leaves room for it).
+pub type ReceiptOf<'a> = dyn Fn(&Outcome) -> Receipt + Send + Sync + 'a;
+
+/// What a caller knows about a command beyond the command itself.
+#[derive(Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Its id was derived by the system (a saga, an HTTP request's key): a
+    /// replay matches by stream and command name, see
+    /// [`Executor::execute_derived`].
+    pub derived: bool,
+    /// It creates its stream, under an id nobody else writes: the first
+    /// attempt decides on an empty aggregate instead of loading it.
+    pub creates: bool,
+    /// The receipt to commit with its events, if it appends any.
+    pub receipt: Option<&'a ReceiptOf<'a>>,
+}
+
 /// One try at a command: what stays the same across retries.
 #[derive(Clone, Copy)]
 struct Attempt<'a> {
@@ -85,6 +113,10 @@ struct Attempt<'a> {
     matching: Match,
     /// A copy of the command was found logged: look its outcome up first.
     logged_before: bool,
+    /// Decide on an empty aggregate (the stream is new unless this
+    /// command ran before); only the first attempt does.
+    assume_new: bool,
+    receipt: Option<&'a ReceiptOf<'a>>,
 }
 
 /// How a replayed command id is matched against the logged one.
@@ -125,7 +157,8 @@ where
         command: A::Command,
         metadata: &EventMetadata,
     ) -> Result<Outcome, CommandError<A::Error>> {
-        self.run(aggregate_id, command, metadata, Match::Body).await
+        self.execute_with(aggregate_id, command, metadata, Options::default())
+            .await
     }
 
     /// Like [`Self::execute`], for commands whose id the system derived
@@ -136,17 +169,28 @@ where
         command: A::Command,
         metadata: &EventMetadata,
     ) -> Result<Outcome, CommandError<A::Error>> {
-        self.run(aggregate_id, command, metadata, Match::Name).await
+        let options = Options {
+            derived: true,
+            ..Options::default()
+        };
+        self.execute_with(aggregate_id, command, metadata, options)
+            .await
     }
 
-    async fn run(
+    /// [`Self::execute`] with what the caller knows besides: see [`Options`].
+    pub async fn execute_with(
         &self,
         aggregate_id: &str,
         command: A::Command,
         metadata: &EventMetadata,
-        matching: Match,
+        options: Options<'_>,
     ) -> Result<Outcome, CommandError<A::Error>> {
         let record = record_of::<A>(aggregate_id, &command, metadata)?;
+        let matching = if options.derived {
+            Match::Name
+        } else {
+            Match::Body
+        };
         let _turn = self.locks.lock(aggregate_id).await;
         let mut logged_before = false;
         for attempt in 0..MAX_ATTEMPTS {
@@ -156,6 +200,8 @@ where
                 record: &record,
                 matching,
                 logged_before,
+                assume_new: options.creates && attempt == 0,
+                receipt: options.receipt,
             };
             match self.attempt(tried, command.clone()).await {
                 Err(CommandError::Store(StoreError::Conflict { .. })) => backoff(attempt).await,
@@ -188,6 +234,7 @@ where
         } = tried;
         let mut context = match self.cache.take(aggregate_id) {
             Some(context) => context,
+            None if tried.assume_new => empty(aggregate_id),
             None => self.store.load(aggregate_id).await?,
         };
         if tried.logged_before {
@@ -232,13 +279,26 @@ where
         events: Vec<A::Event>,
         mut context: Context<A>,
     ) -> Result<Outcome, CommandError<A::Error>> {
+        let receipt = tried.receipt.map(|receipt_of| {
+            let first = i64::try_from(context.current_sequence + 1).unwrap_or(i64::MAX);
+            let last = first.saturating_add(i64::try_from(events.len()).unwrap_or(i64::MAX) - 1);
+            let planned = self.outcome(
+                tried.aggregate_id,
+                tried.metadata.command_id,
+                Some((first, last)),
+                None,
+                false,
+            );
+            receipt_of(&planned)
+        });
         let appended = self
             .store
-            .append_to(
+            .append_receipted(
                 events,
                 &mut context,
                 tried.metadata.to_map(),
                 Some(tried.record.clone()),
+                receipt,
             )
             .await?;
         self.cache.put(context);
@@ -343,6 +403,16 @@ where
             position,
             true,
         ))
+    }
+}
+
+/// A stream's aggregate before its first event.
+fn empty<A: Aggregate>(aggregate_id: &str) -> Context<A> {
+    Context {
+        aggregate_id: aggregate_id.to_owned(),
+        aggregate: A::default(),
+        current_sequence: 0,
+        current_snapshot: None,
     }
 }
 

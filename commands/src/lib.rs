@@ -30,4 +30,4 @@ pub mod scheduler;
 
 pub use app::WriteSide;
 pub use error::CommandError;
-pub use executor::{Executor, Outcome};
+pub use executor::{Executor, Options, Outcome, ReceiptOf};

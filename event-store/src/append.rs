@@ -16,6 +16,7 @@ use crate::command_log::CommandRecord;
 use crate::error::{Error, Result};
 use crate::metadata::EventMetadata;
 use crate::position::Position;
+use crate::receipt::Receipt;
 
 /// The primary key whose violation means another writer won the race.
 const STREAM_KEY: &str = "events_pkey";
@@ -58,6 +59,9 @@ pub(crate) struct Batch {
     pub(crate) metadata: Vec<serde_json::Value>,
     pub(crate) event_ids: Vec<Uuid>,
     pub(crate) command: Option<CommandRecord>,
+    /// The response to complete its idempotency key with, in the same
+    /// transaction (see [`crate::receipt`]).
+    pub(crate) receipt: Option<Receipt>,
 }
 
 impl Batch {
@@ -96,6 +100,7 @@ impl Batch {
             metadata: Vec::with_capacity(capacity),
             event_ids: Vec::with_capacity(capacity),
             command: None,
+            receipt: None,
         }
     }
 
@@ -137,6 +142,12 @@ impl Batch {
     /// Records `command` in `command_log` with the events, atomically.
     pub(crate) fn with_command(mut self, command: Option<CommandRecord>) -> Self {
         self.command = command;
+        self
+    }
+
+    /// Completes `receipt`'s key in the same transaction as the events.
+    pub(crate) fn with_receipt(mut self, receipt: Option<Receipt>) -> Self {
+        self.receipt = receipt;
         self
     }
 

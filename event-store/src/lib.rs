@@ -20,6 +20,7 @@
 //! - [`group`]: group commit, many commands' appends in one transaction.
 //! - `load`: a snapshot and the events after it in one round trip.
 //! - [`command_log`]: commands recorded with their events, for idempotency.
+//! - [`receipt`]: an idempotency key's response, committed with the events.
 //! - [`metadata`]: command, correlation and causation ids and actor.
 //! - [`reader`]: the commit-ordered read and subscriber checkpoints.
 //! - [`position`]: a place in that order.
@@ -49,6 +50,7 @@ pub mod metadata;
 pub mod pool;
 pub mod position;
 pub mod reader;
+pub mod receipt;
 pub mod recorded;
 pub mod repository;
 pub mod snapshot;
@@ -69,6 +71,7 @@ pub use metadata::EventMetadata;
 pub use pool::{connect, migrate, PgSettings, MIGRATOR};
 pub use position::Position;
 pub use reader::{held_back, load_checkpoint, read_after, save_checkpoint};
+pub use receipt::Receipt;
 pub use recorded::{read_stream, RecordedEvent};
 pub use repository::PgEventRepository;
 pub use store::PgEventStore;

@@ -27,6 +27,7 @@ use crate::command_log::CommandRecord;
 use crate::error::Result;
 use crate::group::GroupCommit;
 use crate::metadata::{EventMetadata, GLOBAL_POSITION};
+use crate::receipt::Receipt;
 use crate::recorded::read_stream;
 use crate::snapshot::{self, Snapshot};
 use crate::wakeup::Notifier;
@@ -131,6 +132,22 @@ impl<A: Aggregate> PgEventStore<A> {
         metadata: HashMap<String, String>,
         command: Option<CommandRecord>,
     ) -> Result<Vec<(EventEnvelope<A>, Appended)>> {
+        self.append_receipted(events, context, metadata, command, None)
+            .await
+    }
+
+    /// [`Self::append_to`], completing `receipt`'s idempotency key with its
+    /// response in the same transaction as the events (if the key still
+    /// holds the receipt's lease; a lost lease does not fail the append).
+    /// See [`crate::receipt`].
+    pub async fn append_receipted(
+        &self,
+        events: Vec<A::Event>,
+        context: &mut Context<A>,
+        metadata: HashMap<String, String>,
+        command: Option<CommandRecord>,
+        receipt: Option<Receipt>,
+    ) -> Result<Vec<(EventEnvelope<A>, Appended)>> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -142,7 +159,9 @@ impl<A: Aggregate> PgEventStore<A> {
             .map(SerializedEvent::try_from)
             .collect::<Result<Vec<_>, PersistenceError>>()
             .map_err(|e| crate::Error::InvalidBatch(e.to_string()))?;
-        let batch = Batch::prepare(&serialized)?.with_command(command);
+        let batch = Batch::prepare(&serialized)?
+            .with_command(command)
+            .with_receipt(receipt);
         let stored = batch.stored_metadata().to_vec();
         let after = before + envelopes.len();
         let snapshot = self.due_snapshot(context, after)?;
@@ -187,12 +206,17 @@ impl<A: Aggregate> PgEventStore<A> {
         if let Some(group) = &self.group {
             return group.append(batch, snapshot).await;
         }
-        let Some(snapshot) = snapshot else {
+        if snapshot.is_none() && batch.receipt.is_none() {
             return batch.insert(&self.pool).await;
-        };
+        }
         let mut tx = crate::pool::begin(&self.pool).await?;
         let appended = batch.insert(&mut *tx).await?;
-        snapshot::store(&mut *tx, A::TYPE, &context.aggregate_id, &snapshot).await?;
+        if let Some(snapshot) = &snapshot {
+            snapshot::store(&mut *tx, A::TYPE, &context.aggregate_id, snapshot).await?;
+        }
+        if let (Some(receipt), Some(last)) = (&batch.receipt, appended.last()) {
+            crate::receipt::complete(&mut *tx, receipt, last.position).await?;
+        }
         tx.commit().await?;
         Ok(appended)
     }

@@ -18,7 +18,22 @@
 //! runs, so a retry finds the key settled soon after the database is back
 //! rather than 409 for the rest of the lease. Those writes name the lease
 //! they hold, so a late one never touches a key a retry has taken over.
+//!
+//! Round trips: the claim is one statement, and when the key is taken it
+//! returns the stored row in the same statement, so a replay (and a 422
+//! or a 409) costs that one round trip. A command that appends events
+//! completes its key in the group commit's transaction, with its events
+//! and its command-log row (the request's [`Lease`] is handed to the
+//! handler; [`crate::write`] builds the receipt, see
+//! `bazaar_event_store::receipt`): the stored response and the events
+//! commit together, and nothing is written after the commit. Every other
+//! final response keeps the separate write after the request: 4xx
+//! rejections and commands that changed nothing (they write no events, so
+//! there is no batch to ride; their command-log row is written on its
+//! own), replays of a command that ran before, and the non-command paths.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -26,7 +41,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use bazaar_event_store::Transient;
+use bazaar_event_store::{Receipt, Transient};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::postgres::PgPoolOptions;
@@ -56,7 +71,7 @@ pub struct Idempotency {
 }
 
 /// A stored key.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 struct Stored {
     request_hash: Vec<u8>,
     state: String,
@@ -133,22 +148,74 @@ async fn run(
         .map_or("", |p| p.as_str())
         .to_owned();
     let hash = request_hash(parts.method.as_str(), &path, &bytes);
-    let lease = claim(config, principal, key, &hash, parts.method.as_str(), &path)
+    let claimed = claim(config, principal, key, &hash, parts.method.as_str(), &path)
         .await
         .map_err(|e| Problem::from(e).into_response())?;
-    let Some(lease_until) = lease else {
-        return Err(existing(&config.pool, principal, key, &hash).await);
+    let lease_until = match claimed {
+        Claimed::Held(lease_until) => lease_until,
+        Claimed::Taken(stored) => return Err(existing(stored, &hash)),
     };
     let claim = Claim {
         principal: principal.to_owned(),
         key: key.to_owned(),
         lease_until,
     };
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    let lease = Arc::new(Lease {
+        claim: claim.clone(),
+        settled: AtomicBool::new(false),
+    });
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    request.extensions_mut().insert(Arc::clone(&lease));
+    let response = next.run(request).await;
+    if lease.settled.load(Ordering::Acquire) {
+        // completed with the command's events, in their transaction
+        return Ok(response);
+    }
     Ok(finish(config, claim, response).await)
 }
+
+/// The key a request holds, handed to its handler (a request extension):
+/// a command that appends events completes the key in the same
+/// transaction with a [`Receipt`] of the response it is about to give,
+/// and then says so with [`Lease::settled`], so the middleware writes
+/// nothing more.
+#[derive(Debug)]
+pub struct Lease {
+    claim: Claim,
+    settled: AtomicBool,
+}
+
+impl Lease {
+    /// A receipt completing this key with a response whose body is
+    /// `head`, the position of the command's last event, then `tail`.
+    pub fn receipt(
+        &self,
+        status: StatusCode,
+        location: Option<&str>,
+        (head, tail): (Vec<u8>, Vec<u8>),
+    ) -> Receipt {
+        Receipt {
+            principal: self.claim.principal.clone(),
+            key: self.claim.key.clone(),
+            lease_until: self.claim.lease_until,
+            status: i32::from(status.as_u16()),
+            content_type: Some(JSON.to_owned()),
+            location: location.map(str::to_owned),
+            body_head: head,
+            body_tail: tail,
+        }
+    }
+
+    /// The receipt committed with the command's events: the response the
+    /// handler returns is the one stored (or the lease was lost, and the
+    /// key is not this request's to write any more).
+    pub fn settled(&self) {
+        self.settled.store(true, Ordering::Release);
+    }
+}
+
+/// The content type of the receipts' bodies (axum's `Json`).
+const JSON: &str = "application/json";
 
 /// A key this request holds, and until when.
 #[derive(Debug, Clone)]
@@ -188,9 +255,54 @@ pub fn async_commit_pool(pool: &PgPool, max_connections: u32) -> PgPool {
         .connect_lazy_with(options)
 }
 
+/// What the claim found.
+#[derive(Debug)]
+enum Claimed {
+    /// This request holds the key until then.
+    Held(DateTime<Utc>),
+    /// Someone else holds or finished it: its row, if this statement's
+    /// snapshot sees it (a key claimed or freed by a request running at
+    /// the same moment may not be).
+    Taken(Option<Stored>),
+}
+
+/// The claim's one row: the lease taken, or else the key's row (all null
+/// when that is not seen either).
+#[derive(Debug, sqlx::FromRow)]
+struct ClaimRow {
+    lease_until: Option<DateTime<Utc>>,
+    request_hash: Option<Vec<u8>>,
+    state: Option<String>,
+    response_status: Option<i32>,
+    response_type: Option<String>,
+    response_location: Option<String>,
+    response_body: Option<Vec<u8>>,
+}
+
+impl ClaimRow {
+    fn claimed(self) -> Claimed {
+        if let Some(lease_until) = self.lease_until {
+            return Claimed::Held(lease_until);
+        }
+        let stored = self
+            .request_hash
+            .zip(self.state)
+            .map(|(request_hash, state)| Stored {
+                request_hash,
+                state,
+                response_status: self.response_status,
+                response_type: self.response_type,
+                response_location: self.response_location,
+                response_body: self.response_body,
+            });
+        Claimed::Taken(stored)
+    }
+}
+
 /// Takes the key: a new row, or a row whose runner's lease lapsed (same
-/// request only); the lease's end. None when someone else holds or
-/// finished it.
+/// request only). When someone else holds or finished it, the same
+/// statement returns the key's row (the data-modifying CTE does not change
+/// what the outer select sees, so it is the row as it was before).
 async fn claim(
     config: &Idempotency,
     principal: &str,
@@ -198,18 +310,25 @@ async fn claim(
     hash: &[u8],
     method: &str,
     path: &str,
-) -> sqlx::Result<Option<DateTime<Utc>>> {
+) -> sqlx::Result<Claimed> {
     let lease = format!("{} seconds", config.lease.as_secs());
-    sqlx::query_scalar(
-        "insert into api_idempotency \
-             (principal, idempotency_key, request_hash, method, path, state, lease_until) \
-         values ($1, $2, $3, $4, $5, 'in_flight', now() + $6::interval) \
-         on conflict (principal, idempotency_key) do update \
-             set lease_until = now() + $6::interval \
-           where api_idempotency.state = 'in_flight' \
-             and api_idempotency.lease_until < now() \
-             and api_idempotency.request_hash = excluded.request_hash \
-         returning lease_until",
+    let row: ClaimRow = sqlx::query_as(
+        "with claimed as ( \
+             insert into api_idempotency \
+                 (principal, idempotency_key, request_hash, method, path, state, lease_until) \
+             values ($1, $2, $3, $4, $5, 'in_flight', now() + $6::interval) \
+             on conflict (principal, idempotency_key) do update \
+                 set lease_until = now() + $6::interval \
+               where api_idempotency.state = 'in_flight' \
+                 and api_idempotency.lease_until < now() \
+                 and api_idempotency.request_hash = excluded.request_hash \
+             returning lease_until) \
+         select c.lease_until, s.request_hash, s.state, s.response_status, \
+                s.response_type, s.response_location, s.response_body \
+           from (values (1)) as one (x) \
+           left join claimed c on true \
+           left join api_idempotency s \
+             on c.lease_until is null and s.principal = $1 and s.idempotency_key = $2",
     )
     .bind(principal)
     .bind(key)
@@ -217,26 +336,14 @@ async fn claim(
     .bind(method)
     .bind(path)
     .bind(lease)
-    .fetch_optional(&config.pool)
-    .await
+    .fetch_one(&config.pool)
+    .await?;
+    Ok(row.claimed())
 }
 
 /// The answer for a key already taken: the stored response, 422 for
 /// another request, 409 while it runs.
-async fn existing(pool: &PgPool, principal: &str, key: &str, hash: &[u8]) -> Response {
-    let stored: Option<Stored> = match sqlx::query_as(
-        "select request_hash, state, response_status, \
-                response_type, response_location, response_body \
-           from api_idempotency where principal = $1 and idempotency_key = $2",
-    )
-    .bind(principal)
-    .bind(key)
-    .fetch_optional(pool)
-    .await
-    {
-        Ok(stored) => stored,
-        Err(error) => return Problem::from(error).into_response(),
-    };
+fn existing(stored: Option<Stored>, hash: &[u8]) -> Response {
     let Some(stored) = stored else {
         // freed between our claim and this read: the client may retry now
         return in_flight();

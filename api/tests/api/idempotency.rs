@@ -1,13 +1,18 @@
 //! `Idempotency-Key` with Stripe's semantics, against a real database.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bazaar_api::http::idempotency::purge;
 use serde_json::{json, Value};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use tracing::field::{Field, Visit};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::{registry, Layer};
 
 use crate::fixtures::{line, receive_stock};
-use crate::helpers::{buyer, spawn_full};
+use crate::helpers::{buyer, spawn_app, spawn_full};
 
 fn checkout() -> Value {
     json!({"currency": "EUR", "lines": [line("v-1", "apple", 2, 250)]})
@@ -164,4 +169,105 @@ async fn a_bad_key_is_400(_: PgPoolOptions, options: PgConnectOptions) {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["type"], "/problems/invalid-idempotency-key");
     }
+}
+
+/// A keyed command's stored response commits in the transaction of its
+/// events, and a replay returns the very same bytes.
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_keyed_commands_response_commits_with_its_events(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let token = buyer("buyer-1");
+
+    let first = app
+        .post_with(&token, "/v1/orders", &checkout(), Some("atomic"))
+        .await;
+    assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].clone();
+    let first = first.bytes().await.unwrap();
+    let same_transaction: bool = sqlx::query_scalar(
+        "select k.state = 'done' \
+            and k.xmin::text::bigint = (e.tx_id::text::numeric % 4294967296)::bigint \
+           from api_idempotency k, events e \
+          where k.idempotency_key = 'atomic' and e.event_type = 'OrderPlaced'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(
+        same_transaction,
+        "the key completed in the events' transaction"
+    );
+
+    let again = app
+        .post_with(&token, "/v1/orders", &checkout(), Some("atomic"))
+        .await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"], location);
+    assert_eq!(again.bytes().await.unwrap(), first);
+    assert_eq!(order_events(&app.pool).await, 1);
+}
+
+/// The SQL statements run on this thread while it is set as the default.
+#[derive(Clone, Default)]
+struct Statements(Arc<Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> Layer<S> for Statements {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() != "sqlx::query" {
+            return;
+        }
+        let mut summary = Summary::default();
+        event.record(&mut summary);
+        self.0.lock().unwrap().push(summary.0);
+    }
+}
+
+#[derive(Default)]
+struct Summary(String);
+
+impl Visit for Summary {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "summary" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+/// Counts the statements (each one round trip) a keyed checkout costs: the
+/// key's claim and the group commit that writes the order's events, its
+/// command-log row and the key's response. A replay is the claim alone.
+/// (The app runs on the test's one thread, so every statement it sends
+/// is seen; `--nocapture` prints them.)
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_keyed_checkout_is_two_round_trips_and_its_replay_one(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let token = buyer("buyer-1");
+    // opens the pools' connections and starts the group commit's writers
+    let warm = app
+        .post_with(&token, "/v1/orders", &checkout(), Some("warm-up"))
+        .await;
+    assert_eq!(warm.status(), 201);
+
+    let seen = Statements::default();
+    let guard = tracing::subscriber::set_default(registry().with(seen.clone()));
+    let created = app
+        .post_with(&token, "/v1/orders", &checkout(), Some("counted"))
+        .await;
+    let creation = std::mem::take(&mut *seen.0.lock().unwrap());
+    let replayed = app
+        .post_with(&token, "/v1/orders", &checkout(), Some("counted"))
+        .await;
+    let replay = std::mem::take(&mut *seen.0.lock().unwrap());
+    drop(guard);
+
+    assert_eq!(created.status(), 201);
+    assert_eq!(replayed.headers()["idempotent-replayed"], "true");
+    println!(
+        "keyed checkout: {} statements: {creation:#?}",
+        creation.len()
+    );
+    println!("its replay: {} statements: {replay:#?}", replay.len());
+    assert_eq!(creation.len(), 2, "{creation:#?}");
+    assert_eq!(replay.len(), 1, "{replay:#?}");
 }

@@ -6,15 +6,23 @@
 //! inserted in queue order (`with ordinality`), so the `events_chain`
 //! trigger finds each event's predecessor, written by an earlier statement
 //! or earlier in this one, exactly as it does for a single append.
+//!
+//! A command carrying a [`Receipt`] completes its idempotency key here too,
+//! with the position of its last event written into the stored body (see
+//! [`crate::receipt`]): only if the key still holds the receipt's lease,
+//! and a key that does not (a retry took it over) is no error, so a lost
+//! lease never refuses the batch.
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::append::{parse_xid8, Appended, Batch};
 use crate::error::Result;
 use crate::position::Position;
+use crate::receipt::Receipt;
 use crate::snapshot::Snapshot;
 
 const SQL: &str = "\
@@ -41,6 +49,19 @@ with appended as (
        set last_sequence = excluded.last_sequence, current_snapshot = excluded.current_snapshot,
            payload = excluded.payload, updated_at = clock_timestamp()
      where snapshots.last_sequence < excluded.last_sequence
+), receipted as (
+    update api_idempotency k
+       set state = 'done', response_status = r.status, response_type = r.content_type,
+           response_location = r.location,
+           response_body = r.head || convert_to(a.tx_id || '-' || a.global_position::text, 'UTF8')
+                           || r.tail,
+           completed_at = now()
+      from unnest($21::text[], $22::text[], $23::timestamptz[], $24::int[], $25::text[],
+                  $26::text[], $27::bytea[], $28::bytea[], $29::uuid[])
+           as r(principal, key, lease_until, status, content_type, location, head, tail, last_event)
+      join appended a on a.event_id = r.last_event
+     where k.principal = r.principal and k.idempotency_key = r.key
+       and k.state = 'in_flight' and k.lease_until = r.lease_until
 )
 select event_id, sequence, global_position, tx_id from appended";
 
@@ -73,6 +94,36 @@ struct Columns {
     snapshot_sequences: Vec<i64>,
     snapshot_counts: Vec<i64>,
     snapshot_payloads: Vec<serde_json::Value>,
+    receipts: Receipts,
+}
+
+/// The receipts' columns; `last_events` names the event whose position
+/// goes into each body.
+#[derive(Default)]
+struct Receipts {
+    principals: Vec<String>,
+    keys: Vec<String>,
+    leases: Vec<DateTime<Utc>>,
+    statuses: Vec<i32>,
+    content_types: Vec<Option<String>>,
+    locations: Vec<Option<String>>,
+    heads: Vec<Vec<u8>>,
+    tails: Vec<Vec<u8>>,
+    last_events: Vec<Uuid>,
+}
+
+impl Receipts {
+    fn push(&mut self, receipt: &Receipt, last_event: Uuid) {
+        self.principals.push(receipt.principal.clone());
+        self.keys.push(receipt.key.clone());
+        self.leases.push(receipt.lease_until);
+        self.statuses.push(receipt.status);
+        self.content_types.push(receipt.content_type.clone());
+        self.locations.push(receipt.location.clone());
+        self.heads.push(receipt.body_head.clone());
+        self.tails.push(receipt.body_tail.clone());
+        self.last_events.push(last_event);
+    }
 }
 
 impl Columns {
@@ -105,6 +156,9 @@ impl Columns {
             self.firsts.push(batch.sequences[0]);
             self.lasts.push(batch.sequences[batch.sequences.len() - 1]);
         }
+        if let (Some(receipt), Some(last)) = (&batch.receipt, batch.event_ids.last()) {
+            self.receipts.push(receipt, *last);
+        }
         if let Some(snapshot) = &write.snapshot {
             self.snapshot_streams.push(stream);
             self.snapshot_sequences.push(snapshot.last_sequence);
@@ -119,7 +173,8 @@ pub(crate) type Landed = HashMap<Uuid, Appended>;
 
 /// Writes `writes` in one statement (one transaction).
 pub(crate) async fn write_all(pool: &PgPool, writes: &[&Write]) -> sqlx::Result<Landed> {
-    let c = Columns::of(writes);
+    let mut c = Columns::of(writes);
+    let r = std::mem::take(&mut c.receipts);
     let (logged_types, logged_ids): (Vec<_>, Vec<_>) = c.command_streams.into_iter().unzip();
     let (snapshot_types, snapshot_ids): (Vec<_>, Vec<_>) = c.snapshot_streams.into_iter().unzip();
     let rows: Vec<(Uuid, i64, i64, String)> = sqlx::query_as(SQL)
@@ -143,6 +198,15 @@ pub(crate) async fn write_all(pool: &PgPool, writes: &[&Write]) -> sqlx::Result<
         .bind(&c.snapshot_sequences)
         .bind(&c.snapshot_counts)
         .bind(&c.snapshot_payloads)
+        .bind(&r.principals)
+        .bind(&r.keys)
+        .bind(&r.leases)
+        .bind(&r.statuses)
+        .bind(&r.content_types)
+        .bind(&r.locations)
+        .bind(&r.heads)
+        .bind(&r.tails)
+        .bind(&r.last_events)
         .fetch_all(pool)
         .await?;
     rows.into_iter()

@@ -3,6 +3,7 @@
 
 use bazaar_event_store::{
     find_command, verify_all, CommandRecord, Error, EventMetadata, GroupCommit, PgEventStore,
+    Receipt,
 };
 use futures::future::join_all;
 use sqlx::PgPool;
@@ -121,4 +122,151 @@ async fn a_batch_is_one_transaction_in_queue_order(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!((transactions, landed.len()), (1, 10));
+}
+
+/// An idempotency key claimed `in_flight` for a minute, as the HTTP
+/// middleware claims it; its lease.
+async fn claim_key(pool: &PgPool, key: &str) -> chrono::DateTime<chrono::Utc> {
+    sqlx::query_scalar(
+        "insert into api_idempotency \
+             (principal, idempotency_key, request_hash, method, path, state, lease_until) \
+         values ('buyer:1', $1, '\\x00', 'POST', '/v1/ledgers', 'in_flight', \
+                 now() + interval '1 minute') \
+         returning lease_until",
+    )
+    .bind(key)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+fn receipt(key: &str, lease_until: chrono::DateTime<chrono::Utc>) -> Receipt {
+    Receipt {
+        principal: "buyer:1".into(),
+        key: key.into(),
+        lease_until,
+        status: 201,
+        content_type: Some("application/json".into()),
+        location: Some(format!("/v1/ledgers/{key}")),
+        body_head: br#"{"position":""#.to_vec(),
+        body_tail: br#"","key":"#.iter().chain(key.as_bytes()).copied().collect(),
+    }
+}
+
+/// The key's state and stored body.
+async fn key_row(pool: &PgPool, key: &str) -> (String, Option<Vec<u8>>) {
+    sqlx::query_as(
+        "select state, response_body from api_idempotency \
+          where principal = 'buyer:1' and idempotency_key = $1",
+    )
+    .bind(key)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Receipts ride in the batch: a command that commits completes its key
+/// in the same transaction, with its last event's position in the body; a
+/// command refused (its batch split, it alone failed) leaves its key in
+/// flight; a receipt whose lease was taken over completes nothing and
+/// does not fail its command.
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn receipts_commit_with_their_commands_events_or_not_at_all(pool: PgPool) {
+    let group = GroupCommit::new(pool.clone());
+    let store = PgEventStore::<Ledger>::new(pool.clone()).with_group_commit(group.clone());
+    let mut stale = store.load("l-stale").await.unwrap();
+    let mut moved = store.load("l-stale").await.unwrap();
+    store
+        .append_to(opened(), &mut moved, meta(Uuid::now_v7()), None)
+        .await
+        .unwrap();
+    let (won, lost, refused) = (
+        claim_key(&pool, "won").await,
+        claim_key(&pool, "lost").await,
+        claim_key(&pool, "refused").await,
+    );
+    let before = group.batch_sizes();
+
+    let mut winner = store.load("l-won").await.unwrap();
+    let mut late = store.load("l-late").await.unwrap();
+    let taken_over = lost + chrono::Duration::seconds(1);
+    let (id_won, id_late, id_refused) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let (a, b, c) = futures::join!(
+        store.append_receipted(
+            opened(),
+            &mut winner,
+            meta(id_won),
+            Some(record(id_won)),
+            Some(receipt("won", won)),
+        ),
+        store.append_receipted(
+            opened(),
+            &mut late,
+            meta(id_late),
+            Some(record(id_late)),
+            Some(receipt("lost", taken_over)),
+        ),
+        store.append_receipted(
+            opened(),
+            &mut stale,
+            meta(id_refused),
+            Some(record(id_refused)),
+            Some(receipt("refused", refused)),
+        ),
+    );
+
+    assert_eq!(group.batch_sizes().since(&before).max, 3, "one batch");
+    let last = a.unwrap().last().unwrap().1.position;
+    let (state, body) = key_row(&pool, "won").await;
+    assert_eq!(state, "done");
+    let expected = format!(
+        r#"{{"position":"{}-{}","key":won"#,
+        last.tx_id, last.global_position
+    );
+    assert_eq!(String::from_utf8(body.unwrap()).unwrap(), expected);
+    let same_transaction: bool = sqlx::query_scalar(
+        "select k.xmin::text::bigint = (e.tx_id::text::numeric % 4294967296)::bigint \
+           from api_idempotency k, events e \
+          where k.idempotency_key = 'won' and e.aggregate_id = 'l-won' and e.sequence = 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        same_transaction,
+        "the key completed in the events' transaction"
+    );
+
+    assert!(b.is_ok(), "a lost lease does not fail the command: {b:?}");
+    assert_eq!(key_row(&pool, "lost").await, ("in_flight".into(), None));
+    assert!(matches!(c, Err(Error::Conflict { .. })), "{c:?}");
+    assert_eq!(key_row(&pool, "refused").await, ("in_flight".into(), None));
+    assert!(find_command(&pool, id_refused).await.unwrap().is_none());
+    assert_eq!(count_events(&pool).await, 2 * 3);
+}
+
+/// Without a group commit, the single append completes the key in its own
+/// transaction the same way.
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_single_append_completes_its_receipt_too(pool: PgPool) {
+    let store = PgEventStore::<Ledger>::new(pool.clone());
+    let lease = claim_key(&pool, "alone").await;
+    let mut context = store.load("l-alone").await.unwrap();
+    let id = Uuid::now_v7();
+    let appended = store
+        .append_receipted(
+            opened(),
+            &mut context,
+            meta(id),
+            Some(record(id)),
+            Some(receipt("alone", lease)),
+        )
+        .await
+        .unwrap();
+
+    let last = appended.last().unwrap().1.position;
+    let (state, body) = key_row(&pool, "alone").await;
+    assert_eq!(state, "done");
+    let expected = receipt("alone", lease).body(last);
+    assert_eq!(body.unwrap(), expected);
 }

@@ -1,8 +1,8 @@
 //! The escrow commands: one handler per command of the Escrow aggregate.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use bazaar_domain::escrow::{AgentTerms, EscrowCommand as C, PartyId};
 use bazaar_domain::ids::{EscrowId, MilestoneId};
@@ -100,20 +100,15 @@ pub(super) async fn create(
         platform_fee_rate: Some(state.policy.fee_rate),
         at: request.received_at,
     };
-    let (_, Json(accepted)) = write::run(
+    let location = format!("/v1/escrows/{escrow}");
+    write::create(
         &state.write_side.escrows,
         &request,
         escrow.as_ref(),
         command,
+        location,
     )
-    .await?;
-    let location = format!("/v1/escrows/{escrow}");
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(accepted),
-    )
-        .into_response())
+    .await
 }
 
 /// The buyer's payment arrived (payment webhook; admin).

@@ -1,8 +1,8 @@
 //! The order commands: one handler per command of the Order aggregate.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use bazaar_domain::ids::{BuyerId, OrderId, VendorId};
 use bazaar_domain::order::OrderCommand;
@@ -74,15 +74,15 @@ pub(super) async fn place(
         payment_due_at: at + state.policy.payment_window,
         at,
     };
-    let (_, Json(accepted)) =
-        write::run(&state.write_side.orders, &request, order.as_ref(), command).await?;
     let location = format!("/v1/orders/{order}");
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        Json(accepted),
+    write::create(
+        &state.write_side.orders,
+        &request,
+        order.as_ref(),
+        command,
+        location,
     )
-        .into_response())
+    .await
 }
 
 fn buyer_of(request: &CommandRequest, named: Option<BuyerId>) -> Result<BuyerId, Problem> {
