@@ -7,6 +7,9 @@
 //! [`MAX_BATCH`] commands; there is no timer, so a lone command waits for
 //! nothing) and writes it with [`statement`]. So the batch grows with the
 //! load, and one commit's fsync is shared by every command in it.
+//! A command may carry a receipt (the HTTP response its idempotency key
+//! replays, [`crate::receipt`]): the statement completes the key too, so
+//! the response is stored exactly when the command's events are.
 //!
 //! Why this is safe: the statement is all or nothing, and each command's
 //! rows in it are exactly the rows its own append would write, so a batch
