@@ -284,7 +284,9 @@ pub async fn run_indexer(pool: &PgPool, indexer: Indexer, stop: impl Future<Outp
 /// (worker, global position or 0, what), empty when they are idle. Timers
 /// due later (payouts a day on, inspections) are not work yet. Each
 /// worker's events are found by walking the commit-order index from its
-/// checkpoint (ordered, limited), never by scanning the log.
+/// checkpoint (ordered, limited), never by scanning the log; due timers
+/// by the index on `due_at`, which `now()` can use and the volatile
+/// `clock_timestamp()` cannot (it walked every pending timer).
 pub async fn outstanding(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<(String, i64, String)>> {
     sqlx::query_as(
         "(select 'checkout saga' as worker, e.global_position, e.aggregate_type || ' ' || e.event_type as what \
@@ -305,7 +307,7 @@ pub async fn outstanding(pool: &PgPool, limit: i64) -> sqlx::Result<Vec<(String,
          union all \
          (select 'scheduler', 0, 'timer due on ' || s.aggregate_type || ' ' || s.aggregate_id \
             from scheduled_command s \
-           where s.status = 'pending' and s.due_at <= clock_timestamp() limit $1) \
+           where s.status = 'pending' and s.due_at <= now() limit $1) \
          order by 1, 2 limit $1",
     )
     .bind(limit)
