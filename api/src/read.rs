@@ -13,55 +13,34 @@
 //!
 //! Lists are keyset-paginated: `next_cursor` encodes the last row's sort
 //! key, so pages stay stable while rows are added, and deep pages cost
-//! the same as the first.
+//! the same as the first. The cursors and pages are
+//! `bazaar_projections::keyset` (one implementation for these lists and
+//! the search); [`list`] is the skeleton of a list handler. The statements
+//! themselves live with the read model that owns the tables
+//! (`bazaar_projections::read_models::<model>::queries`, as
+//! docs/adr/0002-runtime-checked-sql.md has it).
 
 pub mod replicas;
 
 use std::time::Duration;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use std::future::Future;
+
+use bazaar_projections::keyset;
 use bazaar_projections::reached::Reached;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Serialize;
 
 use crate::http::problem::Problem;
 use crate::write::parse_position;
 
+pub use bazaar_projections::keyset::{encode_cursor, Page};
 pub use replicas::ReadPool;
 
 /// Default and largest page sizes.
 pub const DEFAULT_LIMIT: u32 = 50;
 /// The largest page a client may ask for.
 pub const MAX_LIMIT: u32 = 200;
-
-/// One page of a list.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Page<T> {
-    /// The rows, in the list's order.
-    pub items: Vec<T>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
-
-impl<T> Page<T> {
-    /// A page from `limit + 1` fetched rows: the extra row only says that
-    /// another page exists; the cursor is the last kept row's key.
-    pub fn from_rows<K: Serialize>(mut rows: Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> Self {
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|row| encode_cursor(&key(row)))
-        } else {
-            None
-        };
-        Self {
-            items: rows,
-            next_cursor,
-        }
-    }
-}
 
 /// The page size asked for, checked.
 pub fn limit(asked: Option<u32>) -> Result<u32, Problem> {
@@ -75,24 +54,45 @@ pub fn limit(asked: Option<u32>) -> Result<u32, Problem> {
     }
 }
 
-/// A cursor for `key`.
-pub fn encode_cursor<K: Serialize>(key: &K) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
-}
-
 /// The key a cursor holds, or 400.
 pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, Problem> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .filter(|bytes| {
-            serde_json::from_slice(bytes)
-                .is_ok_and(|v| bazaar_projections::search::criteria::json_is_storable(&v))
-        })
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| {
-            Problem::bad_request("invalid-cursor", "the cursor is not one this list gave out")
-        })
+    keyset::decode_cursor(cursor)
+        .map_err(|invalid| Problem::bad_request("invalid-cursor", invalid.to_string()))
+}
+
+/// What a list request asks for besides its filters.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging<'a> {
+    /// The page size asked for (checked by [`list`]).
+    pub limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<&'a str>,
+    /// Wait until the read models have applied this position.
+    pub min_position: Option<&'a str>,
+}
+
+/// One page of a list, the skeleton every list handler shares: the limit
+/// checked, the cursor decoded (both 400 before any wait), the wait for
+/// `min_position` on `db` ([`wait_for`]), then `fetch(after, limit + 1)`
+/// and the page cut by `key` ([`Page::from_rows`]).
+pub async fn list<K, T, E, F, Fut>(
+    db: &ReadPool,
+    (projections, bound): (&[&str], Duration),
+    paging: Paging<'_>,
+    fetch: F,
+    key: impl Fn(&T) -> K,
+) -> Result<Page<T>, Problem>
+where
+    K: Serialize + DeserializeOwned,
+    F: FnOnce(Option<K>, i64) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, E>>,
+    Problem: From<E>,
+{
+    let limit = limit(paging.limit)?;
+    let after: Option<K> = paging.cursor.map(decode_cursor).transpose()?;
+    wait_for(db, projections, paging.min_position, bound).await?;
+    let rows = fetch(after, i64::from(limit) + 1).await?;
+    Ok(Page::from_rows(rows, limit, key))
 }
 
 /// Waits until every projection in `projections` has applied `min` (a
@@ -140,26 +140,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursors_round_trip_and_foreign_ones_are_400() {
+    fn foreign_cursors_are_400() {
         let key = ("2026-11-22T00:00:00Z".to_owned(), "o-1".to_owned());
         let cursor = encode_cursor(&key);
         assert_eq!(decode_cursor::<(String, String)>(&cursor).unwrap(), key);
-        assert_eq!(
-            decode_cursor::<(String, String)>("%%%")
-                .unwrap_err()
-                .status(),
-            400
-        );
-        assert!(decode_cursor::<(String, String)>(&encode_cursor(&7)).is_err());
-    }
-
-    #[test]
-    fn a_page_keeps_limit_rows_and_points_past_the_last() {
-        let page = Page::from_rows(vec![1, 2, 3], 2, |n| *n);
-        assert_eq!(page.items, vec![1, 2]);
-        assert_eq!(decode_cursor::<i32>(&page.next_cursor.unwrap()).unwrap(), 2);
-        let last = Page::from_rows(vec![1, 2], 2, |n| *n);
-        assert!(last.next_cursor.is_none());
+        let invalid = decode_cursor::<(String, String)>("%%%").unwrap_err();
+        assert_eq!(invalid.status(), 400);
     }
 
     #[test]

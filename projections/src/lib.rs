@@ -18,6 +18,7 @@
 //! - [`runtime`]: catching a generation up to the head of the log.
 //! - [`worker`]: the long-running, elected worker of one projection.
 //! - [`wakeups`]: waiting for new events (signal, LISTEN, polling).
+//! - [`keyset`]: keyset cursors and pages, shared by every list.
 //! - [`reached`]: the positions the live read models have reached, in memory.
 //! - [`rebuild`]: filling a new generation and switching readers to it.
 //! - [`status`]: position, lag and state of every projection.
@@ -27,6 +28,7 @@
 
 pub mod batch;
 pub mod generation;
+pub mod keyset;
 pub mod metrics;
 pub mod projection;
 pub mod reached;

@@ -62,12 +62,14 @@
 //! - `write`: what an event does to the balance and fee rows.
 //! - `rows`: the rows as data, and loading them.
 //! - `store`: writing the changed rows.
+//! - [`queries`]: the statements that read the tables, for the API.
 //!
 //! [`VendorBalance`]: bazaar_domain::payment_split::VendorBalance
 //! [`SplitTotals`]: bazaar_domain::payment_split::SplitTotals
 
 mod escrow;
 mod ledger;
+pub mod queries;
 mod rows;
 mod split;
 mod store;

@@ -34,8 +34,10 @@
 //! # Layout
 //! - `fold`: a batch's events folded into its rows and entries.
 //! - `rows`: the rows as data; loading them and writing the changed ones.
+//! - [`queries`]: the statements that read the tables, for the API.
 
 mod fold;
+pub mod queries;
 mod rows;
 
 use crate::projection::decode;

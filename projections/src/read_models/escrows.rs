@@ -31,9 +31,11 @@
 //! - `changes`: what each event changes on which row.
 //! - `fold`: a batch's events folded into its rows, in order.
 //! - `rows`: the rows as data; loading them and writing the changed ones.
+//! - [`queries`]: the statements that read the tables, for the API.
 
 mod changes;
 mod fold;
+pub mod queries;
 mod rows;
 
 use crate::projection::decode;

@@ -41,10 +41,12 @@
 //! - `issue`: the documents each `PaymentSplit` event issues.
 //! - `document`: numbering a document and turning it into rows.
 //! - `rows`: the rows as data, and loading them; `store`: writing them.
+//! - [`queries`]: the statements that read the tables, for the API.
 
 mod document;
 mod issue;
 mod orders;
+pub mod queries;
 mod rows;
 mod store;
 

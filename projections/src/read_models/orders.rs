@@ -31,10 +31,12 @@
 //!   data (orders and vendor orders; lines).
 //! - `fold`: a batch of events merged into rows to insert and patches.
 //! - `store`: the statements that write a fold.
+//! - [`queries`]: the statements that read the tables, for the API.
 
 mod changes;
 mod fold;
 mod line_changes;
+pub mod queries;
 mod store;
 
 use crate::projection::decode;

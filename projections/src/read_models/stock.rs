@@ -42,9 +42,11 @@
 //! - `levels`: `stock_levels`, `stock_batches`, `stock_movements`.
 //! - `reservations`: `stock_reservations`.
 //! - `store`: writing the changed rows.
+//! - [`queries`]: the statements that read the tables, for the API.
 
 mod facts;
 mod levels;
+pub mod queries;
 mod reservations;
 mod rows;
 mod store;

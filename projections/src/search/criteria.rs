@@ -1,11 +1,13 @@
 //! A client's query checked and normalized into what both backends run:
 //! bad input gets a clear error here, once, whichever backend answers.
+//! Cursors are the keyset cursors every list shares ([`crate::keyset`]).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use bazaar_domain::money::Currency;
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+use crate::keyset;
 
 use super::error::SearchError;
 use super::request::{OrderSearch, Scope, StockSearch, DEFAULT_PAGE, MAX_PAGE};
@@ -35,39 +37,10 @@ pub struct StockKey {
     pub stock_id: String,
 }
 
-/// An opaque cursor token for `key`.
-pub fn encode_cursor<K: Serialize>(key: &K) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
-}
-
-fn decode_cursor<K: for<'de> Deserialize<'de>>(token: &str) -> Result<K, SearchError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(token)
-        .map_err(|_| SearchError::invalid("cursor is not a cursor this API issued"))?;
-    let storable = serde_json::from_slice(&bytes).is_ok_and(|v| json_is_storable(&v));
-    if !storable {
-        return Err(SearchError::invalid(
-            "cursor is not a cursor this API issued",
-        ));
-    }
-    serde_json::from_slice(&bytes)
+/// A cursor token, or the search's bad-input error (`crate::keyset`).
+fn decode_cursor<K: DeserializeOwned>(token: &str) -> Result<K, SearchError> {
+    keyset::decode_cursor(token)
         .map_err(|_| SearchError::invalid("cursor is not a cursor this API issued"))
-}
-
-/// Whether every string (and key) in `value` is free of control
-/// characters (`bazaar_domain::text`): Postgres cannot bind a NUL, so a
-/// forged cursor or query holding one is refused as bad input.
-pub fn json_is_storable(value: &serde_json::Value) -> bool {
-    use bazaar_domain::text::is_storable;
-    use serde_json::Value;
-    match value {
-        Value::String(text) => is_storable(text),
-        Value::Array(items) => items.iter().all(json_is_storable),
-        Value::Object(members) => members
-            .iter()
-            .all(|(key, item)| is_storable(key) && json_is_storable(item)),
-        _ => true,
-    }
 }
 
 /// A checked order search.

@@ -1,9 +1,10 @@
 //! What a hit shows in each [`Scope`], and cutting a page: shared by both
 //! backends so their answers are the same.
 
-use super::criteria::{encode_cursor, OrderKey, StockKey};
+use super::criteria::{OrderKey, StockKey};
 use super::document::{OrderDoc, StockDoc};
 use super::request::{Scope, StockHit};
+use crate::keyset::encode_cursor;
 
 /// `doc` as `scope` may see it: in vendor scope only the vendor's own part,
 /// with the order's status and amounts replaced by the part's; search text

@@ -1,77 +1,29 @@
 //! The escrow queries, over the `escrows` read model (`read.escrows`,
-//! `read.escrow_milestones`; see docs/read-models/escrows.md).
+//! `read.escrow_milestones`; see docs/read-models/escrows.md) and the
+//! agent rows of the `commissions` one. The statements are the read
+//! model's (`bazaar_projections::read_models::escrows::queries`); these
+//! handlers check who may read what, page, wait for `min_position` and
+//! answer.
 
 use axum::extract::{Path, State};
 use axum::Json;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use bazaar_projections::read_models::escrows::queries as escrows;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::access::{self, is_buyer, is_seller};
 use crate::http::auth::{Principal, Role};
 use crate::http::extract::ApiQuery;
 use crate::http::problem::Problem;
-use crate::read::{self, decode_cursor, Page};
-use crate::routes::agents::{AgentEscrowRow, AGENT_COLUMNS};
+use crate::read::{self, Page, Paging};
 use crate::routes::common::Consistency;
 use crate::routes::responses::QueryFailures;
 use crate::routes::schemas::Id;
 use crate::state::AppState;
 
+pub use escrows::{EscrowDetail, EscrowMilestoneRow, EscrowRow};
+
 const MODEL: &[&str] = &["escrows", "commissions"];
-
-/// An escrow. Money: minor units of `currency`.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
-pub struct EscrowRow {
-    pub escrow_id: String,
-    pub buyer_party: String,
-    pub seller_party: String,
-    pub currency: String,
-    pub amount: i64,
-    pub status: String,
-    pub funded: i64,
-    pub released: i64,
-    pub refunded: i64,
-    pub held: i64,
-    pub inspection_period_days: i32,
-    pub dispute_window_hours: i32,
-    pub payment_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub funded_at: Option<DateTime<Utc>>,
-    pub closed_at: Option<DateTime<Utc>>,
-    pub cancelled_at: Option<DateTime<Utc>>,
-    pub cancel_reason: Option<String>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// One milestone of an escrow.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
-pub struct EscrowMilestoneRow {
-    pub milestone_id: String,
-    pub description: String,
-    pub currency: String,
-    pub amount: i64,
-    pub status: String,
-    pub funded: i64,
-    pub released: i64,
-    pub refunded: i64,
-    pub remaining: i64,
-    pub delivered_at: Option<DateTime<Utc>>,
-    pub inspection_ends_at: Option<DateTime<Utc>>,
-    pub dispute_window_ends_at: Option<DateTime<Utc>>,
-    pub dispute_open: bool,
-    pub dispute_reason: Option<String>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// An escrow with its milestones, and its agent's commission when an agent
-/// brokered it.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct EscrowDetail {
-    pub escrow: EscrowRow,
-    pub milestones: Vec<EscrowMilestoneRow>,
-    pub agent: Option<AgentEscrowRow>,
-}
 
 /// Filters and paging of escrow lists.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -89,10 +41,6 @@ pub(super) struct EscrowFilter {
     pub min_position: Option<String>,
 }
 
-const ESCROW_COLUMNS: &str = "escrow_id, buyer_party, seller_party, currency, amount, status, funded, \
-    released, refunded, held, inspection_period_days, dispute_window_hours, payment_id, created_at, \
-    funded_at, closed_at, cancelled_at, cancel_reason, updated_at";
-
 /// Escrows, newest first: the caller's own (as buyer, seller or agent); all
 /// for admins and auditors.
 #[utoipa::path(get, path = "/escrows", tag = "escrows", params(EscrowFilter),
@@ -104,31 +52,26 @@ pub(super) async fn list(
 ) -> Result<Json<Page<EscrowRow>>, Problem> {
     let db = state.read_pool();
     let (buyer, seller, agent) = scope(&principal);
-    let limit = read::limit(filter.limit)?;
-    let after: Option<(DateTime<Utc>, String)> =
-        filter.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(&db, MODEL, filter.min_position.as_deref(), state.read_wait).await?;
-    let rows: Vec<EscrowRow> = sqlx::query_as(&format!(
-        "select {ESCROW_COLUMNS} from read.escrows \
-          where ($1::text is null or buyer_party = $1) and ($2::text is null or seller_party = $2) \
-            and ($3::text is null or status = $3) \
-            and ($4::timestamptz is null or (created_at, escrow_id) < ($4, $5)) \
-            and ($7::text is null or escrow_id in \
-                 (select escrow_id from read.agent_escrows where agent_id = $7)) \
-          order by created_at desc, escrow_id desc limit $6"
-    ))
-    .bind(buyer)
-    .bind(seller)
-    .bind(&filter.status)
-    .bind(after.as_ref().map(|a| a.0))
-    .bind(after.as_ref().map(|a| a.1.clone()))
-    .bind(i64::from(limit) + 1)
-    .bind(agent)
-    .fetch_all(&db.pool)
+    let paging = Paging {
+        limit: filter.limit,
+        cursor: filter.cursor.as_deref(),
+        min_position: filter.min_position.as_deref(),
+    };
+    let wanted = escrows::EscrowFilter {
+        buyer_party: buyer,
+        seller_party: seller,
+        agent_id: agent,
+        status: filter.status,
+    };
+    let page = read::list(
+        &db,
+        (MODEL, state.read_wait),
+        paging,
+        |after, limit| escrows::list(&db.pool, &wanted, after, limit),
+        |r| (r.created_at, r.escrow_id.clone()),
+    )
     .await?;
-    Ok(Json(Page::from_rows(rows, limit, |r| {
-        (r.created_at, r.escrow_id.clone())
-    })))
+    Ok(Json(page))
 }
 
 /// One escrow with its milestones (its parties, admins, auditors).
@@ -150,42 +93,19 @@ pub(super) async fn get(
         state.read_wait,
     )
     .await?;
-    let row: Option<EscrowRow> = sqlx::query_as(&format!(
-        "select {ESCROW_COLUMNS} from read.escrows where escrow_id = $1"
-    ))
-    .bind(escrow.as_ref())
-    .fetch_optional(&db.pool)
-    .await?;
-    let agent: Option<AgentEscrowRow> = sqlx::query_as(&format!(
-        "select {AGENT_COLUMNS} from read.agent_escrows where escrow_id = $1"
-    ))
-    .bind(escrow.as_ref())
-    .fetch_optional(&db.pool)
-    .await?;
-    let visible = row.filter(|row| {
+    let detail = escrows::detail(&db.pool, escrow.as_ref()).await?;
+    let visible = detail.filter(|detail| {
         principal.sees_everything()
-            || is_buyer(&principal, &row.buyer_party)
-            || is_seller(&principal, &row.seller_party)
-            || agent
+            || is_buyer(&principal, &detail.escrow.buyer_party)
+            || is_seller(&principal, &detail.escrow.seller_party)
+            || detail
+                .agent
                 .as_ref()
                 .is_some_and(|a| principal.is_agent(&a.agent_id))
     });
-    let Some(row) = visible else {
-        return Err(Problem::not_found(format!("no escrow {escrow}")));
-    };
-    let milestones = sqlx::query_as(
-        "select milestone_id, description, currency, amount, status, funded, released, refunded, remaining, \
-                delivered_at, inspection_ends_at, dispute_window_ends_at, dispute_open, dispute_reason, \
-                updated_at from read.escrow_milestones where escrow_id = $1 order by milestone_id",
-    )
-    .bind(escrow.as_ref())
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(Json(EscrowDetail {
-        escrow: row,
-        milestones,
-        agent,
-    }))
+    visible
+        .map(Json)
+        .ok_or_else(|| Problem::not_found(format!("no escrow {escrow}")))
 }
 
 /// Whose escrows a list shows: (buyer, seller, agent); all `None` for

@@ -6,19 +6,21 @@
 //! The format is the `format` parameter (`ndjson`, `csv`), else the
 //! `Accept` header (`text/csv` gives CSV), else NDJSON. Documents are read
 //! in pages of [`PAGE`] by number, so an export of any size holds one page
-//! in memory.
+//! in memory; a page and its lines are one statement of the read model
+//! (`bazaar_projections::read_models::invoices::queries::issued`).
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
+use bazaar_projections::read_models::invoices::queries::{self as invoices, Issued};
 use chrono::NaiveDate;
 use futures::StreamExt;
 use serde::Deserialize;
 use sqlx::PgPool;
 use utoipa::IntoParams;
 
-use super::queries::{with_lines, InvoiceDetail, InvoiceRow, COLUMNS, MODEL};
+use super::queries::{InvoiceDetail, MODEL};
 use crate::http::auth::Principal;
 use crate::http::extract::ApiQuery;
 use crate::http::problem::Problem;
@@ -82,8 +84,9 @@ pub(super) async fn export(
         }
     }
     read::wait_for(&db, MODEL, query.min_position.as_deref(), state.read_wait).await?;
-    let selection = Selection {
-        issuer,
+    let selection = Issued {
+        issuer_kind: issuer.0,
+        issuer_id: issuer.1,
         from: query.from,
         to: query.to,
     };
@@ -159,19 +162,11 @@ fn issuer(principal: &Principal, query: &ExportQuery) -> Result<(String, String)
     }
 }
 
-/// What to export.
-#[derive(Debug, Clone)]
-struct Selection {
-    issuer: (String, String),
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-}
-
 /// The selection's documents with their lines, a page at a time; each
 /// page says whether it is the first.
 fn pages(
     pool: PgPool,
-    selection: Selection,
+    selection: Issued,
 ) -> impl futures::Stream<Item = sqlx::Result<(bool, Vec<InvoiceDetail>)>> + Send + 'static {
     futures::stream::try_unfold(Some(0_i64), move |after| {
         let (pool, selection) = (pool.clone(), selection.clone());
@@ -179,35 +174,17 @@ fn pages(
             let Some(after) = after else {
                 return Ok(None);
             };
-            let rows = page(&pool, &selection, after).await?;
-            let next = match rows.last() {
-                Some(last) if rows.len() as i64 == PAGE => Some(last.number),
+            let docs = invoices::issued(&pool, &selection, after, PAGE).await?;
+            let next = match docs.last() {
+                Some(last) if docs.len() as i64 == PAGE => Some(last.document.number),
                 _ => None,
             };
-            if rows.is_empty() && after > 0 {
+            if docs.is_empty() && after > 0 {
                 return Ok(None);
             }
-            let docs = with_lines(&pool, rows).await?;
             Ok(Some(((after == 0, docs), next)))
         }
     })
-}
-
-async fn page(pool: &PgPool, selection: &Selection, after: i64) -> sqlx::Result<Vec<InvoiceRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from read.invoices \
-          where issuer_kind = $1 and issuer_id = $2 and number > $3 \
-            and ($4::date is null or issue_date >= $4) and ($5::date is null or issue_date < $5) \
-          order by number limit $6"
-    ))
-    .bind(&selection.issuer.0)
-    .bind(&selection.issuer.1)
-    .bind(after)
-    .bind(selection.from)
-    .bind(selection.to)
-    .bind(PAGE)
-    .fetch_all(pool)
-    .await
 }
 
 /// One page as text: the CSV header before the first page's rows.

@@ -1,150 +1,30 @@
 //! The invoice queries, over `read.invoices` and `read.invoice_lines`.
+//! The statements are the read model's
+//! (`bazaar_projections::read_models::invoices::queries`); these handlers
+//! decide whose documents the caller reads, page, wait for `min_position`
+//! and answer.
 
 use axum::extract::{Path, State};
 use axum::Json;
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use sqlx::postgres::PgArguments;
-use sqlx::query::QueryAs;
-use sqlx::{PgPool, Postgres};
-use utoipa::{IntoParams, ToSchema};
+use bazaar_projections::read_models::invoices::queries as invoices;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::scope::{Scope, VISIBLE};
+use super::scope;
 use crate::http::auth::Principal;
 use crate::http::extract::ApiQuery;
 use crate::http::problem::Problem;
-use crate::read::{self, decode_cursor, Page};
+use crate::read::{self, Page, Paging};
 use crate::routes::common::Consistency;
 use crate::routes::responses::QueryFailures;
 use crate::state::AppState;
 
+pub use invoices::{InvoiceDetail, InvoiceLineRow, InvoiceRow, OrderInvoices};
+
 /// The read models these queries read.
 pub(super) const MODEL: &[&str] = &["invoices"];
-
-/// An invoice or credit note. Money: minor units of `currency`; every
-/// amount is positive, a credit note's `kind` says it gives money back.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
-pub struct InvoiceRow {
-    pub document_id: Uuid,
-    /// `invoice` or `credit_note`.
-    pub kind: String,
-    /// `sale` (vendor to buyer) or `platform_fee` (platform to vendor).
-    pub subject: String,
-    /// `vendor` or `platform`.
-    pub issuer_kind: String,
-    /// The vendor's id, or `platform`.
-    pub issuer_id: String,
-    /// The document's number in its issuer's series: 1, 2, 3, … without gaps.
-    pub number: i64,
-    /// `buyer` or `vendor`.
-    pub recipient_kind: String,
-    pub recipient_id: String,
-    pub order_id: String,
-    /// The vendor of the vendor order the document is about.
-    pub vendor_id: String,
-    pub buyer_id: String,
-    pub currency: String,
-    /// Sum of the lines.
-    pub total: i64,
-    /// The platform fee in `total` (a sale) or given back (a credit note).
-    pub fee: i64,
-    pub fee_rate_bps: i32,
-    /// A credit note's invoice.
-    pub credits_document_id: Option<Uuid>,
-    pub credits_number: Option<i64>,
-    /// `sale`, `cancellation`, `return`, `refund` or `chargeback`.
-    pub reason: String,
-    /// The payment, refund or chargeback id.
-    pub reference: String,
-    /// When the issuing event was recorded.
-    pub issued_at: DateTime<Utc>,
-    pub issue_date: NaiveDate,
-    /// Global position of the issuing event.
-    pub position: i64,
-    /// The events the document was built from: `event_id`, `position`,
-    /// `aggregate_type`, `event_type`, oldest first.
-    #[schema(value_type = Vec<Object>)]
-    pub sources: serde_json::Value,
-}
-
-/// One line of a document: `quantity × unit_price = amount`.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
-pub struct InvoiceLineRow {
-    pub line_no: i32,
-    pub description: String,
-    pub product: Option<String>,
-    pub sku: Option<String>,
-    /// The order line it bills or credits.
-    pub order_line_no: Option<i32>,
-    pub quantity: i64,
-    pub unit_price: i64,
-    pub amount: i64,
-}
-
-/// A document with its lines.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct InvoiceDetail {
-    pub document: InvoiceRow,
-    pub lines: Vec<InvoiceLineRow>,
-}
-
-/// The documents of one order the caller reads, in the order issued.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct OrderInvoices {
-    pub order_id: String,
-    pub documents: Vec<InvoiceDetail>,
-}
-
-/// The columns of `InvoiceRow`.
-pub(super) const COLUMNS: &str = "document_id, kind, subject, issuer_kind, issuer_id, number, \
-    recipient_kind, recipient_id, order_id, vendor_id, buyer_id, currency, total, fee, \
-    fee_rate_bps, credits_document_id, credits_number, reason, reference, issued_at, issue_date, \
-    position, sources";
-
-/// Binds the scope as `$1`, `$2`, `$3` of [`VISIBLE`].
-pub(super) fn scoped<'q, O>(
-    query: QueryAs<'q, Postgres, O, PgArguments>,
-    scope: &Scope,
-) -> QueryAs<'q, Postgres, O, PgArguments> {
-    query
-        .bind(scope.all)
-        .bind(scope.buyer.clone())
-        .bind(scope.vendor.clone())
-}
-
-/// The lines of `documents`, grouped per document in their order.
-pub(super) async fn with_lines(
-    pool: &PgPool,
-    documents: Vec<InvoiceRow>,
-) -> sqlx::Result<Vec<InvoiceDetail>> {
-    #[derive(sqlx::FromRow)]
-    struct Line {
-        document_id: Uuid,
-        #[sqlx(flatten)]
-        line: InvoiceLineRow,
-    }
-    let ids: Vec<Uuid> = documents.iter().map(|d| d.document_id).collect();
-    let lines: Vec<Line> = sqlx::query_as(
-        "select document_id, line_no, description, product, sku, order_line_no, quantity, \
-                unit_price, amount from read.invoice_lines \
-          where document_id = any($1) order by document_id, line_no",
-    )
-    .bind(&ids)
-    .fetch_all(pool)
-    .await?;
-    Ok(documents
-        .into_iter()
-        .map(|document| {
-            let lines = lines
-                .iter()
-                .filter(|l| l.document_id == document.document_id)
-                .map(|l| l.line.clone())
-                .collect();
-            InvoiceDetail { document, lines }
-        })
-        .collect())
-}
 
 /// Filters and paging of the invoice list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -182,36 +62,32 @@ pub(super) async fn list(
     ApiQuery(filter): ApiQuery<InvoiceFilter>,
 ) -> Result<Json<Page<InvoiceRow>>, Problem> {
     let db = state.read_pool();
-    let scope = Scope::of(&principal);
+    let scope = scope::of(&principal);
     if scope.is_empty() {
         return Err(Problem::forbidden("your role reads no invoices"));
     }
-    let limit = read::limit(filter.limit)?;
-    let after: Option<(i64, Uuid)> = filter.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(&db, MODEL, filter.min_position.as_deref(), state.read_wait).await?;
-    let sql = format!(
-        "select {COLUMNS} from read.invoices where {VISIBLE} \
-            and ($4::text is null or order_id = $4) and ($5::text is null or kind = $5) \
-            and ($6::text is null or subject = $6) and ($7::text is null or vendor_id = $7) \
-            and ($8::date is null or issue_date >= $8) and ($9::date is null or issue_date < $9) \
-            and ($10::int8 is null or (position, document_id) < ($10, $11)) \
-          order by position desc, document_id desc limit $12"
-    );
-    let rows: Vec<InvoiceRow> = scoped(sqlx::query_as(&sql), &scope)
-        .bind(&filter.order_id)
-        .bind(&filter.kind)
-        .bind(&filter.subject)
-        .bind(&filter.vendor_id)
-        .bind(filter.from)
-        .bind(filter.to)
-        .bind(after.map(|a| a.0))
-        .bind(after.map(|a| a.1))
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(Json(Page::from_rows(rows, limit, |r| {
-        (r.position, r.document_id)
-    })))
+    let paging = Paging {
+        limit: filter.limit,
+        cursor: filter.cursor.as_deref(),
+        min_position: filter.min_position.as_deref(),
+    };
+    let wanted = invoices::InvoiceFilter {
+        order_id: filter.order_id,
+        kind: filter.kind,
+        subject: filter.subject,
+        vendor_id: filter.vendor_id,
+        from: filter.from,
+        to: filter.to,
+    };
+    let page = read::list(
+        &db,
+        (MODEL, state.read_wait),
+        paging,
+        |after, limit| invoices::list(&db.pool, &scope, &wanted, after, limit),
+        |r| (r.position, r.document_id),
+    )
+    .await?;
+    Ok(Json(page))
 }
 
 /// One invoice or credit note with its lines (its recipient buyer, its
@@ -228,7 +104,7 @@ pub(super) async fn get(
     let db = state.read_pool();
     let missing = || Problem::not_found(format!("no invoice {document}"));
     let id: Uuid = document.parse().map_err(|_| missing())?;
-    let scope = Scope::of(&principal);
+    let scope = scope::of(&principal);
     read::wait_for(
         &db,
         MODEL,
@@ -236,14 +112,10 @@ pub(super) async fn get(
         state.read_wait,
     )
     .await?;
-    let sql = format!("select {COLUMNS} from read.invoices where {VISIBLE} and document_id = $4");
-    let row: Option<InvoiceRow> = scoped(sqlx::query_as(&sql), &scope)
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
-    let row = row.ok_or_else(missing)?;
-    let mut detail = with_lines(&db.pool, vec![row]).await?;
-    detail.pop().map(Json).ok_or_else(missing)
+    invoices::detail(&db.pool, &scope, id)
+        .await?
+        .map(Json)
+        .ok_or_else(missing)
 }
 
 /// The invoices and credit notes of one order the caller reads, in the
@@ -259,7 +131,7 @@ pub(super) async fn of_order(
     ApiQuery(consistency): ApiQuery<Consistency>,
 ) -> Result<Json<OrderInvoices>, Problem> {
     let db = state.read_pool();
-    let scope = Scope::of(&principal);
+    let scope = scope::of(&principal);
     read::wait_for(
         &db,
         MODEL,
@@ -267,18 +139,10 @@ pub(super) async fn of_order(
         state.read_wait,
     )
     .await?;
-    let sql = format!(
-        "select {COLUMNS} from read.invoices where {VISIBLE} and order_id = $4 \
-          order by position, issuer_kind desc, issuer_id, number"
-    );
-    let rows: Vec<InvoiceRow> = scoped(sqlx::query_as(&sql), &scope)
-        .bind(&order)
-        .fetch_all(&db.pool)
-        .await?;
-    if rows.is_empty() {
+    let documents = invoices::of_order(&db.pool, &scope, &order).await?;
+    if documents.is_empty() {
         return Err(Problem::not_found(format!("no invoice of order {order}")));
     }
-    let documents = with_lines(&db.pool, rows).await?;
     Ok(Json(OrderInvoices {
         order_id: order,
         documents,

@@ -1,108 +1,32 @@
 //! The money queries, over the `balances` read model
 //! (`read.platform_fees`, `read.vendor_order_balances`,
 //! `read.vendor_balances`, `read.payout_ledger`; see
-//! docs/read-models/balances.md). All amounts are minor units.
+//! docs/read-models/balances.md). All amounts are minor units. The
+//! statements are the read model's
+//! (`bazaar_projections::read_models::balances::queries`); these handlers
+//! check who may read what, page, wait for `min_position` and answer.
 
 use axum::extract::{Path, State};
 use axum::Json;
+use bazaar_projections::read_models::balances::queries as balances;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::http::auth::Principal;
 use crate::http::extract::ApiQuery;
 use crate::http::problem::Problem;
-use crate::read::{self, decode_cursor, Page};
+use crate::read::{self, Page, Paging};
 use crate::routes::common::Consistency;
 use crate::routes::responses::QueryFailures;
 use crate::routes::schemas::Id;
 use crate::state::AppState;
 
+pub use balances::{
+    LedgerEntryRow, PaymentDetail, PlatformFeeRow, VendorBalanceRow, VendorOrderBalanceRow,
+};
+
 const MODEL: &[&str] = &["balances"];
-
-/// The platform's side of one order's payment.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
-pub struct PlatformFeeRow {
-    pub order_id: String,
-    pub payment_id: String,
-    pub currency: String,
-    pub fee_rate_bps: i32,
-    pub captured: i64,
-    pub platform_fee: i64,
-    pub platform_fee_refunded: i64,
-    pub refunded: i64,
-    pub charged_back: i64,
-    pub remaining: i64,
-    pub split_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// One vendor's share of one order's payment.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
-pub struct VendorOrderBalanceRow {
-    pub order_id: String,
-    pub vendor_id: String,
-    pub currency: String,
-    pub allocated: i64,
-    pub fee: i64,
-    pub net: i64,
-    pub fee_refunded: i64,
-    pub net_refunded: i64,
-    pub held: i64,
-    pub available: i64,
-    pub paid_out: i64,
-    pub debt: i64,
-    pub hold_state: String,
-    pub hold_until: Option<DateTime<Utc>>,
-    pub held_in_escrow: i64,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A vendor's balance in one currency.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
-pub struct VendorBalanceRow {
-    pub vendor_id: String,
-    pub currency: String,
-    pub earned: i64,
-    pub held: i64,
-    pub held_in_escrow: i64,
-    pub available: i64,
-    pub paid_out: i64,
-    pub debt: i64,
-    pub orders: i64,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// One entry of a vendor's payout ledger.
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, ToSchema)]
-pub struct LedgerEntryRow {
-    pub entry_id: Uuid,
-    pub vendor_id: String,
-    pub order_id: String,
-    pub currency: String,
-    /// `earned`, `fee`, `refund`, `chargeback`, `payout`, `payout_failed`, …
-    pub kind: String,
-    pub amount: i64,
-    pub in_balance: bool,
-    pub reference: Option<String>,
-    pub detail: Option<String>,
-    pub occurred_at: DateTime<Utc>,
-    pub event_id: Uuid,
-    pub position: i64,
-}
-
-/// One order's payment: the platform's side and every vendor's share.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PaymentDetail {
-    pub platform: PlatformFeeRow,
-    pub vendors: Vec<VendorOrderBalanceRow>,
-}
-
-const FEE_COLUMNS: &str = "order_id, payment_id, currency, fee_rate_bps, captured, platform_fee, \
-    platform_fee_refunded, refunded, charged_back, remaining, split_at, updated_at";
-const SHARE_COLUMNS: &str = "order_id, vendor_id, currency, allocated, fee, net, fee_refunded, \
-    net_refunded, held, available, paid_out, debt, hold_state, hold_until, held_in_escrow, updated_at";
 
 fn require_reader(principal: &Principal) -> Result<(), Problem> {
     if principal.sees_everything() {
@@ -133,21 +57,10 @@ pub(super) async fn get(
         state.read_wait,
     )
     .await?;
-    let platform: Option<PlatformFeeRow> = sqlx::query_as(&format!(
-        "select {FEE_COLUMNS} from read.platform_fees where order_id = $1"
-    ))
-    .bind(&order)
-    .fetch_optional(&db.pool)
-    .await?;
-    let platform =
-        platform.ok_or_else(|| Problem::not_found(format!("no payment of order {order}")))?;
-    let vendors = sqlx::query_as(&format!(
-        "select {SHARE_COLUMNS} from read.vendor_order_balances where order_id = $1 order by vendor_id"
-    ))
-    .bind(&order)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(Json(PaymentDetail { platform, vendors }))
+    balances::payment(&db.pool, &order)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Problem::not_found(format!("no payment of order {order}")))
 }
 
 /// Paging and a time range.
@@ -170,6 +83,23 @@ pub(super) struct RangePage {
     pub min_position: Option<String>,
 }
 
+impl RangePage {
+    fn paging(&self) -> Paging<'_> {
+        Paging {
+            limit: self.limit,
+            cursor: self.cursor.as_deref(),
+            min_position: self.min_position.as_deref(),
+        }
+    }
+
+    fn range(&self) -> balances::Range {
+        balances::Range {
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
 /// The platform's fees, by time of split (admins, auditors).
 #[utoipa::path(get, path = "/platform/fees", tag = "payments", params(RangePage),
     responses((status = 200, body = Page<PlatformFeeRow>), QueryFailures), security(("bearer" = [])))]
@@ -180,26 +110,16 @@ pub(super) async fn platform_fees(
 ) -> Result<Json<Page<PlatformFeeRow>>, Problem> {
     let db = state.read_pool();
     require_reader(&principal)?;
-    let limit = read::limit(page.limit)?;
-    let after: Option<(DateTime<Utc>, String)> =
-        page.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(&db, MODEL, page.min_position.as_deref(), state.read_wait).await?;
-    let rows: Vec<PlatformFeeRow> = sqlx::query_as(&format!(
-        "select {FEE_COLUMNS} from read.platform_fees \
-          where ($1::timestamptz is null or split_at >= $1) and ($2::timestamptz is null or split_at < $2) \
-            and ($3::timestamptz is null or (split_at, order_id) > ($3, $4)) \
-          order by split_at, order_id limit $5"
-    ))
-    .bind(page.from)
-    .bind(page.to)
-    .bind(after.as_ref().map(|a| a.0))
-    .bind(after.as_ref().map(|a| a.1.clone()))
-    .bind(i64::from(limit) + 1)
-    .fetch_all(&db.pool)
+    let range = page.range();
+    let page = read::list(
+        &db,
+        (MODEL, state.read_wait),
+        page.paging(),
+        |after, limit| balances::platform_fees(&db.pool, range, after, limit),
+        |r| (r.split_at, r.order_id.clone()),
+    )
     .await?;
-    Ok(Json(Page::from_rows(rows, limit, |r| {
-        (r.split_at, r.order_id.clone())
-    })))
+    Ok(Json(page))
 }
 
 /// A vendor's balances, one per currency (that vendor, admins, auditors).
@@ -221,15 +141,7 @@ pub(super) async fn balances(
         state.read_wait,
     )
     .await?;
-    Ok(Json(
-        sqlx::query_as(
-            "select vendor_id, currency, earned, held, held_in_escrow, available, paid_out, debt, orders, \
-                    updated_at from read.vendor_balances where vendor_id = $1 order by currency",
-        )
-        .bind(&vendor)
-        .fetch_all(&db.pool)
-        .await?,
-    ))
+    Ok(Json(balances::vendor_balances(&db.pool, &vendor).await?))
 }
 
 /// A vendor's payout ledger, oldest first (that vendor, admins, auditors).
@@ -244,29 +156,16 @@ pub(super) async fn ledger(
 ) -> Result<Json<Page<LedgerEntryRow>>, Problem> {
     let db = state.read_pool();
     principal.require_vendor(&vendor)?;
-    let limit = read::limit(page.limit)?;
-    let after: Option<(i64, Uuid)> = page.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(&db, MODEL, page.min_position.as_deref(), state.read_wait).await?;
-    let rows: Vec<LedgerEntryRow> = sqlx::query_as(
-        "select entry_id, vendor_id, order_id, currency, kind, amount, in_balance, reference, detail, \
-                occurred_at, event_id, position from read.payout_ledger \
-          where vendor_id = $1 and ($2::text is null or kind = $2) \
-            and ($3::timestamptz is null or occurred_at >= $3) and ($4::timestamptz is null or occurred_at < $4) \
-            and ($5::bigint is null or (position, entry_id) > ($5, $6)) \
-          order by position, entry_id limit $7",
+    let (range, kind) = (page.range(), page.kind.as_deref());
+    let page = read::list(
+        &db,
+        (MODEL, state.read_wait),
+        page.paging(),
+        |after, limit| balances::ledger(&db.pool, (&vendor, kind), range, after, limit),
+        |r| (r.position, r.entry_id),
     )
-    .bind(&vendor)
-    .bind(&page.kind)
-    .bind(page.from)
-    .bind(page.to)
-    .bind(after.map(|a| a.0))
-    .bind(after.map(|a| a.1))
-    .bind(i64::from(limit) + 1)
-    .fetch_all(&db.pool)
     .await?;
-    Ok(Json(Page::from_rows(rows, limit, |r| {
-        (r.position, r.entry_id)
-    })))
+    Ok(Json(page))
 }
 
 /// Paging of a vendor's order shares.
@@ -295,17 +194,18 @@ pub(super) async fn order_balances(
 ) -> Result<Json<Page<VendorOrderBalanceRow>>, Problem> {
     let db = state.read_pool();
     principal.require_vendor(&vendor)?;
-    let limit = read::limit(page.limit)?;
-    let after: Option<String> = page.cursor.as_deref().map(decode_cursor).transpose()?;
-    read::wait_for(&db, MODEL, page.min_position.as_deref(), state.read_wait).await?;
-    let rows: Vec<VendorOrderBalanceRow> = sqlx::query_as(&format!(
-        "select {SHARE_COLUMNS} from read.vendor_order_balances \
-          where vendor_id = $1 and ($2::text is null or order_id > $2) order by order_id limit $3"
-    ))
-    .bind(&vendor)
-    .bind(after)
-    .bind(i64::from(limit) + 1)
-    .fetch_all(&db.pool)
+    let paging = Paging {
+        limit: page.limit,
+        cursor: page.cursor.as_deref(),
+        min_position: page.min_position.as_deref(),
+    };
+    let page = read::list(
+        &db,
+        (MODEL, state.read_wait),
+        paging,
+        |after, limit| balances::order_balances(&db.pool, &vendor, after, limit),
+        |r| r.order_id.clone(),
+    )
     .await?;
-    Ok(Json(Page::from_rows(rows, limit, |r| r.order_id.clone())))
+    Ok(Json(page))
 }

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use bazaar_projections::read_models::orders::queries as orders;
 use tokio::sync::mpsc;
 
 use super::place;
@@ -98,12 +99,7 @@ async fn observe(
         open = receive(&mut seen, &mut pending);
         if !pending.is_empty() {
             let ids: Vec<&str> = pending.keys().map(String::as_str).collect();
-            let found: Vec<String> =
-                sqlx::query_scalar("select order_id from read.orders where order_id = any($1)")
-                    .bind(&ids)
-                    .fetch_all(&stack.pool)
-                    .await
-                    .unwrap_or_default();
+            let found = orders::present(&stack.pool, &ids).await.unwrap_or_default();
             let now = Instant::now();
             for id in found {
                 if let Some(at) = pending.remove(&id) {
