@@ -252,6 +252,7 @@ pub fn async_commit_pool(pool: &PgPool, max_connections: u32) -> PgPool {
     PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(pool.options().get_acquire_timeout())
+        .test_before_acquire(pool.options().get_test_before_acquire())
         .connect_lazy_with(options)
 }
 
