@@ -84,11 +84,15 @@ for _ in $(seq 1 120); do
 done
 
 status=0
+# one worker: with two threads, Python 3.11's AST constructor (hypothesis
+# parses its filter lambdas) races and a run can fail with "AST constructor
+# recursion depth mismatch", an error of the tool, not of the API (CPython
+# issue 106905)
 "$ST_VENV/bin/schemathesis" --config-file scripts/schemathesis.toml run \
     --checks all \
     --max-examples "${SCHEMATHESIS_EXAMPLES:-30}" \
     --seed "${SCHEMATHESIS_SEED:-17}" \
-    --workers 2 \
+    --workers 1 \
     --header "Authorization: Bearer $token" \
     --report junit --report-junit-path "$workdir/junit.xml" \
     "$base/openapi.json" || status=$?

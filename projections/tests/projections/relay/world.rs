@@ -5,14 +5,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bazaar_commands::saga::checkout::{CheckoutPolicy, CheckoutSaga};
-use bazaar_commands::saga::run_once;
+use bazaar_commands::saga::{run_once, Saga as _};
 use bazaar_commands::WriteSide;
 use bazaar_domain::ids::{BatchId, BuyerId, PaymentId, ProductId, Sku, VendorId, WarehouseId};
 use bazaar_domain::inventory::{stock_id, InventoryReservationCommand as Stock};
 use bazaar_domain::money::{Currency, FeeRate};
 use bazaar_domain::order::{LineInput, OrderCommand};
 use bazaar_event_store::trace_context::TraceParent;
-use bazaar_event_store::{load_checkpoint, read_after, EventMetadata, Position, RecordedEvent};
+use bazaar_event_store::{
+    held_back, load_checkpoint, read_after, EventMetadata, Position, RecordedEvent,
+};
 use bazaar_projections::relay::{self, RelayHealth, RelaySettings, SUBSCRIPTION};
 use bazaar_projections::wakeups::Wakeups;
 use bazaar_testkit::fixtures::{eur, t0};
@@ -103,7 +105,17 @@ pub(crate) async fn checkouts(pool: &PgPool, orders: usize) {
             .unwrap();
     }
     let saga = CheckoutSaga::new(Arc::clone(&app), CheckoutPolicy::default());
-    while run_once(pool, &saga, 500).await.unwrap() > 0 {}
+    loop {
+        if run_once(pool, &saga, 500).await.unwrap() > 0 {
+            continue;
+        }
+        let at = load_checkpoint(pool, CheckoutSaga::NAME).await.unwrap();
+        if !held_back(pool, at).await.unwrap() {
+            return;
+        }
+        // another database's open transaction holds the horizon back
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 /// Appends `per_stream` events to each of `streams` new streams of

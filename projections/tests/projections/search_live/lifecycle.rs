@@ -162,6 +162,15 @@ async fn failing(health: &IndexerHealth, before: u64) {
     }
 }
 
+/// Waits until the indexer has a live generation.
+async fn went_live(pool: &PgPool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while live_generation(pool).await.unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the indexer never went live");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn checkpoint(pool: &PgPool) -> Position {
     live_generation(pool).await.unwrap().unwrap().checkpoint()
 }
@@ -175,6 +184,9 @@ async fn elasticsearch_stopped_under_load_holds_the_checkpoint_then_catches_up(p
     let load = Load::default();
     let (held, placed) = under_load(&load, &pool, &es, 10, async {
         load.wait_for(10).await;
+        // the indexer must be live (its generation made) before the server
+        // goes: on a busy machine that can take longer than ten orders
+        went_live(&pool).await;
         let before = load.health.report().failed_batches;
         cluster.server().stop().await;
         failing(&load.health, before).await;
