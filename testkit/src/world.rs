@@ -144,7 +144,8 @@ impl World {
         .expect("the saga settles");
     }
 
-    async fn saga_caught_up(&self) -> bool {
+    /// Whether the saga's checkpoint is at the last stored event.
+    pub async fn saga_caught_up(&self) -> bool {
         let checkpoint = load_checkpoint(&self.pool, CheckoutSaga::NAME)
             .await
             .unwrap();

@@ -1,8 +1,15 @@
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration as Wait;
 
-use bazaar_commands::saga::run_once;
+use bazaar_commands::saga::checkout::CheckoutSaga;
+use bazaar_commands::saga::{run_once, Saga};
 use bazaar_domain::ids::PaymentId;
 use bazaar_domain::order::OrderCommand;
+use bazaar_event_store::RecordedEvent;
 use bazaar_testkit::fixtures::{eur, line, t0};
 use bazaar_testkit::world::World;
 use chrono::Duration;
@@ -73,33 +80,109 @@ async fn a_saga_stopped_between_steps_completes_on_restart_without_acting_twice(
 
     let world = World::new(&pool);
     paid_order(&world).await;
-    // stop the saga at many points inside its reactions: each cut drops the
-    // work in flight, like a process killed between two steps
+    // stop the saga at every await point of every reaction in turn: each
+    // run lets its first reaction be polled `polls` times and drops it
+    // there, like a process killed mid-reaction; a reaction that completes
+    // within its budget is followed by one cut before it acts
     let initial = snapshot_of_effects(&world).await;
     let mut cut_between_steps = 0;
-    let mut cut = Wait::from_micros(200);
-    loop {
-        let saga = run_once(&pool, &world.saga, 500);
-        let ran = tokio::time::timeout(cut, saga).await;
-        let stopped = ran.is_err();
+    let mut cut_mid_reaction = 0;
+    let mut polls = 1;
+    for _ in 0..10_000 {
+        let saga = Cut::new(&world.saga, polls);
+        let ran = run_once(&pool, &saga, 500).await;
         let effects = snapshot_of_effects(&world).await;
-        cut_between_steps += usize::from(stopped && effects != initial && effects != reference);
-        // a run that saw nothing (another test database's open transaction
-        // holds the commit-ordered horizon back) proves nothing: go on
-        let reacted = matches!(ran, Ok(Ok(n)) if n > 0);
-        if !stopped && (reacted || cut > Wait::from_secs(5)) {
-            break;
+        if ran.is_err() {
+            cut_between_steps += usize::from(effects != initial && effects != reference);
+            cut_mid_reaction += usize::from(!saga.first_completed());
         }
-        // fine steps: with aggregates in memory and group commit, a whole
-        // reaction takes a few milliseconds, and coarser steps could jump
-        // from "nothing written" to "everything written"
-        cut = cut * 5 / 4;
+        if saga.first_completed() {
+            polls = 1;
+        } else if saga.started() > 0 {
+            polls += 1;
+        } else if world.saga_caught_up().await {
+            break;
+        } else {
+            // another database's open transaction holds the horizon back
+            tokio::time::sleep(Wait::from_millis(5)).await;
+        }
     }
+    assert!(world.saga_caught_up().await, "the cut runs never finished");
     assert!(
-        cut_between_steps >= 1,
+        cut_between_steps >= 2,
         "no run was stopped between two steps"
     );
+    assert!(cut_mid_reaction >= 2, "no reaction was stopped part-way");
     world.settle(t0() + Duration::minutes(5)).await;
 
     assert_eq!(snapshot_of_effects(&world).await, reference);
+}
+
+/// The checkout saga, stopped in each run: the run's first reaction is
+/// dropped after `polls` polls (at one of its await points, as a killed
+/// process would leave it), every later one fails before acting.
+#[derive(Clone)]
+struct Cut {
+    saga: CheckoutSaga,
+    polls: usize,
+    started: Arc<AtomicUsize>,
+    first_completed: Arc<AtomicBool>,
+}
+
+impl Cut {
+    fn new(saga: &CheckoutSaga, polls: usize) -> Self {
+        Self {
+            saga: saga.clone(),
+            polls,
+            started: Arc::default(),
+            first_completed: Arc::default(),
+        }
+    }
+
+    fn started(&self) -> usize {
+        self.started.load(Ordering::SeqCst)
+    }
+
+    fn first_completed(&self) -> bool {
+        self.first_completed.load(Ordering::SeqCst)
+    }
+}
+
+impl Saga for Cut {
+    const NAME: &'static str = CheckoutSaga::NAME;
+
+    fn partition(&self, event: &RecordedEvent) -> Option<String> {
+        self.saga.partition(event)
+    }
+
+    async fn react(&self, event: &RecordedEvent) -> Result<(), String> {
+        if self.started.fetch_add(1, Ordering::SeqCst) > 0 {
+            return Err("cut before acting".to_owned());
+        }
+        let reaction = Budget {
+            future: Box::pin(self.saga.react(event)),
+            polls: self.polls,
+        };
+        reaction.await?;
+        self.first_completed.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// A future dropped, unfinished, after `polls` polls.
+struct Budget<F> {
+    future: Pin<Box<F>>,
+    polls: usize,
+}
+
+impl<F: Future<Output = Result<(), String>>> Future for Budget<F> {
+    type Output = Result<(), String>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.polls == 0 {
+            return Poll::Ready(Err("cut mid-reaction".to_owned()));
+        }
+        self.polls -= 1;
+        self.future.as_mut().poll(cx)
+    }
 }
