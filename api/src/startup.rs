@@ -17,12 +17,12 @@ use crate::http::rate_limit::{ClientLimiter, RateLimiter};
 use crate::read::replicas::Replicas;
 use crate::routes;
 use crate::settings::HttpSettings;
-use crate::state::{AppState, Policy};
+use crate::state::{AppState, Policy, Services};
 
 /// A bound, not yet running, HTTP application.
 pub struct Application {
     listener: TcpListener,
-    state: AppState,
+    state: Services,
 }
 
 impl Application {
@@ -58,7 +58,7 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
-        let state = AppState {
+        let state = Services {
             write_side: Arc::new(WriteSide::new(pool.clone())),
             relay: RelayHealth::off(),
             verifier,
@@ -133,7 +133,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let purge = tokio::spawn(idempotency::purge_forever(self.state.idempotency.clone()));
         let probe = tokio::spawn(self.state.replicas.clone().probe_forever());
-        let app = routes::router(self.state);
+        let app = routes::router(AppState::new(self.state));
         let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
