@@ -11,6 +11,17 @@
 //! `commissions`, `balances`) share the batch itself, [`fold_batch`]: their
 //! events picked out, their streams' rows loaded, folded, written back.
 //! `stock` loads by what the events name (stocks and holds), not by stream.
+//!
+//! A batch loads the child rows of its keys (an escrow's milestones, an
+//! order's lines) by the leading column of a composite key with
+//! [`rows_by_key`]: a lateral join over the distinct keys, each looked up
+//! in the index (its `offset 0` keeps the planner from flattening the join
+//! into a hash join over the whole table). Not `key = any($1)`: for that
+//! the planner estimates the matches from the column's statistics, which
+//! lag a table that grows as fast as the log (and do not exist yet in a
+//! new generation); it then chose a sequential scan of the whole table
+//! (`pg_stat_statements`: 125 ms a batch on average at 18,000 escrows, on a
+//! loaded machine; the scan grows with the table).
 
 use std::collections::BTreeMap;
 
@@ -18,6 +29,15 @@ use bazaar_event_store::RecordedEvent;
 use sqlx::PgConnection;
 
 use crate::projection::{ApplyError, BatchError};
+
+/// The statement that loads every row of `table` whose `key` is in the
+/// text array `$1`, each key looked up in the index that `key` leads.
+pub(crate) fn rows_by_key(table: &str, key: &str) -> String {
+    format!(
+        "select t.* from (select distinct unnest($1::text[])) as wanted(key) \
+         cross join lateral (select * from {table} where {key} = wanted.key offset 0) t"
+    )
+}
 
 /// One table's rows touched by a batch, keyed by primary key (ordered, so
 /// the batch writes rows in key order).

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::read_models::table::Table;
+use crate::read_models::table::{rows_by_key, Table};
 
 type Time = DateTime<Utc>;
 
@@ -105,7 +105,7 @@ pub(super) struct Rows {
 /// writes.
 pub(super) async fn load(conn: &mut PgConnection, order_ids: &[&str]) -> sqlx::Result<Rows> {
     let vendor_orders: Vec<VendorOrderRow> =
-        sqlx::query_as("select * from vendor_order_balances where order_id = any($1)")
+        sqlx::query_as(&rows_by_key("vendor_order_balances", "order_id"))
             .bind(order_ids)
             .fetch_all(&mut *conn)
             .await?;
@@ -114,7 +114,7 @@ pub(super) async fn load(conn: &mut PgConnection, order_ids: &[&str]) -> sqlx::R
         .fetch_all(&mut *conn)
         .await?;
     let milestones: Vec<MilestoneRow> =
-        sqlx::query_as("select * from escrow_milestone where escrow_id = any($1)")
+        sqlx::query_as(&rows_by_key("escrow_milestone", "escrow_id"))
             .bind(order_ids)
             .fetch_all(&mut *conn)
             .await?;

@@ -159,7 +159,8 @@ async fn vendor_totals(conn: &mut PgConnection, rows: &Rows) -> sqlx::Result<()>
          select vendor_id, currency, sum(net - net_refunded)::bigint, sum(held)::bigint, \
                 sum(held_in_escrow)::bigint, sum(available)::bigint, sum(paid_out)::bigint, \
                 sum(debt)::bigint, count(*), max(updated_at) \
-           from vendor_order_balances where vendor_id = any($1) \
+           from (select distinct unnest($1::text[])) as wanted(key) \
+          cross join lateral (select * from vendor_order_balances where vendor_id = wanted.key offset 0) b \
           group by vendor_id, currency \
          on conflict (vendor_id, currency) do update set \
                 earned = excluded.earned, held = excluded.held, \

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::read_models::table::Table;
+use crate::read_models::table::{rows_by_key, Table};
 
 type Time = DateTime<Utc>;
 
@@ -71,7 +71,7 @@ pub(super) async fn load(conn: &mut PgConnection, escrow_ids: &[&str]) -> sqlx::
         .fetch_all(&mut *conn)
         .await?;
     let milestones: Vec<MilestoneRow> =
-        sqlx::query_as("select * from escrow_milestones where escrow_id = any($1)")
+        sqlx::query_as(&rows_by_key("escrow_milestones", "escrow_id"))
             .bind(escrow_ids)
             .fetch_all(&mut *conn)
             .await?;

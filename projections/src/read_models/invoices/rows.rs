@@ -8,7 +8,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::read_models::table::Table;
+use crate::read_models::table::{rows_by_key, Table};
 
 type Time = DateTime<Utc>;
 
@@ -144,16 +144,14 @@ pub(super) async fn load(
             .bind(order_ids)
             .fetch_all(&mut *conn)
             .await?;
-    let lines: Vec<OrderLineRow> =
-        sqlx::query_as("select * from invoice_order_lines where order_id = any($1)")
-            .bind(order_ids)
-            .fetch_all(&mut *conn)
-            .await?;
-    let causes: Vec<CauseRow> =
-        sqlx::query_as("select * from invoice_refund_causes where order_id = any($1)")
-            .bind(order_ids)
-            .fetch_all(&mut *conn)
-            .await?;
+    let lines: Vec<OrderLineRow> = sqlx::query_as(&rows_by_key("invoice_order_lines", "order_id"))
+        .bind(order_ids)
+        .fetch_all(&mut *conn)
+        .await?;
+    let causes: Vec<CauseRow> = sqlx::query_as(&rows_by_key("invoice_refund_causes", "order_id"))
+        .bind(order_ids)
+        .fetch_all(&mut *conn)
+        .await?;
     let series = load_series(conn, issuers).await?;
     let invoices = load_invoices(conn, order_ids).await?;
     Ok(Rows {
@@ -206,8 +204,9 @@ async fn load_invoices(
         number: i64,
     }
     let found: Vec<Found> = sqlx::query_as(
-        "select order_id, vendor_id, subject, document_id, number from invoices \
-          where order_id = any($1) and kind = 'invoice'",
+        "select i.order_id, i.vendor_id, i.subject, i.document_id, i.number \
+           from (select distinct unnest($1::text[])) as wanted(key) \
+          cross join lateral (select * from invoices where order_id = wanted.key and kind = 'invoice' offset 0) i",
     )
     .bind(order_ids)
     .fetch_all(conn)
