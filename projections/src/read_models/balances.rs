@@ -7,8 +7,8 @@
 //!   [`VendorBalance`] in that order's payment split, plus what is still in
 //!   the order's escrow for the vendor (`held_in_escrow`).
 //! - `vendor_balances`: one row per (vendor, currency): plain sums over the
-//!   vendor's `vendor_order_balances` rows, recomputed in the same
-//!   transaction whenever one of them changes.
+//!   vendor's `vendor_order_balances` rows, kept in the same transaction
+//!   whenever one of them changes (by difference: `balances/totals.rs`).
 //! - `payout_ledger`: one row per money movement per vendor (sale, fee,
 //!   payout, failed payout, refund, chargeback, debt, escrow release or
 //!   refund), signed from the vendor's point of view.
@@ -42,22 +42,23 @@
 //! sequence of its order and ignores events that are not newer;
 //! `platform_fees` and the internal `escrow_milestone` do the same. Ledger
 //! entry ids are derived from the event id, vendor and kind, so a replayed
-//! entry conflicts and is dropped. `vendor_balances` is a pure function of
-//! the rows it sums. `updated_at` is the recorded time of the last event
+//! entry conflicts and is dropped. `vendor_balances` always equals the sums
+//! of the rows it follows: a batch adds exactly what it changed them by. `updated_at` is the recorded time of the last event
 //! that changed a row, so a rebuild produces identical rows.
 //!
 //! # Batches
 //! A batch is applied set-based: the rows of its orders are loaded with one
 //! statement per table, its events folded into them in order, the changed
 //! rows and new ledger entries written with one `unnest` statement per
-//! table, and the totals of every vendor the batch touched recomputed with
-//! one more. The rows are those of applying one event at a time (a single
+//! table, and the change of every vendor's totals added with one more
+//! (not summed again over the vendor's history). The rows are those of applying one event at a time (a single
 //! event is a batch of one).
 //!
 //! # Layout
 //! - `balances/tables.sql`: the tables and indexes of one generation.
 //! - `split`: what each `PaymentSplit` event changes.
 //! - `escrow`: what each `Escrow` event changes.
+//! - `totals`: the change of the vendors' totals a batch makes.
 //! - `ledger`: ledger entries, their kinds and ids.
 //! - `write`: what an event does to the balance and fee rows.
 //! - `rows`: the rows as data, and loading them.
@@ -73,6 +74,7 @@ pub mod queries;
 mod rows;
 mod split;
 mod store;
+mod totals;
 mod write;
 
 use bazaar_domain::escrow::EscrowEvent;

@@ -112,6 +112,11 @@ impl<K: Ord, R> Table<K, R> {
             .map(|tracked| &tracked.row)
     }
 
+    /// Every row, changed or not, in key order.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = &R> {
+        self.rows.values().map(|tracked| &tracked.row)
+    }
+
     /// How many rows changed.
     pub(crate) fn changed_count(&self) -> usize {
         self.rows.values().filter(|tracked| tracked.changed).count()

@@ -46,10 +46,10 @@ pub(super) fn apply(rows: &mut Rows, stamp: Stamp<'_>, event: EscrowEvent) {
     }
 }
 
-/// Assigns what remains of the milestone and recomputes its vendor's totals.
+/// Assigns what remains of the milestone (and so of the vendor order's
+/// `held_in_escrow`, which the vendor's totals follow).
 fn remaining(rows: &mut Rows, stamp: Stamp<'_>, milestone: &MilestoneBalance) {
     write::milestone(rows, stamp, milestone);
-    write::vendor_totals(rows, milestone.id.as_ref());
 }
 
 /// Money left the milestone: its remainder, and `entry` (referencing the

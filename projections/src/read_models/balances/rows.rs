@@ -2,12 +2,13 @@
 //! orders a batch touches (a split's and a checkout escrow's id are the
 //! order's id).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::totals::{sums, SumsByVendor};
 use crate::read_models::table::{rows_by_key, Table};
 
 type Time = DateTime<Utc>;
@@ -85,8 +86,8 @@ pub(super) struct LedgerRow {
 /// (order, vendor), or (escrow, milestone).
 pub(super) type PairKey = (String, String);
 
-/// The rows of a batch's orders, its new ledger entries and the vendors
-/// whose totals to recompute.
+/// The rows of a batch's orders, its new ledger entries, and the vendor
+/// sums over its vendor orders as loaded.
 #[derive(Debug, Default)]
 pub(super) struct Rows {
     pub(super) vendor_orders: Table<PairKey, VendorOrderRow>,
@@ -96,8 +97,8 @@ pub(super) struct Rows {
     /// Ids of `ledger`: a second entry with one is dropped, as the table's
     /// `on conflict do nothing` does.
     pub(super) entered: HashSet<Uuid>,
-    /// Vendors whose `vendor_balances` rows are recomputed.
-    pub(super) vendors: BTreeSet<String>,
+    /// The sums over `vendor_orders` as loaded (`super::totals`).
+    pub(super) loaded: SumsByVendor,
 }
 
 /// Loads the rows of `order_ids`. No row locks: one batch of a generation
@@ -119,6 +120,7 @@ pub(super) async fn load(conn: &mut PgConnection, order_ids: &[&str]) -> sqlx::R
             .fetch_all(&mut *conn)
             .await?;
     Ok(Rows {
+        loaded: sums(vendor_orders.iter()),
         vendor_orders: Table::loaded(
             vendor_orders
                 .into_iter()

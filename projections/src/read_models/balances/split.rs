@@ -145,7 +145,6 @@ fn assign(
     if let Some(entry) = entry {
         ledger::record(rows, stamp, entry);
     }
-    write::vendor_totals(rows, vendor);
 }
 
 /// The payment was split: the order's fee row, each vendor's row, and an
@@ -194,7 +193,6 @@ fn vendor_split(rows: &mut Rows, stamp: Stamp<'_>, payment: &Payment<'_>, line: 
     for entry in [earned, fee] {
         ledger::record(rows, stamp, entry.reference(payment.payment_id));
     }
-    write::vendor_totals(rows, vendor);
 }
 
 /// A refund or chargeback: what the vendors gave back.
@@ -228,7 +226,6 @@ fn returned(
         for entry in [part, fee] {
             ledger::record(rows, stamp, entry.reference(taken.reference));
         }
-        write::vendor_totals(rows, vendor);
     }
 }
 

@@ -1,9 +1,11 @@
 //! The statements that write a batch's balances: one `unnest` statement
-//! per table, then one that recomputes the touched vendors' totals.
+//! per table, then one that adds the batch's changes to the vendors'
+//! totals.
 
 use sqlx::PgConnection;
 
 use super::rows::Rows;
+use super::totals::{self, Change};
 
 /// Writes every changed row and new ledger entry, then the totals.
 pub(super) async fn write(conn: &mut PgConnection, rows: &Rows) -> sqlx::Result<()> {
@@ -19,8 +21,13 @@ pub(super) async fn write(conn: &mut PgConnection, rows: &Rows) -> sqlx::Result<
     if !rows.ledger.is_empty() {
         ledger(conn, rows).await?;
     }
-    if !rows.vendors.is_empty() {
-        vendor_totals(conn, rows).await?;
+    let changes = totals::changes(
+        &rows.loaded,
+        rows.vendor_orders.rows(),
+        rows.vendor_orders.changed(),
+    );
+    if !changes.is_empty() {
+        vendor_totals(conn, &changes).await?;
     }
     Ok(())
 }
@@ -150,25 +157,35 @@ async fn ledger(conn: &mut PgConnection, rows: &Rows) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Recomputes the touched vendors' `vendor_balances` rows: plain sums over
-/// their `vendor_order_balances` rows, one per currency.
-async fn vendor_totals(conn: &mut PgConnection, rows: &Rows) -> sqlx::Result<()> {
+/// Adds to the `vendor_balances` rows what the batch changed them by
+/// (`super::totals`).
+async fn vendor_totals(conn: &mut PgConnection, changes: &[Change]) -> sqlx::Result<()> {
+    let c = || changes.iter();
     sqlx::query(
         "insert into vendor_balances (vendor_id, currency, earned, held, held_in_escrow, available, \
                 paid_out, debt, orders, updated_at) \
-         select vendor_id, currency, sum(net - net_refunded)::bigint, sum(held)::bigint, \
-                sum(held_in_escrow)::bigint, sum(available)::bigint, sum(paid_out)::bigint, \
-                sum(debt)::bigint, count(*), max(updated_at) \
-           from (select distinct unnest($1::text[])) as wanted(key) \
-          cross join lateral (select * from vendor_order_balances where vendor_id = wanted.key offset 0) b \
-          group by vendor_id, currency \
+         select * from unnest($1::text[], $2::text[], $3::int8[], $4::int8[], $5::int8[], $6::int8[], \
+                $7::int8[], $8::int8[], $9::int8[], $10::timestamptz[]) \
          on conflict (vendor_id, currency) do update set \
-                earned = excluded.earned, held = excluded.held, \
-                held_in_escrow = excluded.held_in_escrow, available = excluded.available, \
-                paid_out = excluded.paid_out, debt = excluded.debt, orders = excluded.orders, \
-                updated_at = excluded.updated_at",
+                earned = vendor_balances.earned + excluded.earned, \
+                held = vendor_balances.held + excluded.held, \
+                held_in_escrow = vendor_balances.held_in_escrow + excluded.held_in_escrow, \
+                available = vendor_balances.available + excluded.available, \
+                paid_out = vendor_balances.paid_out + excluded.paid_out, \
+                debt = vendor_balances.debt + excluded.debt, \
+                orders = vendor_balances.orders + excluded.orders, \
+                updated_at = greatest(vendor_balances.updated_at, excluded.updated_at)",
     )
-    .bind(rows.vendors.iter().map(String::as_str).collect::<Vec<_>>())
+    .bind(c().map(|c| c.vendor_id.as_str()).collect::<Vec<_>>())
+    .bind(c().map(|c| c.currency.as_str()).collect::<Vec<_>>())
+    .bind(c().map(|c| c.by.earned).collect::<Vec<_>>())
+    .bind(c().map(|c| c.by.held).collect::<Vec<_>>())
+    .bind(c().map(|c| c.by.held_in_escrow).collect::<Vec<_>>())
+    .bind(c().map(|c| c.by.available).collect::<Vec<_>>())
+    .bind(c().map(|c| c.by.paid_out).collect::<Vec<_>>())
+    .bind(c().map(|c| c.by.debt).collect::<Vec<_>>())
+    .bind(c().map(|c| c.by.orders).collect::<Vec<_>>())
+    .bind(c().map(|c| c.updated_at).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())

@@ -130,15 +130,6 @@ pub(super) fn has_vendor_order(rows: &Rows, order_id: &str, vendor: &str) -> boo
     rows.vendor_orders.get(&key).is_some()
 }
 
-/// Marks the vendor's `vendor_balances` rows for recomputing (plain sums
-/// over its `vendor_order_balances` rows, once the batch's rows are
-/// written).
-pub(super) fn vendor_totals(rows: &mut Rows, vendor: &str) {
-    if !rows.vendors.contains(vendor) {
-        rows.vendors.insert(vendor.to_owned());
-    }
-}
-
 /// What `SplitComputed` says about the payment beyond its totals.
 pub(super) struct Payment<'a> {
     /// The capture at the payment provider.
