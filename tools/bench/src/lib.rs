@@ -59,6 +59,10 @@ pub struct BenchArgs {
     /// Events in the long stream of the stream-length figure.
     #[arg(long, default_value_t = 10_000)]
     pub long_stream: u64,
+    /// Measures the checkout saga's figures alone: no baselines, no other
+    /// figure (to profile the saga, or to try one of its settings).
+    #[arg(long)]
+    pub saga_only: bool,
 }
 
 /// Runs every measurement, prints the table and writes the JSON.
@@ -87,6 +91,14 @@ async fn measure(
     args: &BenchArgs,
 ) -> anyhow::Result<Report> {
     let mut report = Report::new(args);
+    if args.saga_only {
+        let saga = stack::with_stack(scratch.pool().await?, |stack| async move {
+            Ok(online::saga_only(&stack, args).await)
+        })
+        .await?;
+        report.extend(saga);
+        return Ok(report);
+    }
     let baselines = baseline::pgbench(&scratch.url, args).await?;
     let pool = scratch.pool().await?;
     report.extend((

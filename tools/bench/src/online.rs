@@ -52,6 +52,13 @@ pub(crate) async fn measure(
     Ok((figures, skipped))
 }
 
+/// The saga figures alone (`--saga-only`): the stocks, then each rate.
+pub(crate) async fn saga_only(stack: &Stack, args: &BenchArgs) -> (Vec<Figure>, Vec<String>) {
+    let http = Http::new(&stack.base, &stack.secret);
+    stock_up(&http, args).await;
+    (saga::measure(stack, &http, args).await, Vec::new())
+}
+
 /// Waits (at most three minutes) until the workers are idle (the saga and
 /// every projection at the end of the log, no timer due), so one figure's
 /// backlog does not slow the next; a note if they were not.

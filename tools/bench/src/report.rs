@@ -93,6 +93,7 @@ impl Report {
                 "saga_rates": args.saga_rates,
                 "events": args.events,
                 "long_stream": args.long_stream,
+                "saga_only": args.saga_only,
                 "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
             }),
             figures: Vec::new(),

@@ -52,6 +52,8 @@ struct Phase {
     lag: (f64, f64, i64),
     commands: i64,
     busy_seconds: f64,
+    /// Commands after the load stopped, and over how many seconds.
+    draining: (i64, f64),
     drained: Option<Duration>,
 }
 
@@ -83,6 +85,11 @@ impl Phase {
                 "ops/s",
             ),
             Figure::new(
+                format!("saga commands per second while draining, {rate}/s"),
+                self.draining.0 as f64 / self.draining.1.max(1e-9),
+                "ops/s",
+            ),
+            Figure::new(
                 format!("saga idle after the load stops, {rate}/s"),
                 drained * 1000.0,
                 "ms",
@@ -102,18 +109,25 @@ async fn phase(stack: &Stack, http: &Http, args: &BenchArgs, rate: u64) -> sqlx:
     let drained = drain(pool).await?;
     let lag = lag(pool, from, until).await?;
     let (commands, first, last) = saga_commands(pool, from).await?;
-    let busy_seconds = match (first, last) {
-        (Some(first), Some(last)) => (last - first).num_milliseconds() as f64 / 1000.0,
-        _ => 0.0,
-    };
+    let busy_seconds = seconds_between(first, last);
+    let (after, _, last) = saga_commands(pool, until).await?;
+    let draining = (after, seconds_between(Some(until), last));
     Ok(Phase {
         placed,
         seconds,
         lag,
         commands,
         busy_seconds,
+        draining,
         drained,
     })
+}
+
+fn seconds_between(first: Option<DateTime<Utc>>, last: Option<DateTime<Utc>>) -> f64 {
+    match (first, last) {
+        (Some(first), Some(last)) => (last - first).num_milliseconds() as f64 / 1000.0,
+        _ => 0.0,
+    }
 }
 
 async fn now(pool: &PgPool) -> sqlx::Result<DateTime<Utc>> {
