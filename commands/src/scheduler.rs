@@ -95,6 +95,44 @@ pub async fn schedule<'e>(executor: impl PgExecutor<'e>, timer: &Timer) -> sqlx:
     Ok(inserted == 1)
 }
 
+/// Schedules `timers` in one statement (one round trip, one commit);
+/// ids already scheduled are left as they are. Returns how many were new.
+///
+/// The statement commits without waiting for the WAL flush: a saga's
+/// reaction schedules its timers before it completes, and whatever makes
+/// it count as done later (the saga's checkpoint, a command the next
+/// reaction commits) is committed with the flush, which writes the WAL up
+/// to itself and so these rows with it. A crash can only lose timers whose
+/// reaction has not been passed yet, and it is replayed.
+pub async fn schedule_all<'e>(
+    executor: impl PgExecutor<'e>,
+    timers: &[Timer],
+) -> sqlx::Result<u64> {
+    if timers.is_empty() {
+        return Ok(0);
+    }
+    let column = |f: fn(&Timer) -> String| timers.iter().map(f).collect::<Vec<_>>();
+    let inserted = sqlx::query(
+        "insert into scheduled_command (scheduled_command_id, aggregate_type, aggregate_id, command, \
+                                        due_at, correlation_id, causation_id) \
+         select t.* from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[], \
+                                $6::uuid[], $7::uuid[]) as t \
+          cross join (select set_config('synchronous_commit', 'off', true)) as asynchronous \
+         on conflict (scheduled_command_id) do nothing",
+    )
+    .bind(timers.iter().map(|t| t.id).collect::<Vec<_>>())
+    .bind(column(|t| t.aggregate_type.clone()))
+    .bind(column(|t| t.aggregate_id.clone()))
+    .bind(timers.iter().map(|t| t.command.clone()).collect::<Vec<_>>())
+    .bind(timers.iter().map(|t| t.due_at).collect::<Vec<_>>())
+    .bind(timers.iter().map(|t| t.correlation_id).collect::<Vec<_>>())
+    .bind(timers.iter().map(|t| t.causation_id).collect::<Vec<_>>())
+    .execute(executor)
+    .await?
+    .rows_affected();
+    Ok(inserted)
+}
+
 /// Claims up to `limit` timers due at `now` and runs them; returns how many
 /// ran. `now` is a parameter so tests can move time.
 pub async fn run_due(

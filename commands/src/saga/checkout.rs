@@ -48,7 +48,7 @@ use crate::app::WriteSide;
 use crate::error::CommandError;
 use crate::executor::Executor;
 use crate::saga::{caused_by, step_id, Saga};
-use crate::scheduler::{schedule, Timer};
+use crate::scheduler::{schedule_all, Timer};
 
 mod fulfilment;
 mod payment;
@@ -298,20 +298,16 @@ impl CheckoutSaga {
         command: &impl Serialize,
         due_at: DateTime<Utc>,
     ) -> Result<(), String> {
-        let metadata = caused_by(event, step, ACTOR);
-        let timer = Timer {
-            id: step_id(event, step),
-            aggregate_type: aggregate_type.to_owned(),
-            aggregate_id: aggregate_id.to_owned(),
-            command: serde_json::to_value(command).map_err(|e| e.to_string())?,
-            due_at,
-            correlation_id: metadata.correlation_id,
-            causation_id: metadata.causation_id,
-        };
-        schedule(&self.app.pool, &timer)
+        let timer = timer(event, step, aggregate_type, aggregate_id, command, due_at)?;
+        self.schedule_all(&[timer]).await
+    }
+
+    /// Schedules `timers` in one statement (see [`schedule_all`]).
+    async fn schedule_all(&self, timers: &[Timer]) -> Result<(), String> {
+        schedule_all(&self.app.pool, timers)
             .await
             .map(|_| ())
-            .map_err(|e| format!("{step}: {e}"))
+            .map_err(|e| format!("schedule: {e}"))
     }
 
     /// The first event of order `order_id`, its `OrderPlaced`.
@@ -329,6 +325,28 @@ impl CheckoutSaga {
     async fn placed(&self, order_id: &str) -> Result<Placed, String> {
         placed_from(order_id, self.placed_event(order_id).await?)
     }
+}
+
+/// The timer of `command` on `aggregate_type`/`aggregate_id` at `due_at`,
+/// step `step` of the reaction to `event`: its id derived from both.
+fn timer(
+    event: &RecordedEvent,
+    step: &str,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    command: &impl Serialize,
+    due_at: DateTime<Utc>,
+) -> Result<Timer, String> {
+    let metadata = caused_by(event, step, ACTOR);
+    Ok(Timer {
+        id: step_id(event, step),
+        aggregate_type: aggregate_type.to_owned(),
+        aggregate_id: aggregate_id.to_owned(),
+        command: serde_json::to_value(command).map_err(|e| format!("{step}: {e}"))?,
+        due_at,
+        correlation_id: metadata.correlation_id,
+        causation_id: metadata.causation_id,
+    })
 }
 
 /// The facts of `first`, the order's `OrderPlaced`.

@@ -6,7 +6,7 @@ use bazaar_domain::order::{OrderCommand, OrderEvent};
 use bazaar_event_store::RecordedEvent;
 use chrono::Duration;
 
-use super::{placed_from, CheckoutSaga, Hold, Placed, Refusal, Step};
+use super::{placed_from, timer, CheckoutSaga, Hold, Placed, Refusal, Step};
 
 impl CheckoutSaga {
     pub(super) async fn on_placed(
@@ -102,31 +102,25 @@ impl CheckoutSaga {
         let due = placed.payment_due_at;
         let lapses = due + self.policy.reservation_grace;
         let expire = OrderCommand::ExpirePayment { at: due };
-        self.schedule(
+        let order_id = &event.aggregate_id;
+        let mut timers = vec![timer(
             event,
             "expire-payment",
             "Order",
-            &event.aggregate_id,
+            order_id,
             &expire,
             due,
-        )
-        .await?;
+        )?];
         for hold in &placed.holds {
             let expire = Stock::ExpireReservation {
                 reservation: hold.reservation.clone(),
                 at: lapses,
             };
             let step = format!("expire-reservation/{}/{}", hold.stock, hold.vendor);
-            self.schedule(
-                event,
-                &step,
-                "InventoryReservation",
-                &hold.stock,
-                &expire,
-                lapses,
-            )
-            .await?;
+            let kind = "InventoryReservation";
+            timers.push(timer(event, &step, kind, &hold.stock, &expire, lapses)?);
         }
-        Ok(())
+        // one statement for all of them: one round trip, not one per timer
+        self.schedule_all(&timers).await
     }
 }
