@@ -2,7 +2,7 @@
 //! release, restock and refund.
 
 use bazaar_domain::escrow::{EscrowCommand, MilestoneInput, PartyId};
-use bazaar_domain::ids::{MilestoneId, OrderId, RefundId};
+use bazaar_domain::ids::{MilestoneId, OrderId, RefundId, VendorId};
 use bazaar_domain::inventory::event::ReleaseReason;
 use bazaar_domain::inventory::{InventoryReservationCommand as Stock, InventoryReservationError};
 use bazaar_domain::money::Money;
@@ -47,62 +47,37 @@ impl CheckoutSaga {
                 .collect(),
             at: paid_at,
         };
-        self.run_or_log(
+        // the split, the escrow and each stock are aggregates of their own:
+        // their steps run at once, each aggregate's in order
+        let splitting = self.run_or_log(
             Refusal::Alert,
             &self.app.splits,
             event,
             "compute-split",
             order_id,
             split,
-        )
-        .await?;
-        let placed = self.placed(order_id).await?;
-        let create = self.escrow_terms(&placed.buyer, amount, &vendor_gross, paid_at)?;
-        self.run_or_log(
-            Refusal::Alert,
-            &self.app.escrows,
-            event,
-            "create-escrow",
-            order_id,
-            create,
-        )
-        .await?;
-        let fund = EscrowCommand::Fund {
-            payment_id,
-            amount,
-            at: paid_at,
-        };
-        self.run_or_log(
-            Refusal::Alert,
-            &self.app.escrows,
-            event,
-            "fund-escrow",
-            order_id,
-            fund,
-        )
-        .await?;
-        let paid_vendors: Vec<_> = vendor_gross.iter().map(|v| &v.vendor).collect();
-        let mut lost = Vec::new();
-        for hold in placed
-            .holds
-            .iter()
-            .filter(|h| paid_vendors.contains(&&h.vendor))
-        {
-            let commit = Stock::CommitReservation {
-                reservation: hold.reservation.clone(),
+        );
+        let escrow_and_stock = async {
+            let placed = self.placed(order_id).await?;
+            let create = self.escrow_terms(&placed.buyer, amount, &vendor_gross, paid_at)?;
+            let fund = EscrowCommand::Fund {
+                payment_id,
+                amount,
                 at: paid_at,
             };
-            let step = format!("commit/{}/{}", hold.stock, hold.vendor);
-            if let Step::Rejected(reason) = self
-                .run(&self.app.stock, event, &step, &hold.stock, commit)
-                .await?
-            {
-                tracing::warn!(order_id, stock = %hold.stock, %reason, "checkout: paid but stock lost");
-                if !lost.contains(&hold.vendor) {
-                    lost.push(hold.vendor.clone());
-                }
-            }
-        }
+            let escrow = async {
+                let step = "create-escrow";
+                let escrows = &self.app.escrows;
+                self.run_or_log(Refusal::Alert, escrows, event, step, order_id, create)
+                    .await?;
+                let step = "fund-escrow";
+                self.run_or_log(Refusal::Alert, escrows, event, step, order_id, fund)
+                    .await
+            };
+            let commits = self.commit_all(event, &placed.holds, &vendor_gross, paid_at);
+            tokio::try_join!(escrow, commits).map(|((), lost)| lost)
+        };
+        let ((), lost) = tokio::try_join!(splitting, escrow_and_stock)?;
         // every commit was tried; vendor orders whose stock is gone are
         // cancelled (and so refunded), the others go ahead
         for vendor in lost {
@@ -123,6 +98,42 @@ impl CheckoutSaga {
             .await?;
         }
         Ok(())
+    }
+
+    /// Commits the reservations of the paid vendors, every stock at once;
+    /// returns the vendors whose stock could not be committed.
+    async fn commit_all(
+        &self,
+        event: &RecordedEvent,
+        holds: &[Hold],
+        paid: &[VendorGross],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<VendorId>, String> {
+        let order_id = &event.aggregate_id;
+        let paid_holds = holds
+            .iter()
+            .filter(|h| paid.iter().any(|v| v.vendor == h.vendor));
+        let commits = paid_holds.map(|hold| async move {
+            let commit = Stock::CommitReservation {
+                reservation: hold.reservation.clone(),
+                at,
+            };
+            let step = format!("commit/{}/{}", hold.stock, hold.vendor);
+            let done = self
+                .run(&self.app.stock, event, &step, &hold.stock, commit)
+                .await?;
+            Ok::<_, String>((hold, done))
+        });
+        let mut lost = Vec::new();
+        for (hold, done) in futures::future::try_join_all(commits).await? {
+            if let Step::Rejected(reason) = done {
+                tracing::warn!(order_id, stock = %hold.stock, %reason, "checkout: paid but stock lost");
+                if !lost.contains(&hold.vendor) {
+                    lost.push(hold.vendor.clone());
+                }
+            }
+        }
+        Ok(lost)
     }
 
     /// A payment for an order that had already expired or been cancelled:
@@ -222,20 +233,26 @@ impl CheckoutSaga {
     ) -> Result<(), String> {
         let placed = self.placed(&event.aggregate_id).await?;
         let vendors: Vec<_> = closure.refunds.iter().map(|(v, _)| v).collect();
-        for hold in placed.holds.iter().filter(|h| vendors.contains(&&h.vendor)) {
-            self.free(event, hold, &closure).await?;
-        }
+        // each stock, the split and the escrow at once
+        let frees = placed
+            .holds
+            .iter()
+            .filter(|h| vendors.contains(&&h.vendor))
+            .map(|hold| self.free(event, hold, &closure));
         let refunds: Vec<_> = closure
             .refunds
             .iter()
             .filter(|(_, m)| m.amount() > 0)
             .cloned()
             .collect();
-        if refunds.is_empty() {
-            return Ok(());
-        }
-        self.refund(event, &refunds, "order cancelled", closure.at)
-            .await
+        let refund = async {
+            if refunds.is_empty() {
+                return Ok(());
+            }
+            self.refund(event, &refunds, "order cancelled", closure.at)
+                .await
+        };
+        tokio::try_join!(futures::future::try_join_all(frees), refund).map(|_| ())
     }
 
     /// Releases a reservation; one already committed (paid, not shipped) is
