@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::totals::{sums, SumsByVendor};
-use crate::read_models::table::{rows_by_key, Table};
+use crate::read_models::table::{by_key, Table};
 
 type Time = DateTime<Utc>;
 
@@ -106,16 +106,16 @@ pub(super) struct Rows {
 /// writes.
 pub(super) async fn load(conn: &mut PgConnection, order_ids: &[&str]) -> sqlx::Result<Rows> {
     let vendor_orders: Vec<VendorOrderRow> =
-        sqlx::query_as(&rows_by_key("vendor_order_balances", "order_id"))
+        sqlx::query_as(&by_key("*", "vendor_order_balances", "order_id"))
             .bind(order_ids)
             .fetch_all(&mut *conn)
             .await?;
-    let fees: Vec<FeeRow> = sqlx::query_as("select * from platform_fees where order_id = any($1)")
+    let fees: Vec<FeeRow> = sqlx::query_as(&by_key("*", "platform_fees", "order_id"))
         .bind(order_ids)
         .fetch_all(&mut *conn)
         .await?;
     let milestones: Vec<MilestoneRow> =
-        sqlx::query_as(&rows_by_key("escrow_milestone", "escrow_id"))
+        sqlx::query_as(&by_key("*", "escrow_milestone", "escrow_id"))
             .bind(order_ids)
             .fetch_all(&mut *conn)
             .await?;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::read_models::table::{rows_by_key, Table};
+use crate::read_models::table::{by_key, Table};
 
 type Time = DateTime<Utc>;
 
@@ -66,12 +66,12 @@ pub(super) struct Rows {
 /// one batch of a generation runs at a time, and a lock would take a
 /// transaction id before the batch writes.
 pub(super) async fn load(conn: &mut PgConnection, escrow_ids: &[&str]) -> sqlx::Result<Rows> {
-    let escrows: Vec<EscrowRow> = sqlx::query_as("select * from escrows where escrow_id = any($1)")
+    let escrows: Vec<EscrowRow> = sqlx::query_as(&by_key("*", "escrows", "escrow_id"))
         .bind(escrow_ids)
         .fetch_all(&mut *conn)
         .await?;
     let milestones: Vec<MilestoneRow> =
-        sqlx::query_as(&rows_by_key("escrow_milestones", "escrow_id"))
+        sqlx::query_as(&by_key("*", "escrow_milestones", "escrow_id"))
             .bind(escrow_ids)
             .fetch_all(&mut *conn)
             .await?;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::read_models::table::{rows_by_key, Table};
+use crate::read_models::table::{by_key, Table};
 
 type Time = DateTime<Utc>;
 
@@ -139,16 +139,15 @@ pub(super) async fn load(
     order_ids: &[&str],
     issuers: &[(String, String)],
 ) -> sqlx::Result<Rows> {
-    let orders: Vec<OrderRow> =
-        sqlx::query_as("select * from invoice_orders where order_id = any($1)")
-            .bind(order_ids)
-            .fetch_all(&mut *conn)
-            .await?;
-    let lines: Vec<OrderLineRow> = sqlx::query_as(&rows_by_key("invoice_order_lines", "order_id"))
+    let orders: Vec<OrderRow> = sqlx::query_as(&by_key("*", "invoice_orders", "order_id"))
         .bind(order_ids)
         .fetch_all(&mut *conn)
         .await?;
-    let causes: Vec<CauseRow> = sqlx::query_as(&rows_by_key("invoice_refund_causes", "order_id"))
+    let lines: Vec<OrderLineRow> = sqlx::query_as(&by_key("*", "invoice_order_lines", "order_id"))
+        .bind(order_ids)
+        .fetch_all(&mut *conn)
+        .await?;
+    let causes: Vec<CauseRow> = sqlx::query_as(&by_key("*", "invoice_refund_causes", "order_id"))
         .bind(order_ids)
         .fetch_all(&mut *conn)
         .await?;

@@ -14,6 +14,7 @@ use sqlx::{PgConnection, Row};
 
 use super::fold::{Fold, LinePatch, Placed, VendorPatch};
 use crate::projection::ApplyError;
+use crate::read_models::table::by_key;
 
 /// The applied sequences of the orders already in the table. No row
 /// locks: the runtime runs one batch of a generation at a time, and a row
@@ -23,7 +24,7 @@ pub(super) async fn applied(
     order_ids: &[&str],
 ) -> sqlx::Result<HashMap<String, i64>> {
     let rows: Vec<(String, i64)> =
-        sqlx::query_as("select order_id, last_sequence from orders where order_id = any($1)")
+        sqlx::query_as(&by_key("order_id, last_sequence", "orders", "order_id"))
             .bind(order_ids)
             .fetch_all(conn)
             .await?;

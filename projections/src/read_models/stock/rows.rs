@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::read_models::table::Table;
+use crate::read_models::table::{by_key, Table};
 
 type Time = DateTime<Utc>;
 
@@ -115,19 +115,21 @@ pub(super) async fn load(
     .fetch_all(&mut *conn)
     .await?;
     let batches: Vec<BatchRow> = sqlx::query_as(
-        "select sku, warehouse_id, batch_id, expires_on, on_hand, reserved, written_off, written_off_on, \
-                received_at, updated_at \
-           from stock_batches where (sku, warehouse_id) in (select * from unnest($1::text[], $2::text[]))",
+        "select t.* from (select distinct * from unnest($1::text[], $2::text[])) as wanted(sku, warehouse) \
+          cross join lateral (select sku, warehouse_id, batch_id, expires_on, on_hand, reserved, written_off, \
+                written_off_on, received_at, updated_at \
+           from stock_batches where sku = wanted.sku and warehouse_id = wanted.warehouse offset 0) t",
     )
     .bind(&skus)
     .bind(&warehouses)
     .fetch_all(&mut *conn)
     .await?;
-    let held: Vec<HoldRow> = sqlx::query_as(
-        "select reservation_id, sku, warehouse_id, quantity, status, expires_at, ship_on, \
-                min_shelf_life_days, allocations, release_reason, reserved_at, ended_at, updated_at \
-           from stock_reservations where reservation_id = any($1)",
-    )
+    let held: Vec<HoldRow> = sqlx::query_as(&by_key(
+        "reservation_id, sku, warehouse_id, quantity, status, expires_at, ship_on, \
+         min_shelf_life_days, allocations, release_reason, reserved_at, ended_at, updated_at",
+        "stock_reservations",
+        "reservation_id",
+    ))
     .bind(holds)
     .fetch_all(&mut *conn)
     .await?;
