@@ -115,6 +115,8 @@ pub(super) async fn facets(
     Ok(OrderFacets {
         status: status_counts(rows),
         sales: sales.into_iter().map(bucket).collect(),
+        exact: true,
+        counted_since: None,
     })
 }
 

@@ -5,9 +5,10 @@
 //! `simple_query_string` reads it (`super::text`) against a GIN-indexed
 //! `tsvector`; pages are keyset pagination on `(placed_at, order_id)`
 //! (stock: `stock_id`), so page 1,000 costs what page 1 costs; facets are
-//! `GROUP BY`s over the same predicate, except for the searches that filter
-//! on nothing but their scope, whose facets the projection keeps counted
-//! (`super::aggregates`). Every query is built with bound parameters only.
+//! `GROUP BY`s over the newest 10,000 matches at most ([`FACET_LIMIT`]),
+//! except for the searches that filter on nothing but their scope, whose
+//! facets the projection keeps counted (`super::aggregates`). Every query
+//! is built with bound parameters only.
 
 use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -16,7 +17,7 @@ use super::aggregates::{self, bucket, not_sales, status_counts};
 use super::criteria::{OrderCriteria, StockCriteria};
 use super::document::{OrderDoc, StockDoc};
 use super::error::SearchError;
-use super::request::{Backend, OrderFacets, OrderPage, Scope, StockPage, Total};
+use super::request::{Backend, OrderFacets, OrderPage, Scope, StockPage, Total, FACET_LIMIT};
 use super::scoping::{order_hit, order_page, stock_hit, stock_page};
 use super::text::push_text_match;
 
@@ -132,9 +133,16 @@ pub async fn search_orders(pool: &PgPool, c: &OrderCriteria) -> Result<OrderPage
     }
     qb.push(format!(" order by {} desc, {} desc limit ", s.at, s.id))
         .push_bind(i64::from(c.size) + 1);
-    let docs: Vec<Json<OrderDoc>> = qb.build_query_scalar().fetch_all(pool).await?;
+    // planned with its parameters, not a generic plan: whether to walk the
+    // page index or to read the text index first depends on the words
+    let docs: Vec<Json<OrderDoc>> = qb
+        .build_query_scalar()
+        .persistent(false)
+        .fetch_all(pool)
+        .await?;
     let (docs, next_cursor) = order_page(docs.into_iter().map(|Json(d)| d).collect(), c.size);
-    // the first page's status counts add up to the total
+    // the first page's status counts add up to the total (a lower bound
+    // when the facets count the newest `FACET_LIMIT` matches only)
     let (total, facets) = match c.after {
         None => {
             let facets = if aggregates::cover(c) {
@@ -143,7 +151,8 @@ pub async fn search_orders(pool: &PgPool, c: &OrderCriteria) -> Result<OrderPage
                 facets_by_scan(pool, c).await?
             };
             let value = facets.status.iter().map(|s| s.count).sum();
-            (Total { value, exact: true }, Some(facets))
+            let exact = facets.exact;
+            (Total { value, exact }, Some(facets))
         }
         Some(_) => (count(pool, c).await?, None),
     };
@@ -164,7 +173,8 @@ async fn count(pool: &PgPool, c: &OrderCriteria) -> Result<Total, SearchError> {
     qb.push(" limit ")
         .push_bind(COUNT_LIMIT + 1)
         .push(") matching");
-    Ok(bounded(qb.build_query_scalar().fetch_one(pool).await?))
+    let count = qb.build_query_scalar().persistent(false).fetch_one(pool);
+    Ok(bounded(count.await?))
 }
 
 fn bounded(count: i64) -> Total {
@@ -174,45 +184,73 @@ fn bounded(count: i64) -> Total {
     }
 }
 
-/// The facets of every order matching `c`, grouped from the rows in one
+/// The facets of the orders matching `c`, grouped from the rows in one
 /// statement (the matching rows are read once for both facets): what the
 /// kept counts must equal for the searches they answer (the tests compare
-/// both). Without JIT, whose compilation costs more than such a query, and
-/// with room to group the sales in memory.
+/// both). At most [`FACET_LIMIT`] matches are grouped, the newest (see
+/// [`OrderFacets::exact`]): facets over half the catalogue would otherwise
+/// read half the catalogue on every request. Planned with its parameters
+/// (an unnamed statement), without JIT, whose compilation costs more than
+/// such a query, and with room to group the sales in memory.
 pub async fn facets_by_scan(pool: &PgPool, c: &OrderCriteria) -> Result<OrderFacets, SearchError> {
+    facets_within(pool, c, FACET_LIMIT).await
+}
+
+/// [`facets_by_scan`], grouping at most `limit` matches.
+pub async fn facets_within(
+    pool: &PgPool,
+    c: &OrderCriteria,
+    limit: u64,
+) -> Result<OrderFacets, SearchError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX - 1);
     let mut tx = bazaar_event_store::pool::begin(pool).await?;
     // `set local` of both in one statement (not `raw_sql`, whose future is
     // not `Send` for every lifetime, which the API's handlers must be)
     sqlx::query("select set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
         .execute(&mut *tx)
         .await?;
-    let rows: Vec<FacetRow> = facets_query(c).build_query_as().fetch_all(&mut *tx).await?;
+    let rows: Vec<FacetRow> = facets_query(c, limit)
+        .build_query_as()
+        .persistent(false)
+        .fetch_all(&mut *tx)
+        .await?;
     tx.commit().await?;
-    Ok(facets_of(rows))
+    Ok(facets_of(rows, limit))
 }
 
-/// The statement of [`facets_by_scan`].
-fn facets_query(c: &OrderCriteria) -> QueryBuilder<'_, sqlx::Postgres> {
+/// The statement of [`facets_within`]: `m`, the newest `limit` + 1
+/// matches (one more tells whether there are more); `c`, the newest
+/// `limit` of them, grouped; a row with the number of `m` and the oldest
+/// `placed_at` of `c`.
+fn facets_query(c: &OrderCriteria, limit: i64) -> QueryBuilder<'_, sqlx::Postgres> {
+    let s = source(c, false);
     let in_vendor_scope = c.vendor_scope().is_some();
     let mut qb = QueryBuilder::new(if in_vendor_scope {
         // the matching rows are the vendor's own parts
-        "with m as materialized (select v.status, v.vendor_id, v.placed_at, v.currency, \
-                v.subtotal, v.refunded"
+        "with m as materialized (select v.status, v.vendor_id, v.order_id, v.placed_at, \
+                v.currency, v.subtotal, v.refunded"
     } else {
-        "with m as materialized (select o.status, o.order_id"
+        "with m as materialized (select o.status, o.order_id, o.placed_at"
     });
     push_matching(&mut qb, c, false);
+    qb.push(format!(" order by {} desc, {} desc limit ", s.at, s.id))
+        .push_bind(limit + 1)
+        .push("), c as materialized (select * from m order by placed_at desc, order_id desc limit ")
+        .push_bind(limit);
     qb.push(
-        ") select null::text, status, null::date, null::text, count(*), 0::bigint, 0::bigint \
-             from m group by status \
+        ") select null::text, status, null::date, null::text, count(*), 0::bigint, 0::bigint, \
+                  null::timestamptz from c group by status \
+           union all \
+           select null, null, null, null, (select count(*) from m), 0, 0, \
+                  (select min(placed_at) from c) \
            union all \
            select p.vendor_id, null, (p.placed_at at time zone 'UTC')::date, p.currency, \
-                  count(*), sum(p.subtotal)::bigint, sum(p.refunded)::bigint from ",
+                  count(*), sum(p.subtotal)::bigint, sum(p.refunded)::bigint, null from ",
     );
     qb.push(if in_vendor_scope {
-        "m p where true"
+        "c p where true"
     } else {
-        "read.search_order_vendors p where p.order_id in (select order_id from m)"
+        "read.search_order_vendors p where p.order_id in (select order_id from c)"
     });
     qb.push(" and p.status <> all(")
         .push_bind(not_sales())
@@ -220,27 +258,34 @@ fn facets_query(c: &OrderCriteria) -> QueryBuilder<'_, sqlx::Postgres> {
     qb
 }
 
-/// The buckets of the rows [`facets_query`] answers.
-fn facets_of(rows: Vec<FacetRow>) -> OrderFacets {
+/// The buckets of the rows [`facets_query`] answers for `limit`.
+fn facets_of(rows: Vec<FacetRow>, limit: i64) -> OrderFacets {
     let mut status = Vec::new();
     let mut sales = Vec::new();
+    let (mut matched, mut oldest) = (0, None);
     for row in rows {
         match row {
-            (Some(vendor), _, Some(day), Some(currency), n, gross, refunded) => {
+            (Some(vendor), _, Some(day), Some(currency), n, gross, refunded, _) => {
                 sales.push(bucket((vendor, day, currency, n, gross, refunded)));
             }
-            (_, Some(s), _, _, n, _, _) => status.push((s, n)),
+            (_, Some(s), _, _, n, _, _, _) => status.push((s, n)),
+            (None, None, None, None, n, _, _, at) => (matched, oldest) = (n, at),
             _ => {}
         }
     }
+    let exact = matched <= limit;
     OrderFacets {
         status: status_counts(status),
         sales,
+        exact,
+        counted_since: if exact { None } else { oldest },
     }
 }
 
-/// A status count (vendor, day and currency null) or a sales bucket
-/// (status null): vendor, status, day, currency, count, gross, refunded.
+/// A status count (vendor, day and currency null), a sales bucket (status
+/// null) or the number of matches seen (all four null): vendor, status,
+/// day, currency, count, gross, refunded, and the oldest `placed_at`
+/// counted (on the last kind only).
 type FacetRow = (
     Option<String>,
     Option<String>,
@@ -249,6 +294,7 @@ type FacetRow = (
     i64,
     i64,
     i64,
+    Option<chrono::DateTime<chrono::Utc>>,
 );
 
 fn push_stock_matching(qb: &mut QueryBuilder<'_, Postgres>, c: &StockCriteria) {

@@ -102,6 +102,11 @@ pub struct StockQuery {
 pub const DEFAULT_PAGE: u32 = 20;
 /// Most hits per page.
 pub const MAX_PAGE: u32 = 100;
+/// Most matching orders the Postgres fallback groups into a search's
+/// facets: beyond it, the facets count the newest this many (see
+/// [`OrderFacets::exact`]), so a broad search costs what a narrow one does
+/// (`docs/search.md`, "Facets").
+pub const FACET_LIMIT: u64 = 1_000;
 
 /// An order search: the client's query within the caller's scope.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -137,8 +142,9 @@ pub struct Total {
     /// The count.
     pub value: u64,
     /// `false` when `value` is a lower bound: Elasticsearch stops counting
-    /// at 10,000, and so does Postgres on pages after the first (whose
-    /// status facet counts every match).
+    /// at 10,000, and so does Postgres after the first page; on the first
+    /// page Postgres answers the sum of the status facet (see
+    /// `OrderFacets::exact`).
     pub exact: bool,
 }
 
@@ -151,14 +157,14 @@ pub struct OrderPage {
     pub total: Total,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
-    /// Facets over all matching orders; on the first page only.
+    /// Facets of the matching orders (see `exact`); on the first page only.
     pub facets: Option<OrderFacets>,
     /// Who answered.
     pub backend: Backend,
 }
 
 /// Counts by status and sales by vendor per day.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrderFacets {
     /// Matching orders per status, most frequent first (then by name).
     pub status: Vec<StatusCount>,
@@ -166,6 +172,17 @@ pub struct OrderFacets {
     /// cancelled, per vendor, UTC day of checkout and currency; ordered by
     /// vendor, day, currency.
     pub sales: Vec<SalesBucket>,
+    /// `true` when the facets count every matching order (always from
+    /// Elasticsearch; from Postgres up to 1,000 matches, and always for an
+    /// admin's or a vendor's search without filters). `false` when the
+    /// Postgres fallback found more than 1,000 matches, more than it groups
+    /// per request: the facets then count the newest 1,000 (the first
+    /// 1,000 in the sort), and `total` is a lower bound.
+    pub exact: bool,
+    /// When `exact` is `false`: the `placed_at` of the oldest order
+    /// counted. Every matching order placed after it is counted, so the
+    /// sales buckets of the days after its day are complete.
+    pub counted_since: Option<DateTime<Utc>>,
 }
 
 /// Orders in one status.

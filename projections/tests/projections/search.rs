@@ -13,6 +13,8 @@
 //!   pagination, facets.
 //! - `search/documents.rs`: documents equal the read models; replays.
 //! - `search/aggregates.rs`: the kept facet counts equal the rows grouped.
+//! - `search/facet_limit.rs`: facets of more matches than the fallback
+//!   groups count the newest and say so.
 //! - `search/mock_es.rs`: a recording HTTP server with fixture answers.
 //! - `search/contract.rs`: the indexer's requests and its handling of
 //!   partial bulk failures, version conflicts, parking and rebuilds.
@@ -22,6 +24,7 @@
 mod aggregates;
 mod contract;
 mod documents;
+mod facet_limit;
 mod fallback;
 mod mock_es;
 mod queries;

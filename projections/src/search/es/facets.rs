@@ -114,7 +114,13 @@ pub(super) fn facets(aggs: &Value, vendor_scope: bool) -> Result<OrderFacets, Se
     sales.sort_by(|a, b| {
         (&a.vendor_id, a.day, &a.currency).cmp(&(&b.vendor_id, b.day, &b.currency))
     });
-    Ok(OrderFacets { status, sales })
+    // Elasticsearch aggregates every match
+    Ok(OrderFacets {
+        status,
+        sales,
+        exact: true,
+        counted_since: None,
+    })
 }
 
 #[cfg(test)]
