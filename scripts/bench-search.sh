@@ -10,6 +10,8 @@
 #   elasticsearch  the same documents copied by the indexer's rebuild into an
 #                  Elasticsearch API server, the same searches timed there
 #                  (BENCH_ES_RUNS times each, default BENCH_RUNS);
+#                  With BENCH_REUSE set, the database of an earlier run
+#                  and its documents are kept and searched again.
 #   lag            commit-to-searchable lag at BENCH_LAG_RATES orders/s
 #                  (default 100,1000), BENCH_SECONDS each (default 10), with
 #                  every projection and the indexer running in process.
@@ -53,11 +55,19 @@ if [[ ",$modes," =~ ,(elasticsearch|lag), ]] && [ -z "${ELASTICSEARCH_URL:-}" ];
     export ELASTICSEARCH_URL="http://127.0.0.1:$port"
 fi
 
-# the searches and the lag each in a database of their own
+# the searches and the lag each in a database of their own, new for each
+# run unless BENCH_REUSE is set (then the documents seeded by an earlier run
+# are searched again: compare two builds on the same data)
 run() {
     local database=$1 bench_modes=$2
-    psql "$PG_SERVER_URL/postgres" -qc "drop database if exists $database" \
-        -c "create database $database"
+    local kept=
+    if [ -n "${BENCH_REUSE:-}" ] && [ "$bench_modes" != lag ]; then
+        kept=$(psql "$PG_SERVER_URL/postgres" -Atc "select 1 from pg_database where datname = '$database'")
+    fi
+    if [ -z "$kept" ]; then
+        psql "$PG_SERVER_URL/postgres" -qc "drop database if exists $database" \
+            -c "create database $database"
+    fi
     DATABASE_URL="$PG_SERVER_URL/$database" BENCH_MODES=$bench_modes \
         cargo bench --locked -q -p bazaar-projections --bench search 2>&1 |
         grep -E '^\{|seeded|indexed|panicked'
