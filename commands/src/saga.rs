@@ -28,7 +28,6 @@
 
 use std::future::Future;
 
-use bazaar_event_store::metadata::{CORRELATION_ID, TRACEPARENT};
 use bazaar_event_store::trace_context::TraceParent;
 use bazaar_event_store::{
     load_checkpoint, read_after, save_checkpoint, EventMetadata, RecordedEvent,
@@ -60,21 +59,19 @@ pub fn step_id(event: &RecordedEvent, step: &str) -> Uuid {
 /// correlation id, and it continues the event's trace (the same trace, a
 /// span of its own as the parent of what the command writes).
 pub fn caused_by(event: &RecordedEvent, step: &str, actor: &str) -> EventMetadata {
-    let correlation_id = event
-        .metadata
-        .get(CORRELATION_ID)
-        .and_then(|v| v.as_str())
-        .and_then(|v| Uuid::parse_str(v).ok())
+    let provenance = event.provenance();
+    let correlation_id = provenance
+        .correlation_id
+        .and_then(|v| Uuid::parse_str(&v).ok())
         .unwrap_or(event.event_id);
     EventMetadata {
         command_id: step_id(event, step),
         correlation_id,
         causation_id: event.event_id,
         actor: actor.to_owned(),
-        traceparent: event
-            .metadata
-            .get(TRACEPARENT)
-            .and_then(|v| v.as_str())
+        traceparent: provenance
+            .traceparent
+            .as_deref()
             .and_then(TraceParent::parse)
             .map(|parent| parent.child().to_string()),
     }

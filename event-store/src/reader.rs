@@ -9,6 +9,7 @@
 //! transaction anywhere holds readers back, which is why the pool sets
 //! `idle_in_transaction_session_timeout`.
 
+use futures::TryStreamExt;
 use sqlx::PgExecutor;
 
 use crate::error::{Error, Result};
@@ -29,13 +30,18 @@ pub async fn read_after<'e>(
           order by events.tx_id, events.global_position \
           limit $3"
     );
-    let rows = sqlx::query(&sql)
+    // each row is decoded as it arrives, while Postgres still sends the
+    // next ones (a rebuild reads 5,000 at a time)
+    let mut rows = sqlx::query(&sql)
         .bind(after.tx_id.to_string())
         .bind(after.global_position)
         .bind(limit)
-        .fetch_all(executor)
-        .await?;
-    rows.iter().map(RecordedEvent::from_row).collect()
+        .fetch(executor);
+    let mut events = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        events.push(RecordedEvent::from_row(&row)?);
+    }
+    Ok(events)
 }
 
 /// Whether committed events exist after `after`. Asked when [`read_after`]

@@ -10,6 +10,8 @@ use uuid::Uuid;
 use crate::append::parse_xid8;
 use crate::error::Result;
 use crate::position::Position;
+use crate::provenance::Provenance;
+use crate::stored_json::StoredJson;
 
 /// The columns every read selects, in the order [`RecordedEvent::from_row`]
 /// expects. Its text alias `tx_id` shadows the column in `ORDER BY` (an
@@ -35,10 +37,11 @@ pub struct RecordedEvent {
     pub event_type: String,
     /// The payload's schema version, used by upcasters.
     pub event_version: String,
-    /// The event itself.
-    pub payload: serde_json::Value,
-    /// Command id, correlation id, causation id, actor and event id.
-    pub metadata: serde_json::Value,
+    /// The event itself, as stored: decode it with [`StoredJson::decode`].
+    pub payload: StoredJson,
+    /// Command id, correlation id, causation id, actor and event id, as
+    /// stored; [`RecordedEvent::provenance`] reads the fields readers use.
+    pub metadata: StoredJson,
     /// The database clock when the event was inserted.
     pub recorded_at: DateTime<Utc>,
 }
@@ -60,6 +63,12 @@ impl RecordedEvent {
             recorded_at: row.try_get("recorded_at")?,
         })
     }
+
+    /// The string fields of the metadata readers use; all absent when the
+    /// metadata is not an object.
+    pub fn provenance(&self) -> Provenance {
+        self.metadata.decode().unwrap_or_default()
+    }
 }
 
 impl From<RecordedEvent> for SerializedEvent {
@@ -71,8 +80,9 @@ impl From<RecordedEvent> for SerializedEvent {
             aggregate_type: event.aggregate_type,
             event_type: event.event_type,
             event_version: event.event_version,
-            payload: event.payload,
-            metadata: event.metadata,
+            // the aggregate's load runs the upcasters over the tree
+            payload: event.payload.to_value(),
+            metadata: event.metadata.to_value(),
         }
     }
 }

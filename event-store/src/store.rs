@@ -28,7 +28,7 @@ use crate::error::Result;
 use crate::group::GroupCommit;
 use crate::metadata::{EventMetadata, GLOBAL_POSITION};
 use crate::receipt::Receipt;
-use crate::recorded::read_stream;
+use crate::recorded::{read_stream, RecordedEvent};
 use crate::snapshot::{self, Snapshot};
 use crate::wakeup::Notifier;
 
@@ -243,7 +243,7 @@ impl<A: Aggregate> PgEventStore<A> {
             read_stream(&self.pool, A::TYPE, aggregate_id, 0).await?
         };
         for event in recorded {
-            let envelope = self.deserialize(SerializedEvent::from(event))?;
+            let envelope = self.deserialize_recorded(event)?;
             context.current_sequence = envelope.sequence;
             context.aggregate.apply(envelope.payload);
         }
@@ -277,13 +277,33 @@ impl<A: Aggregate> PgEventStore<A> {
         let recorded = read_stream(&self.pool, A::TYPE, aggregate_id, after).await?;
         recorded
             .into_iter()
-            .map(|event| self.deserialize(SerializedEvent::from(event)))
+            .map(|event| self.deserialize_recorded(event))
             .collect()
     }
 
     /// The database this store reads and writes.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// A recorded event as the aggregate's event: decoded straight from the
+    /// stored text, or through the upcasters' JSON trees when one of them
+    /// applies to its type and version.
+    pub fn deserialize_recorded(&self, event: RecordedEvent) -> Result<EventEnvelope<A>> {
+        let stale = self
+            .upcasters
+            .iter()
+            .any(|upcaster| upcaster.can_upcast(&event.event_type, &event.event_version));
+        if stale {
+            return self.deserialize(SerializedEvent::from(event));
+        }
+        Ok(EventEnvelope {
+            // sequences are checked >= 1 by the table
+            sequence: usize::try_from(event.sequence).unwrap_or_default(),
+            payload: event.payload.decode()?,
+            metadata: event.metadata.decode()?,
+            aggregate_id: event.aggregate_id,
+        })
     }
 
     /// A stored event as the aggregate's event, through the upcasters.

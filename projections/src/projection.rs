@@ -25,10 +25,13 @@ impl ApplyError {
     }
 }
 
-/// An event's payload as the typed event `T`; a payload this code cannot
-/// read is poison, named by its event type.
+/// An event's payload as the typed event `T`, deserialised straight from
+/// the stored text; a payload this code cannot read is poison, named by its
+/// event type.
 pub fn decode<'de, T: serde::Deserialize<'de>>(event: &'de RecordedEvent) -> Result<T, ApplyError> {
-    T::deserialize(&event.payload)
+    event
+        .payload
+        .decode()
         .map_err(|e| ApplyError::poison(format!("unreadable {} payload: {e}", event.event_type)))
 }
 

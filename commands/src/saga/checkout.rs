@@ -141,7 +141,10 @@ impl Saga for CheckoutSaga {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(event: &RecordedEvent) -> Result<T, String> {
-    serde_json::from_value(event.payload.clone()).map_err(|e| format!("unreadable event: {e}"))
+    event
+        .payload
+        .decode()
+        .map_err(|e| format!("unreadable event: {e}"))
 }
 
 impl CheckoutSaga {

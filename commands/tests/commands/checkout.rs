@@ -9,7 +9,8 @@ use sqlx::PgPool;
 async fn escrow_balance(world: &World, id: &str) -> serde_json::Value {
     let events = read_stream(&world.pool, "Escrow", id, 0).await.unwrap();
     let last = events.last().expect("escrow events");
-    let (_, body) = last.payload.as_object().unwrap().iter().next().unwrap();
+    let payload = last.payload.to_value();
+    let (_, body) = payload.as_object().unwrap().iter().next().unwrap();
     body["escrow"].clone()
 }
 
@@ -133,7 +134,8 @@ async fn a_payment_after_expiry_is_refunded_and_the_stock_freed(pool: PgPool) {
     world.settle(t0() + Duration::minutes(45)).await;
 
     let events = read_stream(&pool, "Order", "o-1", 0).await.unwrap();
-    let stray = &events.last().unwrap().payload["PaymentReceivedAfterClose"];
+    let payload = events.last().unwrap().payload.to_value();
+    let stray = &payload["PaymentReceivedAfterClose"];
     assert_eq!(stray["refund_due"]["amount"], 2_900);
     let split = split(&world, "o-1").await;
     let totals = split.totals().unwrap();

@@ -13,7 +13,6 @@
 //! insert and becomes visible at commit, usually microseconds later.
 
 use chrono::{DateTime, Utc};
-use cqrs_es::persist::SerializedEvent;
 use cqrs_es::Aggregate;
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
@@ -171,7 +170,7 @@ impl<A: Aggregate> PgEventStore<A> {
                 global_position: event.position.global_position,
                 recorded_at: event.recorded_at,
             });
-            let envelope = self.deserialize(SerializedEvent::from(event))?;
+            let envelope = self.deserialize_recorded(event)?;
             aggregate.apply(envelope.payload);
         }
         Ok((aggregate, last))

@@ -39,23 +39,24 @@ async fn committed_events_carry_ids_metadata_and_increasing_positions(pool: PgPo
     let stored = read_stream(&pool, "Ledger", "l-1", 0).await.unwrap();
     assert_eq!(stored.len(), 2);
     for ((envelope, appended), recorded) in committed.iter().zip(&stored) {
+        let recorded_metadata = recorded.metadata.to_value();
         assert_eq!(recorded.event_id, appended.event_id);
         assert_eq!(recorded.event_id.get_version_num(), 7);
         assert_eq!(recorded.position, appended.position);
         assert_eq!(
-            recorded.metadata[COMMAND_ID],
+            recorded_metadata[COMMAND_ID],
             metadata.command_id.to_string()
         );
         assert_eq!(
-            recorded.metadata[CORRELATION_ID],
+            recorded_metadata[CORRELATION_ID],
             metadata.correlation_id.to_string()
         );
         assert_eq!(
-            recorded.metadata[CAUSATION_ID],
+            recorded_metadata[CAUSATION_ID],
             metadata.causation_id.to_string()
         );
-        assert_eq!(recorded.metadata[ACTOR], "vendor:v-9");
-        assert_eq!(recorded.metadata[EVENT_ID], appended.event_id.to_string());
+        assert_eq!(recorded_metadata[ACTOR], "vendor:v-9");
+        assert_eq!(recorded_metadata[EVENT_ID], appended.event_id.to_string());
         assert_eq!(
             envelope.metadata[GLOBAL_POSITION],
             appended.position.global_position.to_string()

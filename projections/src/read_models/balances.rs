@@ -182,7 +182,7 @@ fn fold(rows: &mut Rows, event: &RecordedEvent) -> Result<(), ApplyError> {
 }
 
 fn parse<T: DeserializeOwned>(event: &RecordedEvent) -> Result<T, ApplyError> {
-    T::deserialize(&event.payload).map_err(|e| {
+    event.payload.decode().map_err(|e| {
         ApplyError::poison(format!(
             "unreadable {} {} payload: {e}",
             event.aggregate_type, event.event_type

@@ -166,7 +166,7 @@ fn subject_of(subject: &str) -> &'static str {
 }
 
 fn parse<T: DeserializeOwned>(event: &RecordedEvent) -> Result<T, ApplyError> {
-    T::deserialize(&event.payload).map_err(|e| {
+    event.payload.decode().map_err(|e| {
         ApplyError::poison(format!(
             "unreadable {} {} payload: {e}",
             event.aggregate_type, event.event_type

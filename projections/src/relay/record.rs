@@ -9,8 +9,7 @@
 //! comparison, while ours is a number per aggregate (`ce_subject`). Their names are part of the contract in
 //! `docs/kafka-topics.md`: never rename one.
 
-use bazaar_event_store::metadata::{ACTOR, CAUSATION_ID, COMMAND_ID, CORRELATION_ID, TRACEPARENT};
-use bazaar_event_store::RecordedEvent;
+use bazaar_event_store::{Provenance, RecordedEvent};
 use chrono::SecondsFormat;
 use rdkafka::message::{Header, OwnedHeaders};
 
@@ -19,16 +18,18 @@ pub const SPEC_VERSION: &str = "1.0";
 /// The `content-type` of every record's value.
 pub const CONTENT_TYPE: &str = "application/json";
 
-/// Extension headers taken from the event's metadata, by metadata key.
-/// The W3C trace context travels as the plain `traceparent` header that
+/// Extension headers taken from the event's metadata (its provenance). The
+/// W3C trace context travels as the plain `traceparent` header that
 /// OpenTelemetry's Kafka instrumentations read, when the event has one.
-const METADATA_HEADERS: [(&str, &str); 5] = [
-    (COMMAND_ID, "ce_commandid"),
-    (CORRELATION_ID, "ce_correlationid"),
-    (CAUSATION_ID, "ce_causationid"),
-    (ACTOR, "ce_actor"),
-    (TRACEPARENT, "traceparent"),
-];
+fn metadata_headers(provenance: Provenance) -> [(&'static str, Option<String>); 5] {
+    [
+        ("ce_commandid", provenance.command_id),
+        ("ce_correlationid", provenance.correlation_id),
+        ("ce_causationid", provenance.causation_id),
+        ("ce_actor", provenance.actor),
+        ("traceparent", provenance.traceparent),
+    ]
+}
 
 /// The topic of an aggregate type: `prefix` + type, with any character
 /// Kafka refuses in a topic name (anything but `[A-Za-z0-9._-]`) replaced
@@ -76,9 +77,9 @@ pub fn header_pairs(event: &RecordedEvent) -> Vec<(&'static str, String)> {
         ),
         ("ce_txid", event.position.tx_id.to_string()),
     ];
-    for (key, header) in METADATA_HEADERS {
-        if let Some(value) = event.metadata.get(key).and_then(|v| v.as_str()) {
-            pairs.push((header, value.to_owned()));
+    for (header, value) in metadata_headers(event.provenance()) {
+        if let Some(value) = value {
+            pairs.push((header, value));
         }
     }
     pairs
@@ -96,10 +97,13 @@ pub fn headers(event: &RecordedEvent) -> OwnedHeaders {
         })
 }
 
-/// The record's value: the stored payload, `{"EventType": {fields}}`.
+/// The record's value: the stored payload, `{"EventType": {fields}}`,
+/// serialised compactly with its keys in serde_json's order, byte for byte
+/// what the relay has always published (Postgres's own rendering differs in
+/// spacing and key order, and a republished record keeps the same value).
 pub fn value(event: &RecordedEvent) -> Vec<u8> {
     // serialising a serde_json::Value cannot fail
-    serde_json::to_vec(&event.payload).unwrap_or_default()
+    serde_json::to_vec(&event.payload.to_value()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -126,8 +130,8 @@ mod tests {
             sequence: 3,
             event_type: "OrderPlaced".into(),
             event_version: "1.0".into(),
-            payload: json!({"OrderPlaced": {"buyer": "b-1"}}),
-            metadata,
+            payload: json!({"OrderPlaced": {"buyer": "b-1"}}).into(),
+            metadata: metadata.into(),
             recorded_at: Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap(),
         }
     }

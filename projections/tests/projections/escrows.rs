@@ -234,8 +234,8 @@ fn fabricated(aggregate_type: &str, sequence: i64, payload: Value) -> RecordedEv
         sequence,
         event_type: "EscrowClosed".to_owned(),
         event_version: "1.0".to_owned(),
-        payload,
-        metadata: json!({}),
+        payload: payload.into(),
+        metadata: json!({}).into(),
         recorded_at: Utc::now(),
     }
 }

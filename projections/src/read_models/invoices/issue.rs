@@ -336,12 +336,7 @@ fn given_back(
     vendor: &str,
     event: &RecordedEvent,
 ) -> Option<GivenBack> {
-    let cause: Uuid = event
-        .metadata
-        .get(bazaar_event_store::metadata::CAUSATION_ID)?
-        .as_str()?
-        .parse()
-        .ok()?;
+    let cause: Uuid = event.provenance().causation_id?.parse().ok()?;
     let start = (cause, vendor.to_owned(), i32::MIN);
     let causes: Vec<_> = rows
         .causes

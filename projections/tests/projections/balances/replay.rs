@@ -146,7 +146,7 @@ async fn a_batch_names_the_event_it_cannot_apply(pool: PgPool) {
         .position(|e| e.event_type == "SplitComputed")
         .unwrap();
     let mut stranger = events[split].clone();
-    stranger.payload = serde_json::json!({ "SplitComputed": { "order": 7 } });
+    stranger.payload = serde_json::json!({ "SplitComputed": { "order": 7 } }).into();
     events.insert(split + 1, stranger);
 
     let (_, mut tx) = fresh(&pool).await;

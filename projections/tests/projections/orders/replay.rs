@@ -167,8 +167,8 @@ fn order_event(id: &str, sequence: i64, payload: serde_json::Value) -> RecordedE
         sequence,
         event_type,
         event_version: "1.0".to_owned(),
-        payload,
-        metadata: serde_json::json!({}),
+        payload: payload.into(),
+        metadata: serde_json::json!({}).into(),
         recorded_at: t0(),
     }
 }

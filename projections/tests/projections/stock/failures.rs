@@ -58,8 +58,8 @@ fn fabricated(aggregate_type: &str, payload: Value) -> RecordedEvent {
         sequence: 1,
         event_type: "BatchReceived".to_owned(),
         event_version: "1.0".to_owned(),
-        payload,
-        metadata: json!({}),
+        payload: payload.into(),
+        metadata: json!({}).into(),
         recorded_at: Utc::now(),
     }
 }
@@ -98,7 +98,9 @@ async fn a_batch_the_database_refuses_is_applied_again_one_event_at_a_time_to_na
     let mut events = all_events(&pool).await;
     // a stream that claims another SKU: only the unique `stock_id` refuses it
     let mut stranger = events[0].clone();
-    stranger.payload["BatchReceived"]["sku"] = json!("sku-stranger");
+    let mut payload = stranger.payload.to_value();
+    payload["BatchReceived"]["sku"] = json!("sku-stranger");
+    stranger.payload = payload.into();
     stranger.event_id = Uuid::now_v7();
     stranger.position = Position::new(events[2].position.tx_id, 999_999);
     events.insert(3, stranger);
