@@ -26,6 +26,9 @@
 //! - [`position`]: a place in that order.
 //! - [`recorded`]: a stored event with its position, and the columns to
 //!   select it.
+//! - [`stored_json`]: payload and metadata as the stored JSON text, decoded
+//!   straight into typed values.
+//! - [`provenance`]: the metadata fields readers use, read from that text.
 //! - [`chain`] and [`mod@verify`]: the hash chain, its verification and the
 //!   digest of the chain heads.
 //! - [`snapshot`]: when and how snapshots are stored.
