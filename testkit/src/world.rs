@@ -16,7 +16,9 @@ use bazaar_domain::inventory::{InventoryReservation, InventoryReservationCommand
 use bazaar_domain::money::{Currency, FeeRate};
 use bazaar_domain::order::{LineInput, OrderCommand};
 use bazaar_domain::payment_split::PaymentSplitCommand;
-use bazaar_event_store::{load_checkpoint, read_after, EventMetadata, Position, RecordedEvent};
+use bazaar_event_store::{
+    held_back, load_checkpoint, read_after, EventMetadata, Position, RecordedEvent,
+};
 use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
 use sqlx::PgPool;
 
@@ -144,16 +146,9 @@ impl World {
         .expect("the saga settles");
     }
 
-    /// Whether the saga's checkpoint is at the last stored event.
+    /// Whether the saga has passed every committed event ([`caught_up`]).
     pub async fn saga_caught_up(&self) -> bool {
-        let checkpoint = load_checkpoint(&self.pool, CheckoutSaga::NAME)
-            .await
-            .unwrap();
-        let last: Option<i64> = sqlx::query_scalar("select max(global_position) from events")
-            .fetch_one(&self.pool)
-            .await
-            .unwrap();
-        last.is_none_or(|last| checkpoint.global_position >= last)
+        caught_up(&self.pool, CheckoutSaga::NAME).await
     }
 
     /// The stock aggregate of `sku`, loaded from its events.
@@ -178,6 +173,16 @@ impl World {
     pub async fn all_events(&self) -> Vec<RecordedEvent> {
         all_events(&self.pool).await
     }
+}
+
+/// Whether subscription `name` has passed every committed event, in commit
+/// order. Not "its position is the highest": two transactions writing at
+/// once interleave their positions, so the event read last can have a
+/// lower position than one read before it (the saga's concurrent steps
+/// commit in two group-commit batches at once).
+pub async fn caught_up(pool: &PgPool, name: &str) -> bool {
+    let at = load_checkpoint(pool, name).await.unwrap();
+    !held_back(pool, at).await.unwrap()
 }
 
 /// Every event stored in `pool`'s database, in commit order, once no open

@@ -12,12 +12,11 @@ use bazaar_domain::inventory::{stock_id, InventoryReservationCommand as Stock};
 use bazaar_domain::money::{Currency, FeeRate};
 use bazaar_domain::order::{LineInput, OrderCommand};
 use bazaar_event_store::trace_context::TraceParent;
-use bazaar_event_store::{
-    held_back, load_checkpoint, read_after, EventMetadata, Position, RecordedEvent,
-};
+use bazaar_event_store::{load_checkpoint, read_after, EventMetadata, Position, RecordedEvent};
 use bazaar_projections::relay::{self, RelayHealth, RelaySettings, SUBSCRIPTION};
 use bazaar_projections::wakeups::Wakeups;
 use bazaar_testkit::fixtures::{eur, t0};
+use bazaar_testkit::world::caught_up;
 use chrono::{Duration as Span, NaiveDate};
 use sqlx::PgPool;
 use tokio::sync::oneshot;
@@ -109,8 +108,7 @@ pub(crate) async fn checkouts(pool: &PgPool, orders: usize) {
         if run_once(pool, &saga, 500).await.unwrap() > 0 {
             continue;
         }
-        let at = load_checkpoint(pool, CheckoutSaga::NAME).await.unwrap();
-        if !held_back(pool, at).await.unwrap() {
+        if caught_up(pool, CheckoutSaga::NAME).await {
             return;
         }
         // another database's open transaction holds the horizon back
@@ -199,22 +197,12 @@ pub(crate) async fn checkpoint(pool: &PgPool) -> Position {
     load_checkpoint(pool, SUBSCRIPTION).await.unwrap()
 }
 
-/// Waits until the relay's checkpoint is at the last event.
+/// Waits until the relay has passed every committed event.
 pub(crate) async fn wait_caught_up(pool: &PgPool, timeout: Duration) {
     let deadline = Instant::now() + timeout;
-    loop {
-        let last: Option<i64> = sqlx::query_scalar("select max(global_position) from events")
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    while !caught_up(pool, SUBSCRIPTION).await {
         let at = checkpoint(pool).await;
-        if last.is_none_or(|last| at.global_position >= last) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "relay stuck at {at}, last is {last:?}"
-        );
+        assert!(Instant::now() < deadline, "relay stuck at {at}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
