@@ -30,7 +30,7 @@ use std::future::Future;
 
 use bazaar_event_store::trace_context::TraceParent;
 use bazaar_event_store::{
-    load_checkpoint, read_after, save_checkpoint, EventMetadata, RecordedEvent,
+    load_checkpoint, read_after, save_checkpoint, EventMetadata, Provenance, RecordedEvent,
 };
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -60,13 +60,9 @@ pub fn step_id(event: &RecordedEvent, step: &str) -> Uuid {
 /// span of its own as the parent of what the command writes).
 pub fn caused_by(event: &RecordedEvent, step: &str, actor: &str) -> EventMetadata {
     let provenance = event.provenance();
-    let correlation_id = provenance
-        .correlation_id
-        .and_then(|v| Uuid::parse_str(&v).ok())
-        .unwrap_or(event.event_id);
     EventMetadata {
         command_id: step_id(event, step),
-        correlation_id,
+        correlation_id: correlation(event, &provenance),
         causation_id: event.event_id,
         actor: actor.to_owned(),
         traceparent: provenance
@@ -75,6 +71,20 @@ pub fn caused_by(event: &RecordedEvent, step: &str, actor: &str) -> EventMetadat
             .and_then(TraceParent::parse)
             .map(|parent| parent.child().to_string()),
     }
+}
+
+/// The business flow `event` belongs to: its correlation id, or the event
+/// itself when it starts one.
+pub fn correlation_of(event: &RecordedEvent) -> Uuid {
+    correlation(event, &event.provenance())
+}
+
+fn correlation(event: &RecordedEvent, provenance: &Provenance) -> Uuid {
+    provenance
+        .correlation_id
+        .as_deref()
+        .and_then(|v| Uuid::parse_str(v).ok())
+        .unwrap_or(event.event_id)
 }
 
 /// Why a reaction did not complete; the event will be retried.

@@ -75,24 +75,9 @@ pub trait Dispatcher: Send + Sync {
 }
 
 /// Schedules `timer`; scheduling the same id again does nothing. Returns
-/// whether it was new.
+/// whether it was new. (One timer of [`schedule_all`].)
 pub async fn schedule<'e>(executor: impl PgExecutor<'e>, timer: &Timer) -> sqlx::Result<bool> {
-    let inserted = sqlx::query(
-        "insert into scheduled_command (scheduled_command_id, aggregate_type, aggregate_id, command, \
-                                        due_at, correlation_id, causation_id) \
-         values ($1, $2, $3, $4, $5, $6, $7) on conflict (scheduled_command_id) do nothing",
-    )
-    .bind(timer.id)
-    .bind(&timer.aggregate_type)
-    .bind(&timer.aggregate_id)
-    .bind(&timer.command)
-    .bind(timer.due_at)
-    .bind(timer.correlation_id)
-    .bind(timer.causation_id)
-    .execute(executor)
-    .await?
-    .rows_affected();
-    Ok(inserted == 1)
+    Ok(schedule_all(executor, std::slice::from_ref(timer)).await? == 1)
 }
 
 /// Schedules `timers` in one statement (one round trip, one commit);
@@ -111,7 +96,6 @@ pub async fn schedule_all<'e>(
     if timers.is_empty() {
         return Ok(0);
     }
-    let column = |f: fn(&Timer) -> String| timers.iter().map(f).collect::<Vec<_>>();
     let inserted = sqlx::query(
         "insert into scheduled_command (scheduled_command_id, aggregate_type, aggregate_id, command, \
                                         due_at, correlation_id, causation_id) \
@@ -121,8 +105,8 @@ pub async fn schedule_all<'e>(
          on conflict (scheduled_command_id) do nothing",
     )
     .bind(timers.iter().map(|t| t.id).collect::<Vec<_>>())
-    .bind(column(|t| t.aggregate_type.clone()))
-    .bind(column(|t| t.aggregate_id.clone()))
+    .bind(timers.iter().map(|t| t.aggregate_type.as_str()).collect::<Vec<_>>())
+    .bind(timers.iter().map(|t| t.aggregate_id.as_str()).collect::<Vec<_>>())
     .bind(timers.iter().map(|t| t.command.clone()).collect::<Vec<_>>())
     .bind(timers.iter().map(|t| t.due_at).collect::<Vec<_>>())
     .bind(timers.iter().map(|t| t.correlation_id).collect::<Vec<_>>())

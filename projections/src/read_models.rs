@@ -8,4 +8,4 @@ pub mod escrows;
 pub mod invoices;
 pub mod orders;
 pub mod stock;
-mod table;
+pub(crate) mod table;

@@ -47,7 +47,7 @@ use uuid::Uuid;
 use crate::app::WriteSide;
 use crate::error::CommandError;
 use crate::executor::Executor;
-use crate::saga::{caused_by, step_id, Saga};
+use crate::saga::{caused_by, correlation_of, step_id, Saga};
 use crate::scheduler::{schedule_all, Timer};
 
 mod fulfilment;
@@ -340,15 +340,14 @@ fn timer(
     command: &impl Serialize,
     due_at: DateTime<Utc>,
 ) -> Result<Timer, String> {
-    let metadata = caused_by(event, step, ACTOR);
     Ok(Timer {
         id: step_id(event, step),
         aggregate_type: aggregate_type.to_owned(),
         aggregate_id: aggregate_id.to_owned(),
         command: serde_json::to_value(command).map_err(|e| format!("{step}: {e}"))?,
         due_at,
-        correlation_id: metadata.correlation_id,
-        causation_id: metadata.causation_id,
+        correlation_id: correlation_of(event),
+        causation_id: event.event_id,
     })
 }
 

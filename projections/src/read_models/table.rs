@@ -27,6 +27,7 @@
 use std::collections::BTreeMap;
 
 use bazaar_event_store::RecordedEvent;
+use sqlx::postgres::PgRow;
 use sqlx::PgConnection;
 
 use crate::projection::{ApplyError, BatchError};
@@ -39,6 +40,22 @@ pub(crate) fn by_key(columns: &str, table: &str, key: &str) -> String {
         "select t.* from (select distinct unnest($1::text[])) as wanted(key) \
          cross join lateral (select {columns} from {table} where {key} = wanted.key offset 0) t"
     )
+}
+
+/// Every row of `table` whose `key` is one of `keys` ([`by_key`]).
+pub(crate) async fn rows_of<R>(
+    conn: &mut PgConnection,
+    table: &str,
+    key: &str,
+    keys: &[&str],
+) -> sqlx::Result<Vec<R>>
+where
+    R: for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+{
+    sqlx::query_as(&by_key("*", table, key))
+        .bind(keys)
+        .fetch_all(conn)
+        .await
 }
 
 /// One table's rows touched by a batch, keyed by primary key (ordered, so

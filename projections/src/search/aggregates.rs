@@ -22,14 +22,22 @@ use super::request::{OrderFacets, SalesBucket, StatusCount};
 /// never empty).
 const ORDERS: &str = "";
 
-/// Adds `sign` times the current rows of `order_ids` to the counts.
+/// Adds `sign` times the current rows of `order_ids` to the counts. The
+/// rows are looked up order by order in the index, whatever the statistics
+/// say (as `crate::read_models::table::by_key` explains).
 const DELTA: &str = "\
-with parts as (
-    select vendor_id, status, currency, subtotal, refunded, placed_at
-      from search_order_vendors where order_id = any($1)
+with wanted as (
+    select distinct unnest($1::text[]) as key
+), parts as (
+    select p.vendor_id, p.status, p.currency, p.subtotal, p.refunded, p.placed_at
+      from wanted cross join lateral (
+           select * from search_order_vendors where order_id = wanted.key offset 0) p
 ), statuses as (
     insert into search_facet_status (vendor_id, status, n)
-    select $3, status, $2 * count(*) from search_orders where order_id = any($1) group by status
+    select $3, o.status, $2 * count(*)
+      from wanted cross join lateral (
+           select status from search_orders where order_id = wanted.key offset 0) o
+     group by o.status
     union all
     select vendor_id, status, $2 * count(*) from parts group by vendor_id, status
     on conflict (vendor_id, status) do update set n = search_facet_status.n + excluded.n
@@ -49,7 +57,9 @@ const PRUNE: &str = "\
 with statuses as (delete from search_facet_status where n = 0)
 delete from search_facet_sales s
  using (select distinct vendor_id, (placed_at at time zone 'UTC')::date as day, currency
-          from search_order_vendors where order_id = any($1)) k
+          from (select distinct unnest($1::text[])) as wanted(key)
+         cross join lateral (
+               select * from search_order_vendors where order_id = wanted.key offset 0) p) k
  where s.vendor_id = k.vendor_id and s.day = k.day and s.currency = k.currency and s.n = 0";
 
 async fn delta(conn: &mut PgConnection, order_ids: &[&str], sign: i64) -> sqlx::Result<()> {

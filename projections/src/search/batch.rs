@@ -18,6 +18,7 @@ use super::document::{OrderDoc, StockDoc, ORDER_TYPE, STOCK_TYPE};
 use super::rows;
 use super::{order_fold, stock_fold};
 use crate::projection::{ApplyError, BatchError};
+use crate::read_models::table::by_key;
 
 /// A document and the version (stream sequence) it is at.
 struct Versioned<D> {
@@ -78,7 +79,7 @@ async fn stored<D: DeserializeOwned + Send + Unpin + 'static>(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!("select {key}, version, doc from {table} where {key} = any($1)");
+    let sql = by_key(&format!("{key}, version, doc"), table, key);
     let rows: Vec<(String, i64, Json<D>)> = sqlx::query_as(&sql).bind(ids).fetch_all(conn).await?;
     let loaded = rows.into_iter().map(|(id, version, Json(doc))| {
         let changed = false;

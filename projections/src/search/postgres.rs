@@ -5,7 +5,7 @@
 //! `simple_query_string` reads it (`super::text`) against a GIN-indexed
 //! `tsvector`; pages are keyset pagination on `(placed_at, order_id)`
 //! (stock: `stock_id`), so page 1,000 costs what page 1 costs; facets are
-//! `GROUP BY`s over the newest 10,000 matches at most ([`FACET_LIMIT`]),
+//! `GROUP BY`s over the newest [`FACET_LIMIT`] (1,000) matches at most,
 //! except for the searches that filter on nothing but their scope, whose
 //! facets the projection keeps counted (`super::aggregates`). Every query
 //! is built with bound parameters only.

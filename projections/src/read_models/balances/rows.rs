@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::totals::{sums, SumsByVendor};
-use crate::read_models::table::{by_key, Table};
+use crate::read_models::table::{rows_of, Table};
 
 type Time = DateTime<Utc>;
 
@@ -106,19 +106,10 @@ pub(super) struct Rows {
 /// writes.
 pub(super) async fn load(conn: &mut PgConnection, order_ids: &[&str]) -> sqlx::Result<Rows> {
     let vendor_orders: Vec<VendorOrderRow> =
-        sqlx::query_as(&by_key("*", "vendor_order_balances", "order_id"))
-            .bind(order_ids)
-            .fetch_all(&mut *conn)
-            .await?;
-    let fees: Vec<FeeRow> = sqlx::query_as(&by_key("*", "platform_fees", "order_id"))
-        .bind(order_ids)
-        .fetch_all(&mut *conn)
-        .await?;
+        rows_of(&mut *conn, "vendor_order_balances", "order_id", order_ids).await?;
+    let fees: Vec<FeeRow> = rows_of(&mut *conn, "platform_fees", "order_id", order_ids).await?;
     let milestones: Vec<MilestoneRow> =
-        sqlx::query_as(&by_key("*", "escrow_milestone", "escrow_id"))
-            .bind(order_ids)
-            .fetch_all(&mut *conn)
-            .await?;
+        rows_of(&mut *conn, "escrow_milestone", "escrow_id", order_ids).await?;
     Ok(Rows {
         loaded: sums(vendor_orders.iter()),
         vendor_orders: Table::loaded(

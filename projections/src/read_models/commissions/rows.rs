@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::read_models::table::{by_key, Table};
+use crate::read_models::table::{rows_of, Table};
 
 type Time = DateTime<Utc>;
 
@@ -59,10 +59,8 @@ pub(super) struct Rows {
 /// Loads the rows of `escrow_ids` that name an agent. No row locks: one
 /// batch of a generation runs at a time.
 pub(super) async fn load(conn: &mut PgConnection, escrow_ids: &[&str]) -> sqlx::Result<Rows> {
-    let escrows: Vec<AgentEscrowRow> = sqlx::query_as(&by_key("*", "agent_escrows", "escrow_id"))
-        .bind(escrow_ids)
-        .fetch_all(&mut *conn)
-        .await?;
+    let escrows: Vec<AgentEscrowRow> =
+        rows_of(&mut *conn, "agent_escrows", "escrow_id", escrow_ids).await?;
     Ok(Rows {
         escrows: Table::loaded(escrows.into_iter().map(|r| (r.escrow_id.clone(), r))),
         entries: Vec::new(),

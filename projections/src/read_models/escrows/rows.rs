@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::read_models::table::{by_key, Table};
+use crate::read_models::table::{rows_of, Table};
 
 type Time = DateTime<Utc>;
 
@@ -66,15 +66,9 @@ pub(super) struct Rows {
 /// one batch of a generation runs at a time, and a lock would take a
 /// transaction id before the batch writes.
 pub(super) async fn load(conn: &mut PgConnection, escrow_ids: &[&str]) -> sqlx::Result<Rows> {
-    let escrows: Vec<EscrowRow> = sqlx::query_as(&by_key("*", "escrows", "escrow_id"))
-        .bind(escrow_ids)
-        .fetch_all(&mut *conn)
-        .await?;
+    let escrows: Vec<EscrowRow> = rows_of(&mut *conn, "escrows", "escrow_id", escrow_ids).await?;
     let milestones: Vec<MilestoneRow> =
-        sqlx::query_as(&by_key("*", "escrow_milestones", "escrow_id"))
-            .bind(escrow_ids)
-            .fetch_all(&mut *conn)
-            .await?;
+        rows_of(&mut *conn, "escrow_milestones", "escrow_id", escrow_ids).await?;
     Ok(Rows {
         escrows: Table::loaded(escrows.into_iter().map(|r| (r.escrow_id.clone(), r))),
         milestones: Table::loaded(

@@ -8,7 +8,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::read_models::table::{by_key, Table};
+use crate::read_models::table::{by_key, rows_of, Table};
 
 type Time = DateTime<Utc>;
 
@@ -139,18 +139,12 @@ pub(super) async fn load(
     order_ids: &[&str],
     issuers: &[(String, String)],
 ) -> sqlx::Result<Rows> {
-    let orders: Vec<OrderRow> = sqlx::query_as(&by_key("*", "invoice_orders", "order_id"))
-        .bind(order_ids)
-        .fetch_all(&mut *conn)
-        .await?;
-    let lines: Vec<OrderLineRow> = sqlx::query_as(&by_key("*", "invoice_order_lines", "order_id"))
-        .bind(order_ids)
-        .fetch_all(&mut *conn)
-        .await?;
-    let causes: Vec<CauseRow> = sqlx::query_as(&by_key("*", "invoice_refund_causes", "order_id"))
-        .bind(order_ids)
-        .fetch_all(&mut *conn)
-        .await?;
+    let orders: Vec<OrderRow> =
+        rows_of(&mut *conn, "invoice_orders", "order_id", order_ids).await?;
+    let lines: Vec<OrderLineRow> =
+        rows_of(&mut *conn, "invoice_order_lines", "order_id", order_ids).await?;
+    let causes: Vec<CauseRow> =
+        rows_of(&mut *conn, "invoice_refund_causes", "order_id", order_ids).await?;
     let series = load_series(conn, issuers).await?;
     let invoices = load_invoices(conn, order_ids).await?;
     Ok(Rows {
@@ -201,17 +195,17 @@ async fn load_invoices(
         subject: String,
         document_id: Uuid,
         number: i64,
+        kind: String,
     }
-    let found: Vec<Found> = sqlx::query_as(
-        "select i.order_id, i.vendor_id, i.subject, i.document_id, i.number \
-           from (select distinct unnest($1::text[])) as wanted(key) \
-          cross join lateral (select * from invoices where order_id = wanted.key and kind = 'invoice' offset 0) i",
-    )
-    .bind(order_ids)
-    .fetch_all(conn)
-    .await?;
+    let columns = "order_id, vendor_id, subject, document_id, number, kind";
+    let found: Vec<Found> = sqlx::query_as(&by_key(columns, "invoices", "order_id"))
+        .bind(order_ids)
+        .fetch_all(conn)
+        .await?;
+    // the orders' credit notes come along; only their invoices are wanted
     Ok(found
         .into_iter()
+        .filter(|f| f.kind == "invoice")
         .map(|f| {
             let subject = super::subject_of(&f.subject);
             let issued = Issued {
