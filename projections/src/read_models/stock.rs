@@ -40,7 +40,8 @@
 //! A batch never loads a stock's other batches: their number grows with
 //! the stock's history (a stock that received 10,000 batches loaded 10,000
 //! rows for every batch of events that touched it; `pg_stat_statements`
-//! over a `bazaar bench` run: 8.9 million rows in 3,283 loads, 43 s). So
+//! over a short `bazaar bench` run: 5.4 million rows in 1,189 loads, 2.9 ms
+//! each; by key, 4,174 rows in 1,873 loads, 0.05 ms each). So
 //! the stock's totals are not summed again over its batches: each event
 //! adds to them what it changed the levels of its batches by, exact
 //! because the batch holds every batch row it changes, as loaded.
