@@ -10,7 +10,8 @@
 //! The models whose rows are keyed by the streams they follow (`escrows`,
 //! `commissions`, `balances`) share the batch itself, [`fold_batch`]: their
 //! events picked out, their streams' rows loaded, folded, written back.
-//! `stock` loads by what the events name (stocks and holds), not by stream.
+//! `stock` loads by what the events name (stocks, batches and holds), not by
+//! stream.
 //!
 //! A batch loads the rows of its keys (an escrow and its milestones, an
 //! order's lines), by a primary key or the leading column of a composite
@@ -39,6 +40,26 @@ pub(crate) fn by_key(columns: &str, table: &str, key: &str) -> String {
     format!(
         "select t.* from (select distinct unnest($1::text[])) as wanted(key) \
          cross join lateral (select {columns} from {table} where {key} = wanted.key offset 0) t"
+    )
+}
+
+/// [`by_key`] for a composite key: the rows of `table` whose `keys`
+/// columns equal, in order, the elements at the same index of the text
+/// arrays `$1`, `$2`, …, each key looked up in the index those columns lead.
+pub(crate) fn by_keys(columns: &str, table: &str, keys: &[&str]) -> String {
+    let arrays: Vec<String> = (1..=keys.len()).map(|n| format!("${n}::text[]")).collect();
+    let wanted: Vec<String> = (1..=keys.len()).map(|n| format!("k{n}")).collect();
+    let matches: Vec<String> = keys
+        .iter()
+        .zip(&wanted)
+        .map(|(key, k)| format!("{key} = wanted.{k}"))
+        .collect();
+    format!(
+        "select t.* from (select distinct * from unnest({})) as wanted({}) \
+         cross join lateral (select {columns} from {table} where {} offset 0) t",
+        arrays.join(", "),
+        wanted.join(", "),
+        matches.join(" and ")
     )
 }
 

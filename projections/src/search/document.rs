@@ -107,7 +107,8 @@ pub struct LineDoc {
     pub refunded: i64,
 }
 
-/// What can be sold of one SKU in one warehouse, down to its batches.
+/// What can be sold of one SKU in one warehouse, down to the batches that
+/// hold units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StockDoc {
     /// `sku@warehouse`: the aggregate id and the document id.
@@ -126,17 +127,19 @@ pub struct StockDoc {
     pub reserved: u64,
     /// The date `available` was computed for.
     pub as_of: DateTime<Utc>,
-    /// Earliest expiry among batches with free units that are not written off.
+    /// Earliest expiry among batches with free units.
     pub next_expiry: Option<NaiveDate>,
-    /// Every batch received, by batch id.
+    /// The batches that hold units (on hand or reserved), by batch id; a
+    /// batch sold out, adjusted to nothing or written off is left out
+    /// (`on_hand` and `reserved` still count every batch).
     pub batches: Vec<BatchDoc>,
     /// When the last folded event was recorded.
     pub updated_at: DateTime<Utc>,
-    /// Full text: SKU, warehouse, batch ids.
+    /// Full text: stock id, SKU, warehouse, the listed batches' ids.
     pub text: String,
 }
 
-/// One received batch.
+/// One batch that holds units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct BatchDoc {
     /// The batch.
@@ -149,8 +152,6 @@ pub struct BatchDoc {
     pub reserved: u64,
     /// `on_hand - reserved`.
     pub free: u64,
-    /// Whether its expired remainder was disposed of.
-    pub written_off: bool,
 }
 
 /// A document with the version Elasticsearch compares (`version_type=external`).

@@ -232,7 +232,8 @@ pub struct StockHit {
     pub on_hand: Option<u64>,
     /// Units reserved; not shown to buyers.
     pub reserved: Option<u64>,
-    /// The batches; not shown to buyers.
+    /// The batches that hold units (on hand or reserved), by id; not shown
+    /// to buyers. `on_hand` and `reserved` count every batch.
     pub batches: Option<Vec<BatchDoc>>,
 }
 

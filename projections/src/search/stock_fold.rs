@@ -1,10 +1,18 @@
 //! Folding `InventoryReservation` events into a [`StockDoc`]. Every event
 //! that moves units carries the absolute levels of the batches it touched
 //! and the stock's availability on its date; they are assigned as they are.
-//! Totals over batches and the next expiry are sums and a minimum over the
-//! document's own batches.
+//!
+//! The document lists only the batches that hold units (on hand or
+//! reserved), as the aggregate's own decision state does: a batch sold
+//! out, adjusted to nothing or written off leaves the list, and comes back
+//! if units return to it (a restock or an adjustment carries its levels
+//! again). Listing every batch ever received made the document, which is
+//! rewritten whole on every change, grow with the stock's history. Totals
+//! over batches and the next expiry are sums and a minimum over the listed
+//! batches: a batch left out holds nothing, so the sums still cover every
+//! batch.
 
-use bazaar_domain::inventory::InventoryReservationEvent as E;
+use bazaar_domain::inventory::{BatchLevel, InventoryReservationEvent as E};
 use chrono::{DateTime, NaiveTime, Utc};
 
 use super::document::{BatchDoc, StockDoc};
@@ -75,17 +83,10 @@ impl StockDoc {
             self.available = levels.available;
             self.as_of = stock_of(event).2;
             for level in &levels.batches {
-                let batch = self.batch(level.batch.as_ref());
-                batch.expires_on = level.expires_on;
-                batch.on_hand = u64::from(level.on_hand);
-                batch.reserved = u64::from(level.reserved);
-                batch.free = batch.on_hand.saturating_sub(batch.reserved);
+                self.assign(level);
             }
         }
         match event {
-            E::ExpiredBatchWrittenOff { batch, .. } => {
-                self.batch(batch.as_ref()).written_off = true
-            }
             E::BatchReceived { vendor, .. } if self.vendor_id.is_none() => {
                 self.vendor_id = Some(vendor.to_string());
             }
@@ -96,35 +97,39 @@ impl StockDoc {
         self.next_expiry = self
             .batches
             .iter()
-            .filter(|b| b.free > 0 && !b.written_off)
+            .filter(|b| b.free > 0)
             .filter_map(|b| b.expires_on)
             .min();
         self.updated_at = recorded_at;
         self.refresh_text();
     }
 
-    /// The batch's entry, created (empty) on its first mention; batches
-    /// stay sorted by id so a rebuild yields the same document.
-    fn batch(&mut self, batch_id: &str) -> &mut BatchDoc {
-        let at = match self
+    /// Takes over one batch's levels: listed while it holds units, left
+    /// out once it holds none. Batches stay sorted by id so a rebuild
+    /// yields the same document.
+    fn assign(&mut self, level: &BatchLevel) {
+        let id = level.batch.as_ref();
+        let found = self
             .batches
-            .binary_search_by(|b| b.batch_id.as_str().cmp(batch_id))
-        {
-            Ok(at) => at,
-            Err(at) => {
-                let empty = BatchDoc {
-                    batch_id: batch_id.to_owned(),
-                    expires_on: None,
-                    on_hand: 0,
-                    reserved: 0,
-                    free: 0,
-                    written_off: false,
-                };
-                self.batches.insert(at, empty);
-                at
+            .binary_search_by(|b| b.batch_id.as_str().cmp(id));
+        if level.on_hand == 0 && level.reserved == 0 {
+            if let Ok(at) = found {
+                self.batches.remove(at);
             }
+            return;
+        }
+        let (on_hand, reserved) = (u64::from(level.on_hand), u64::from(level.reserved));
+        let batch = BatchDoc {
+            batch_id: id.to_owned(),
+            expires_on: level.expires_on,
+            on_hand,
+            reserved,
+            free: on_hand.saturating_sub(reserved),
         };
-        &mut self.batches[at]
+        match found {
+            Ok(at) => self.batches[at] = batch,
+            Err(at) => self.batches.insert(at, batch),
+        }
     }
 
     fn refresh_text(&mut self) {

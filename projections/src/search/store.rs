@@ -25,7 +25,8 @@ pub struct SearchDocs;
 
 impl Projection for SearchDocs {
     const NAME: &'static str = "search";
-    const CODE_VERSION: i32 = 2;
+    /// 3: stock documents list only the batches that hold units.
+    const CODE_VERSION: i32 = 3;
 
     fn tables(&self) -> &'static str {
         include_str!("tables.sql")

@@ -20,6 +20,7 @@
 //!   partial bulk failures, version conflicts, parking and rebuilds.
 //! - `search/queries.rs`: search requests and answers against the server.
 //! - `search/stock.rs`: stock search from the fallback.
+//! - `search/stock_docs.rs`: stock documents list the batches that hold units.
 
 mod aggregates;
 mod contract;
@@ -30,3 +31,4 @@ mod mock_es;
 mod queries;
 pub(crate) mod scenario;
 mod stock;
+mod stock_docs;

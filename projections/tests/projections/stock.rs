@@ -2,7 +2,7 @@
 //! real InventoryReservation executor, rows asserted to the unit.
 
 mod failures;
-mod world;
+pub(crate) mod world;
 
 use bazaar_commands::WriteSide;
 use bazaar_event_store::read_stream;
@@ -320,4 +320,46 @@ async fn one_set_based_batch_gives_the_rows_of_one_event_at_a_time(pool: PgPool)
         assert!(table.as_array().is_some_and(|t| !t.is_empty()), "{rows:?}");
     }
     assert_eq!(read::dump_generation(&pool, &Stock, batched).await, rows);
+}
+
+/// The stock's totals and its batch sums: (on hand, reserved, batches) of
+/// its `stock_levels` row, and the same summed over its `stock_batches`.
+async fn totals(tx: &mut sqlx::PgConnection) -> (Vec<(i64, i64, i64)>, Vec<(i64, i64, i64)>) {
+    let kept = sqlx::query_as(
+        "select on_hand, reserved, batches::int8 from stock_levels order by sku, warehouse_id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    let summed = sqlx::query_as(
+        "select sum(on_hand)::int8, sum(reserved)::int8, count(*) from stock_batches \
+          group by sku, warehouse_id order by sku, warehouse_id",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    (kept, summed)
+}
+
+/// A batch loads only the batch rows its events name and adds to the
+/// stock's totals what they changed by: after every batch, whatever its
+/// size, the totals equal the sums over the stock's batches, and the rows
+/// are those of one event at a time.
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn totals_kept_by_difference_equal_the_sums_over_the_batches(pool: PgPool) {
+    scenario(&WriteSide::new(pool.clone())).await;
+    let events = all_events(&pool).await;
+    let mut dumps = Vec::new();
+    for size in [1, 2, 3, 5] {
+        let generation = world::building(&pool).await;
+        for chunk in events.chunks(size) {
+            let mut tx = world::in_generation(&pool, generation).await;
+            Stock.apply_batch(&mut tx, chunk).await.unwrap();
+            let (kept, summed) = totals(&mut tx).await;
+            assert_eq!(kept, summed, "batches of {size}");
+            tx.commit().await.unwrap();
+        }
+        dumps.push(read::dump_generation(&pool, &Stock, generation).await);
+    }
+    assert!(dumps.iter().all(|dump| *dump == dumps[0]));
 }

@@ -2,12 +2,12 @@
 //! memory: each event changes them as its one-row statements did.
 
 use bazaar_domain::ids::{BatchId, VendorId};
-use bazaar_domain::inventory::{BatchLevel, StockLevels};
+use bazaar_domain::inventory::{BatchLevel, InventoryReservationEvent as E, StockLevels};
 use bazaar_event_store::RecordedEvent;
 use chrono::NaiveDate;
 
 use super::facts::Facts;
-use super::rows::{BatchRow, LevelRow, MovementRow, Rows, StockKey};
+use super::rows::{BatchKey, BatchRow, LevelRow, MovementRow, Rows, StockKey};
 use crate::projection::ApplyError;
 
 /// The stock's key.
@@ -58,75 +58,105 @@ pub(super) fn claim(
     Ok(true)
 }
 
+/// The batches `payload` names: those whose levels it carries, and the
+/// one it receives or writes off. A batch loads only these rows of its
+/// stocks.
+pub(super) fn batch_keys(facts: &Facts<'_>, payload: &E) -> Vec<BatchKey> {
+    let carried = payload.levels().into_iter().flat_map(|l| &l.batches);
+    let named = match payload {
+        E::BatchReceived { batch, .. } | E::ExpiredBatchWrittenOff { batch, .. } => Some(batch),
+        _ => None,
+    };
+    carried
+        .map(|level| &level.batch)
+        .chain(named)
+        .map(|batch| batch_key(facts, batch))
+        .collect()
+}
+
+fn batch_key(facts: &Facts<'_>, batch: &BatchId) -> BatchKey {
+    let (sku, warehouse) = key(facts);
+    (sku, warehouse, batch.to_string())
+}
+
 /// Assigns the levels an event carries: each touched batch's absolute
-/// levels (with one movement row each), then the stock's availability and
-/// its totals over its batches.
+/// levels (with one movement row each), then the stock's availability; its
+/// totals over its batches change by what each batch changed by (the
+/// stock's row holds the sums over all its batches, the batch only the
+/// rows of the batches it names).
 pub(super) fn assign(
     rows: &mut Rows,
     facts: &Facts<'_>,
     levels: &StockLevels,
     event: &RecordedEvent,
 ) -> Result<(), ApplyError> {
+    let mut by = Totals::default();
     for level in &levels.batches {
-        batch_level(rows, facts, level, event)?;
+        by.add(batch_level(rows, facts, level, event)?);
     }
     let available = i64::try_from(levels.available).map_err(ApplyError::poison)?;
-    let key = key(facts);
-    let start = (key.0.clone(), key.1.clone(), String::new());
-    let (mut on_hand, mut reserved, mut batches) = (0, 0, 0);
-    for (_, batch) in rows
-        .batches
-        .from(&start)
-        .take_while(|((sku, warehouse, _), _)| (sku, warehouse) == (&key.0, &key.1))
-    {
-        on_hand += batch.on_hand;
-        reserved += batch.reserved;
-        batches += 1;
-    }
-    if let Some(row) = rows.levels.get_mut(&key) {
+    if let Some(row) = rows.levels.get_mut(&key(facts)) {
         row.available = available;
         row.as_of = facts.at;
-        row.on_hand = on_hand;
-        row.reserved = reserved;
-        row.batches = batches;
+        row.on_hand += by.on_hand;
+        row.reserved += by.reserved;
+        row.batches += by.batches;
     }
     Ok(())
 }
 
+/// What a stock's totals change by.
+#[derive(Debug, Default, Clone, Copy)]
+struct Totals {
+    on_hand: i64,
+    reserved: i64,
+    batches: i32,
+}
+
+impl Totals {
+    fn add(&mut self, other: Totals) {
+        self.on_hand += other.on_hand;
+        self.reserved += other.reserved;
+        self.batches += other.batches;
+    }
+}
+
 /// Sets one batch's levels and records the movement: the difference
-/// between the levels before (none: zero) and after.
+/// between the levels before (none: zero) and after, which is also what
+/// the stock's totals change by.
 fn batch_level(
     rows: &mut Rows,
     facts: &Facts<'_>,
     level: &BatchLevel,
     event: &RecordedEvent,
-) -> Result<(), ApplyError> {
+) -> Result<Totals, ApplyError> {
     let kind = facts
         .kind
         .ok_or_else(|| ApplyError::poison("levels on an event that moves no units"))?;
-    let key = (
-        facts.sku.to_string(),
-        facts.warehouse.to_string(),
-        level.batch.to_string(),
-    );
+    let key = batch_key(facts, &level.batch);
     let (on_hand, reserved) = (i64::from(level.on_hand), i64::from(level.reserved));
-    let before = match rows.batches.get_mut(&key) {
+    let (before, new) = match rows.batches.get_mut(&key) {
         Some(row) => {
             let before = (row.on_hand, row.reserved);
             row.expires_on = level.expires_on;
             row.on_hand = on_hand;
             row.reserved = reserved;
             row.updated_at = event.recorded_at;
-            before
+            (before, 0)
         }
         None => {
             rows.batches
                 .insert(key.clone(), new_batch(&key, level, event));
-            (0, 0)
+            ((0, 0), 1)
         }
     };
+    let by = Totals {
+        on_hand: on_hand - before.0,
+        reserved: reserved - before.1,
+        batches: new,
+    };
     if !rows.moved.insert((event.event_id, key.2.clone())) {
-        return Ok(());
+        return Ok(by);
     }
     rows.movements.push(MovementRow {
         event_id: event.event_id,
@@ -135,22 +165,18 @@ fn batch_level(
         warehouse_id: key.1,
         kind,
         reservation_id: facts.reservation.map(ToString::to_string),
-        on_hand_delta: on_hand - before.0,
-        reserved_delta: reserved - before.1,
+        on_hand_delta: by.on_hand,
+        reserved_delta: by.reserved,
         on_hand_after: on_hand,
         reserved_after: reserved,
         occurred_at: facts.at,
         position: event.position.global_position,
         recorded_at: event.recorded_at,
     });
-    Ok(())
+    Ok(by)
 }
 
-fn new_batch(
-    key: &(String, String, String),
-    level: &BatchLevel,
-    event: &RecordedEvent,
-) -> BatchRow {
+fn new_batch(key: &BatchKey, level: &BatchLevel, event: &RecordedEvent) -> BatchRow {
     BatchRow {
         sku: key.0.clone(),
         warehouse_id: key.1.clone(),
@@ -200,12 +226,7 @@ fn known_batch<'r>(
     facts: &Facts<'_>,
     batch: &BatchId,
 ) -> Result<&'r mut BatchRow, ApplyError> {
-    let key = (
-        facts.sku.to_string(),
-        facts.warehouse.to_string(),
-        batch.to_string(),
-    );
     rows.batches
-        .get_mut(&key)
+        .get_mut(&batch_key(facts, batch))
         .ok_or_else(|| ApplyError::poison(format!("no levels for batch {batch}")))
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::read_models::table::{by_key, Table};
+use crate::read_models::table::{by_key, by_keys, Table};
 
 type Time = DateTime<Utc>;
 
@@ -83,11 +83,16 @@ pub(super) struct MovementRow {
 /// A stock: (SKU, warehouse).
 pub(super) type StockKey = (String, String);
 
+/// A batch of a stock: (SKU, warehouse, batch).
+pub(super) type BatchKey = (String, String, String);
+
 /// The rows of a batch's stocks and holds, and its new movements.
 #[derive(Debug, Default)]
 pub(super) struct Rows {
     pub(super) levels: Table<StockKey, LevelRow>,
-    pub(super) batches: Table<(String, String, String), BatchRow>,
+    /// The batches the batch's events name, not every batch of their
+    /// stocks: a stock's totals are kept by difference (`levels`).
+    pub(super) batches: Table<BatchKey, BatchRow>,
     pub(super) holds: Table<String, HoldRow>,
     pub(super) movements: Vec<MovementRow>,
     /// (event, batch) of `movements`: a second one is dropped, as the
@@ -95,33 +100,36 @@ pub(super) struct Rows {
     pub(super) moved: HashSet<(Uuid, String)>,
 }
 
-/// Loads the rows of `stocks` (levels and every batch) and of the holds
-/// `holds`. No row locks: one batch of a generation runs at a time, and a
-/// lock would take a transaction id before the batch writes.
+/// Loads the rows of `stocks`, of the batches `batches` (those the
+/// events name: never the stocks' other batches, whose number grows with
+/// their history) and of the holds `holds`, each by key. No row locks: one
+/// batch of a generation runs at a time, and a lock would take a
+/// transaction id before the batch writes.
 pub(super) async fn load(
     conn: &mut PgConnection,
     stocks: &[StockKey],
+    batches: &[BatchKey],
     holds: &[&str],
 ) -> sqlx::Result<Rows> {
-    let skus: Vec<&str> = stocks.iter().map(|s| s.0.as_str()).collect();
-    let warehouses: Vec<&str> = stocks.iter().map(|s| s.1.as_str()).collect();
-    let levels: Vec<LevelRow> = sqlx::query_as(
-        "select sku, warehouse_id, stock_id, vendor_id, available, on_hand, reserved, batches, as_of, \
-                last_sequence, updated_at \
-           from stock_levels where (sku, warehouse_id) in (select * from unnest($1::text[], $2::text[]))",
-    )
-    .bind(&skus)
-    .bind(&warehouses)
+    let levels: Vec<LevelRow> = sqlx::query_as(&by_keys(
+        "sku, warehouse_id, stock_id, vendor_id, available, on_hand, reserved, batches, as_of, \
+         last_sequence, updated_at",
+        "stock_levels",
+        &["sku", "warehouse_id"],
+    ))
+    .bind(stocks.iter().map(|s| s.0.as_str()).collect::<Vec<_>>())
+    .bind(stocks.iter().map(|s| s.1.as_str()).collect::<Vec<_>>())
     .fetch_all(&mut *conn)
     .await?;
-    let batches: Vec<BatchRow> = sqlx::query_as(
-        "select t.* from (select distinct * from unnest($1::text[], $2::text[])) as wanted(sku, warehouse) \
-          cross join lateral (select sku, warehouse_id, batch_id, expires_on, on_hand, reserved, written_off, \
-                written_off_on, received_at, updated_at \
-           from stock_batches where sku = wanted.sku and warehouse_id = wanted.warehouse offset 0) t",
-    )
-    .bind(&skus)
-    .bind(&warehouses)
+    let batches: Vec<BatchRow> = sqlx::query_as(&by_keys(
+        "sku, warehouse_id, batch_id, expires_on, on_hand, reserved, written_off, written_off_on, \
+         received_at, updated_at",
+        "stock_batches",
+        &["sku", "warehouse_id", "batch_id"],
+    ))
+    .bind(batches.iter().map(|b| b.0.as_str()).collect::<Vec<_>>())
+    .bind(batches.iter().map(|b| b.1.as_str()).collect::<Vec<_>>())
+    .bind(batches.iter().map(|b| b.2.as_str()).collect::<Vec<_>>())
     .fetch_all(&mut *conn)
     .await?;
     let held: Vec<HoldRow> = sqlx::query_as(&by_key(

@@ -135,6 +135,10 @@ fn stock() -> Value {
                 "on_hand": long(),
                 "reserved": long(),
                 "free": long(),
+                // no longer in documents (a written-off batch holds no
+                // units, so it is not listed); kept so that documents of
+                // earlier `search` generations stay valid in indices of
+                // this mapping version; dropped with its next version
                 "written_off": { "type": "boolean" },
             },
         },
