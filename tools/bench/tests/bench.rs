@@ -21,6 +21,10 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
+/// A run's scratch database is named after the process, so the runs of
+/// this binary's tests take turns.
+static ONE_RUN_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn tiny_run(url: &str) -> Cli {
     tiny_run_with(url, &[])
 }
@@ -61,6 +65,7 @@ async fn a_tiny_run_measures_every_figure_beside_its_baseline_and_cleans_up() {
     let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
     let cli = tiny_run(&url);
     let Command::Bench(args) = &cli.command;
+    let _turn = ONE_RUN_AT_A_TIME.lock().await;
     let report = bench::report(&cli.settings, args).await.expect("the run");
 
     for (name, baseline) in [
@@ -112,6 +117,7 @@ async fn only_the_chosen_figures_are_measured_with_their_baselines() {
     let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
     let cli = tiny_run_with(&url, &["--only", "inprocess,long-stream"]);
     let Command::Bench(args) = &cli.command;
+    let _turn = ONE_RUN_AT_A_TIME.lock().await;
     let report = bench::report(&cli.settings, args).await.expect("the run");
 
     for name in ["command in process", "command on a 60-event stream"] {
