@@ -1,6 +1,6 @@
 //! Following the log: catching a generation up, and the long-running worker.
 
-use bazaar_event_store::{read_after, Position, RecordedEvent};
+use bazaar_event_store::{read_after_of, Position, RecordedEvent};
 use sqlx::PgPool;
 
 use crate::batch::{apply_batch, Batch};
@@ -60,7 +60,7 @@ pub async fn catch_up<P: Projection>(
     let mut row = find(pool, P::NAME, generation).await?;
     let mut at = row.checkpoint();
     let mut applied = 0u64;
-    let mut ahead = ReadAhead::new(pool, CATCH_UP_BATCH_SIZE);
+    let mut ahead = ReadAhead::new(pool, CATCH_UP_BATCH_SIZE, P::AGGREGATE_TYPES);
     loop {
         let events = ahead.after(at).await?;
         let Some(last) = events.last().map(|e| e.position) else {
@@ -105,6 +105,7 @@ pub async fn catch_up<P: Projection>(
 pub(crate) struct ReadAhead {
     pool: PgPool,
     limit: i64,
+    aggregate_types: &'static [&'static str],
     pending: Option<(Position, Reading)>,
 }
 
@@ -120,11 +121,13 @@ impl Drop for Reading {
 }
 
 impl ReadAhead {
-    /// Reads batches of up to `limit` events of `pool`'s log.
-    pub(crate) fn new(pool: &PgPool, limit: i64) -> Self {
+    /// Reads batches of up to `limit` events of `pool`'s log, in full
+    /// only those of `aggregate_types` ([`Projection::AGGREGATE_TYPES`]).
+    pub(crate) fn new(pool: &PgPool, limit: i64, aggregate_types: &'static [&'static str]) -> Self {
         Self {
             pool: pool.clone(),
             limit,
+            aggregate_types,
             pending: None,
         }
     }
@@ -147,10 +150,10 @@ impl ReadAhead {
     }
 
     fn read(&self, at: Position) -> Reading {
-        let (pool, limit) = (self.pool.clone(), self.limit);
-        Reading(tokio::spawn(
-            async move { read_after(&pool, at, limit).await },
-        ))
+        let (pool, limit, types) = (self.pool.clone(), self.limit, self.aggregate_types);
+        Reading(tokio::spawn(async move {
+            read_after_of(&pool, at, limit, types).await
+        }))
     }
 }
 

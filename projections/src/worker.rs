@@ -127,7 +127,7 @@ async fn follow<P: Projection>(
     let mut at = generation.checkpoint();
     reached.record(P::NAME, at);
     let mut pause = FIRST_RECHECK;
-    let mut ahead = ReadAhead::new(pool, BATCH_SIZE);
+    let mut ahead = ReadAhead::new(pool, BATCH_SIZE, P::AGGREGATE_TYPES);
     loop {
         let started = std::time::Instant::now();
         match step(pool, projection, generation.generation, at, &mut ahead).await {
