@@ -76,7 +76,7 @@ pub use metadata::EventMetadata;
 pub use pool::{connect, migrate, PgSettings, MIGRATOR};
 pub use position::Position;
 pub use provenance::Provenance;
-pub use reader::{held_back, load_checkpoint, read_after, save_checkpoint};
+pub use reader::{held_back, load_checkpoint, read_after, read_after_of, save_checkpoint};
 pub use receipt::Receipt;
 pub use recorded::{read_stream, RecordedEvent};
 pub use repository::PgEventRepository;

@@ -99,6 +99,11 @@ pub trait Projection: Send + Sync + 'static {
     /// Only for read models whose `apply` finds rows by primary key alone:
     /// without the other indexes, any other lookup scans the table.
     const DEFER_INDEXES: bool = false;
+    /// The aggregate types whose events the projection applies; every
+    /// other event reaches it with payload and metadata `null` (it still
+    /// moves the checkpoint), which spares Postgres rendering them. Empty
+    /// (the default): every event in full.
+    const AGGREGATE_TYPES: &'static [&'static str] = &[];
 
     /// `CREATE TABLE` statements (unqualified names) of one generation.
     fn tables(&self) -> &'static str;

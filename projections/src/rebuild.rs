@@ -6,12 +6,18 @@
 //! transaction marks it live, retires the old one and points the `read`
 //! views at it; the old schema is then dropped. The worker following the
 //! live generation finds the old one retired and moves to the new one.
+//!
+//! The first pass, from zero to about the head, is most of a rebuild's
+//! work, and nothing reads the generation meanwhile: a projection that
+//! defers them ([`Projection::DEFER_INDEXES`]) loads it without secondary
+//! indexes and foreign keys, created once after the pass
+//! ([`crate::generation::create_deferred`]), and the batches of a
+//! `building` generation commit without waiting for the WAL flush (see
+//! [`crate::batch`]).
 
 use sqlx::PgPool;
 
-use crate::generation::{
-    create, create_deferred_indexes, expose, lock, lock_for_batch, schema_name,
-};
+use crate::generation::{create, create_deferred, expose, lock, lock_for_batch, schema_name};
 use crate::projection::Projection;
 use crate::runtime::{catch_up_fully, CatchUpError};
 
@@ -30,7 +36,8 @@ pub async fn rebuild<P: Projection>(
         .await?;
     let total = u64::try_from(total).unwrap_or_default();
     // catch up until a pass finds (almost) nothing new, then switch; the
-    // secondary indexes deferred for the first pass are built after it
+    // secondary indexes and foreign keys deferred for the first pass are
+    // created after it
     let mut deferred = P::DEFER_INDEXES;
     loop {
         let applied = catch_up_fully(pool, projection, generation, |done| {
@@ -38,7 +45,7 @@ pub async fn rebuild<P: Projection>(
         })
         .await?;
         if deferred {
-            create_deferred_indexes(pool, projection, generation).await?;
+            create_deferred(pool, projection, generation).await?;
             deferred = false;
         } else if applied < 100 && switch(pool, projection, generation).await? {
             return Ok(generation);

@@ -1,6 +1,6 @@
 //! Following the log: catching a generation up, and the long-running worker.
 
-use bazaar_event_store::{read_after, Position, RecordedEvent};
+use bazaar_event_store::{read_after_of, Position, RecordedEvent};
 use sqlx::PgPool;
 
 use crate::batch::{apply_batch, Batch};
@@ -46,6 +46,11 @@ pub enum CatchUpError {
 /// Applies every readable event after `generation`'s checkpoint; returns
 /// how many were applied. `progress` is called after each batch with the
 /// generation's total of applied events.
+///
+/// The batch after the one being applied is read meanwhile (see
+/// [`ReadAhead`]); it is used only if the checkpoint then is the last event
+/// it was read after, so a batch that finds the checkpoint moved, or the
+/// generation stopped, drops it unread.
 pub async fn catch_up<P: Projection>(
     pool: &PgPool,
     projection: &P,
@@ -55,15 +60,13 @@ pub async fn catch_up<P: Projection>(
     let mut row = find(pool, P::NAME, generation).await?;
     let mut at = row.checkpoint();
     let mut applied = 0u64;
-    let mut next = prefetch(pool, at);
+    let mut ahead = ReadAhead::new(pool, CATCH_UP_BATCH_SIZE, P::AGGREGATE_TYPES);
     loop {
-        let events = next.await??;
+        let events = ahead.after(at).await?;
         let Some(last) = events.last().map(|e| e.position) else {
             return Ok(applied);
         };
-        // read the following batch while this one is applied: reading and
-        // writing then run on two connections (two cores) at once
-        next = prefetch(pool, last);
+        ahead.start(last);
         match apply_batch(pool, projection, generation, at, &events).await? {
             Batch::Applied(n) => {
                 applied += n as u64;
@@ -71,13 +74,10 @@ pub async fn catch_up<P: Projection>(
                 progress(u64::try_from(row.events_applied).unwrap_or_default() + applied);
             }
             Batch::Moved(to) => {
-                next.abort();
                 row = find(pool, P::NAME, generation).await?;
                 at = to;
-                next = prefetch(pool, at);
             }
             Batch::Stopped(status) => {
-                next.abort();
                 return Err(CatchUpError::Stopped {
                     name: P::NAME,
                     generation,
@@ -85,20 +85,76 @@ pub async fn catch_up<P: Projection>(
                 });
             }
             Batch::Poisoned { position, reason } => {
-                next.abort();
                 return Err(CatchUpError::Poisoned(format!("at {position}: {reason}")));
             }
         }
     }
 }
 
-/// Reads the batch after `at` on a task of its own.
-fn prefetch(
-    pool: &PgPool,
-    at: Position,
-) -> tokio::task::JoinHandle<Result<Vec<RecordedEvent>, bazaar_event_store::Error>> {
-    let pool = pool.clone();
-    tokio::spawn(async move { read_after(&pool, at, CATCH_UP_BATCH_SIZE).await })
+/// The next batch of the log, read on a task (and a pooled connection) of
+/// its own while the caller applies the current one, so Postgres reads the
+/// log on one backend while it writes the read model on another: reading,
+/// folding and writing overlap instead of taking turns.
+///
+/// A batch read ahead is keyed by the position it was read after and
+/// handed out only for that position; asked for any other, it is dropped
+/// (its task aborted) and the batch read afresh. So exactly-once does not
+/// rest on it: [`apply_batch`] still checks the checkpoint it was read
+/// after. One batch ahead is enough: on two cores the reading backend
+/// already keeps pace with the writing one.
+pub(crate) struct ReadAhead {
+    pool: PgPool,
+    limit: i64,
+    aggregate_types: &'static [&'static str],
+    pending: Option<(Position, Reading)>,
+}
+
+type Events = Result<Vec<RecordedEvent>, bazaar_event_store::Error>;
+
+/// A read in flight, aborted when dropped.
+struct Reading(tokio::task::JoinHandle<Events>);
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl ReadAhead {
+    /// Reads batches of up to `limit` events of `pool`'s log, in full
+    /// only those of `aggregate_types` ([`Projection::AGGREGATE_TYPES`]).
+    pub(crate) fn new(pool: &PgPool, limit: i64, aggregate_types: &'static [&'static str]) -> Self {
+        Self {
+            pool: pool.clone(),
+            limit,
+            aggregate_types,
+            pending: None,
+        }
+    }
+
+    /// Starts reading the batch after `at`, unless it is being read.
+    pub(crate) fn start(&mut self, at: Position) {
+        if !matches!(&self.pending, Some((after, _)) if *after == at) {
+            self.pending = Some((at, self.read(at)));
+        }
+    }
+
+    /// The batch after `at`: the one read ahead if it was read after `at`,
+    /// else one read now.
+    pub(crate) async fn after(&mut self, at: Position) -> Result<Vec<RecordedEvent>, CatchUpError> {
+        let mut reading = match self.pending.take() {
+            Some((after, reading)) if after == at => reading,
+            _ => self.read(at),
+        };
+        Ok((&mut reading.0).await??)
+    }
+
+    fn read(&self, at: Position) -> Reading {
+        let (pool, limit, types) = (self.pool.clone(), self.limit, self.aggregate_types);
+        Reading(tokio::spawn(async move {
+            read_after_of(&pool, at, limit, types).await
+        }))
+    }
 }
 
 async fn find(pool: &PgPool, name: &str, generation: i32) -> sqlx::Result<Generation> {

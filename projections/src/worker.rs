@@ -18,14 +18,14 @@ use std::future::Future;
 use std::time::Duration;
 
 use bazaar_event_store::election::{self, Lease, LockKey};
-use bazaar_event_store::{held_back, read_after, Position};
+use bazaar_event_store::{held_back, Position};
 use sqlx::PgPool;
 
 use crate::batch::{apply_batch, Batch};
 use crate::generation::{ensure_live, Generation};
 use crate::projection::Projection;
 use crate::reached::Reached;
-use crate::runtime::BATCH_SIZE;
+use crate::runtime::{CatchUpError, ReadAhead, BATCH_SIZE};
 use crate::wakeups::Wakeups;
 
 /// How often a standby worker tries to take over.
@@ -127,9 +127,10 @@ async fn follow<P: Projection>(
     let mut at = generation.checkpoint();
     reached.record(P::NAME, at);
     let mut pause = FIRST_RECHECK;
+    let mut ahead = ReadAhead::new(pool, BATCH_SIZE, P::AGGREGATE_TYPES);
     loop {
         let started = std::time::Instant::now();
-        match step(pool, projection, generation.generation, at).await {
+        match step(pool, projection, generation.generation, at, &mut ahead).await {
             Ok(Some((next, _))) if next == at => {
                 if held_back(pool, at).await.unwrap_or(false) {
                     tokio::time::sleep(pause).await;
@@ -156,16 +157,24 @@ async fn follow<P: Projection>(
 
 /// One batch: the new checkpoint and the events read, or `None` when the
 /// generation stopped.
+///
+/// After a full batch (the worker is behind) the next one is read while
+/// this one is applied ([`ReadAhead`]); batches stay [`BATCH_SIZE`] short,
+/// and a worker that keeps up reads after each commit as before.
 async fn step<P: Projection>(
     pool: &PgPool,
     projection: &P,
     generation: i32,
     at: Position,
-) -> Result<Option<(Position, usize)>, bazaar_event_store::Error> {
-    let events = read_after(pool, at, BATCH_SIZE).await?;
+    ahead: &mut ReadAhead,
+) -> Result<Option<(Position, usize)>, CatchUpError> {
+    let events = ahead.after(at).await?;
     let Some(last) = events.last() else {
         return Ok(Some((at, 0)));
     };
+    if events.len() >= usize::try_from(BATCH_SIZE).unwrap_or(usize::MAX) {
+        ahead.start(last.position);
+    }
     Ok(
         match apply_batch(pool, projection, generation, at, &events).await? {
             Batch::Applied(_) => Some((last.position, events.len())),

@@ -2,8 +2,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use bazaar_event_store::{
-    held_back, load_checkpoint, read_after, save_checkpoint, Error, PgEventStore, Position,
-    RecordedEvent,
+    held_back, load_checkpoint, read_after, read_after_of, save_checkpoint, Error, PgEventStore,
+    Position, RecordedEvent,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -48,6 +48,40 @@ async fn transaction_ids_are_ordered_as_numbers_not_as_text(pool: PgPool) {
     let rest = read_after(&pool, page[0].position, 10).await.unwrap();
     assert_eq!(ids(&page), ["first"]);
     assert_eq!(ids(&rest), ["second", "third"]);
+}
+
+/// A reader of some aggregate types gets every event in its place, in
+/// full only those of its types: the others' payload and metadata are
+/// `null`, and its checkpoint still moves past them.
+#[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]
+async fn a_reader_of_some_aggregate_types_gets_the_others_without_payload(pool: PgPool) {
+    for (aggregate_type, id) in [("Ledger", "a"), ("Order", "b"), ("Ledger", "c")] {
+        sqlx::query(
+            "insert into events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
+             values ($1, $2, 1, 'Opened', '1.0', '{\"n\": 1}', '{\"actor\": \"admin:test\"}')",
+        )
+        .bind(aggregate_type)
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let all = read_after(&pool, Position::START, 10).await.unwrap();
+    let mine = read_after_of(&pool, Position::START, 10, &["Ledger"])
+        .await
+        .unwrap();
+    assert_eq!(ids(&mine), ["a", "b", "c"]);
+    let positions =
+        |events: &[RecordedEvent]| events.iter().map(|e| e.position).collect::<Vec<_>>();
+    assert_eq!(positions(&mine), positions(&all));
+    let json = |e: &RecordedEvent| (e.payload.to_value(), e.metadata.to_value());
+    assert_eq!(json(&mine[0]), json(&all[0]));
+    assert_eq!(json(&mine[2]), json(&all[2]));
+    assert_eq!(
+        json(&mine[1]),
+        (serde_json::Value::Null, serde_json::Value::Null)
+    );
+    assert_eq!(mine[1].aggregate_type, "Order");
 }
 
 #[sqlx::test(migrator = "bazaar_event_store::MIGRATOR")]

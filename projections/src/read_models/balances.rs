@@ -116,6 +116,7 @@ struct Stamp<'a> {
 impl Projection for Balances {
     const NAME: &'static str = "balances";
     const CODE_VERSION: i32 = 1;
+    const AGGREGATE_TYPES: &'static [&'static str] = <Rows as StreamRows>::AGGREGATE_TYPES;
 
     fn tables(&self) -> &'static str {
         include_str!("balances/tables.sql")

@@ -57,6 +57,7 @@ pub struct Commissions;
 impl Projection for Commissions {
     const NAME: &'static str = "commissions";
     const CODE_VERSION: i32 = 1;
+    const AGGREGATE_TYPES: &'static [&'static str] = <rows::Rows as StreamRows>::AGGREGATE_TYPES;
 
     fn tables(&self) -> &'static str {
         include_str!("commissions/tables.sql")

@@ -55,6 +55,7 @@ pub struct Escrows;
 impl Projection for Escrows {
     const NAME: &'static str = "escrows";
     const CODE_VERSION: i32 = 1;
+    const AGGREGATE_TYPES: &'static [&'static str] = <rows::Rows as StreamRows>::AGGREGATE_TYPES;
 
     fn tables(&self) -> &'static str {
         include_str!("escrows/tables.sql")

@@ -77,6 +77,7 @@ enum Payload {
 impl Projection for Invoices {
     const NAME: &'static str = "invoices";
     const CODE_VERSION: i32 = 1;
+    const AGGREGATE_TYPES: &'static [&'static str] = &[ORDER, PAYMENT_SPLIT];
 
     fn tables(&self) -> &'static str {
         include_str!("invoices/tables.sql")

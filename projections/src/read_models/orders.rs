@@ -70,6 +70,7 @@ impl Projection for Orders {
     const CODE_VERSION: i32 = 1;
     // a batch finds its rows by primary key only (see `store`)
     const DEFER_INDEXES: bool = true;
+    const AGGREGATE_TYPES: &'static [&'static str] = &[AGGREGATE_TYPE];
 
     fn tables(&self) -> &'static str {
         include_str!("orders/tables.sql")

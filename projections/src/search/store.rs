@@ -13,6 +13,7 @@ use bazaar_event_store::RecordedEvent;
 use sqlx::PgConnection;
 
 use crate::projection::{apply_one, ApplyError, BatchError, Projection};
+use crate::search::document::{ORDER_TYPE, STOCK_TYPE};
 
 /// The channel every batch notifies in its transaction (so the signal is
 /// sent only once it committed): what wakes the Elasticsearch indexer,
@@ -27,6 +28,7 @@ impl Projection for SearchDocs {
     const NAME: &'static str = "search";
     /// 3: stock documents list only the batches that hold units.
     const CODE_VERSION: i32 = 3;
+    const AGGREGATE_TYPES: &'static [&'static str] = &[ORDER_TYPE, STOCK_TYPE];
 
     fn tables(&self) -> &'static str {
         include_str!("tables.sql")

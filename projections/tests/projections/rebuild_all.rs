@@ -51,6 +51,7 @@ async fn every_live_read_model_equals_its_rebuild_after_a_mixed_workload(
     };
     follow_live(&pool, workload).await;
     let live_indexes = indexes(&pool).await;
+    let live_tables = tables(&pool).await;
 
     let views = read_views(&pool).await;
     let live = assert_rebuild_equals_live(&pool, NAMES, &views).await;
@@ -67,6 +68,29 @@ async fn every_live_read_model_equals_its_rebuild_after_a_mixed_workload(
     assert!(live_indexes
         .iter()
         .any(|i| i.starts_with("orders_buyer_idx ")));
+    // a rebuild that deferred its foreign keys added every one of them
+    // back, and its tables are logged like the live ones
+    assert_eq!(tables(&pool).await, live_tables);
+    assert!(live_tables
+        .iter()
+        .any(|t| t.starts_with("vendor_orders p vendor_orders_order_id_fkey FOREIGN KEY")));
+    assert!(live_tables.iter().all(|t| t.split(' ').nth(1) == Some("p")));
+}
+
+/// The tables of the live generations: name, persistence (`p` logged,
+/// `u` unlogged) and each constraint, schema names removed.
+async fn tables(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "select c.relname || ' ' || c.relpersistence::text || ' ' || \
+                coalesce(k.conname || ' ' || regexp_replace(pg_get_constraintdef(k.oid), 'rm_[a-z]+_g[0-9]+\\.', ''), '') \
+           from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+           join projection p on n.nspname = 'rm_' || p.projection_name || '_g' || p.generation \
+           left join pg_constraint k on k.conrelid = c.oid \
+          where p.status = 'live' and c.relkind = 'r' order by 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
 }
 
 /// The index definitions of the live generations, schema names removed.

@@ -444,12 +444,15 @@ async fn a_worker_whose_lock_session_dies_competes_again_and_applies_every_event
                 assert!(std::time::Instant::now() < deadline, "never re-elected");
                 tokio::time::sleep(Duration::from_millis(20)).await;
             };
+            // events to apply before waiting for a batch: the worker may
+            // have applied everything before it was found (it reads the
+            // next batch while applying one)
             let before = applied(&pool).await;
+            append_many(&pool, CHUNK).await;
             eventually("a batch commits", || async {
                 applied(&pool).await > before
             })
             .await;
-            append_many(&pool, CHUNK).await;
             let terminated: bool = sqlx::query_scalar("select pg_terminate_backend($1)")
                 .bind(pid)
                 .fetch_one(&pool)
