@@ -132,6 +132,15 @@ fn order_queries(m: &Market) -> Vec<OrderQuery> {
             placed_before: Some(middle),
             ..q()
         },
+        // a bound a microsecond after an order: that order is before it
+        OrderQuery {
+            placed_from: Some(middle + Duration::microseconds(1)),
+            ..q()
+        },
+        OrderQuery {
+            placed_before: Some(middle + Duration::microseconds(1)),
+            ..q()
+        },
         OrderQuery {
             placed_from: Some(Market::at(&m.placed, 0.25)),
             placed_before: Some(Market::at(&m.placed, 0.75) + Duration::milliseconds(1)),
