@@ -81,7 +81,16 @@
 //! scratch ledger work on, and only its id and last good day are kept, for
 //! the rules that name it (a second receipt, an adjustment, a write-off, a
 //! return). The events keep it whole; the decisions are the same as with
-//! it kept (a property test checks this). Quantities are 1 to [`MAX_QUANTITY`];
+//! it kept (a property test checks this). Nor do the batches that still
+//! hold units weigh on a command: availability is summed per last good day
+//! and FEFO planning walks a kept order only as far as it needs (`holding`),
+//! and a command's scratch ledger reads through to the state, copying only
+//! the batches it changes (`ledger`), so receiving, reserving, committing
+//! or releasing on a stock with 10,000 batches costs what it costs on one
+//! with a single batch (what still reads every batch: a reservation that
+//! finds too few units counts all eligible ones for its answer; a return
+//! without a batch id, and a write-off's search for the holds on its batch).
+//! Quantities are 1 to [`MAX_QUANTITY`];
 //! adjustment and return reasons are 1 to 200 characters. Every command but
 //! `ReceiveBatch` on a stock that never received a batch is
 //! `NoStockReceived` (except `Reserve`, see above); a second write-off of a
@@ -104,11 +113,15 @@
 //! - `holds`: reserve, extend, commit, release, expire.
 //! - `stock`: receive, adjust, write off, restock.
 //! - `moves`: moving held units off expired batches and freeing them.
-//! - `ledger`: availability, FEFO planning, checked batch arithmetic.
+//! - `holding`: the batches that hold units, with their FEFO order and
+//!   free units per last good day kept beside them.
+//! - `ledger`: FEFO planning and checked batch arithmetic on a scratch view
+//!   of the batches.
 
 pub mod command;
 pub mod error;
 pub mod event;
+mod holding;
 mod holds;
 mod ledger;
 mod moves;
@@ -132,6 +145,7 @@ pub use event::{
 pub use state::{Batch, Reservation, ReservationStatus};
 
 use crate::ids::{BatchId, ReservationId, Sku, VendorId, WarehouseId};
+use holding::Holding;
 
 /// The largest quantity one command may receive, reserve or restock.
 pub const MAX_QUANTITY: u32 = 1_000_000;
@@ -146,8 +160,8 @@ pub fn stock_id(sku: &Sku, warehouse: &WarehouseId) -> String {
 pub struct InventoryReservation {
     stock: Option<StockKey>,
     /// Batches that hold units: what availability, FEFO planning and every
-    /// scratch ledger work on.
-    batches: BTreeMap<BatchId, Batch>,
+    /// scratch ledger work on (stored as a map by id; see `holding`).
+    batches: Holding,
     /// Batches that hold none (written off, shipped or counted to zero):
     /// only their last good day, which the rules that name a batch still
     /// read (a second receipt, an adjustment, a write-off, a return).

@@ -42,13 +42,14 @@ impl InventoryReservation {
         }
         let today = at.date_naive();
         let eligibility = Eligibility::new(ship_on, min_shelf_life_days, today);
-        let allocations = ledger::plan(&self.batches, quantity, |_, b| eligibility.admits(b))
+        let mut scratch = Ledger::new(&self.batches);
+        let allocations = scratch
+            .plan(quantity, |_, b| eligibility.admits(b))
             .map_err(|available| Error::InsufficientStock {
                 requested: quantity,
                 available,
             })?;
         let key = self.key()?;
-        let mut scratch = Ledger::new(&self.batches);
         scratch.reserve(&allocations)?;
         let levels = scratch.levels(today, ledger::ids(&allocations));
         let (sku, warehouse) = (key.sku.clone(), key.warehouse.clone());
@@ -132,7 +133,7 @@ impl InventoryReservation {
     /// `today`; `None` if none did.
     fn move_off_expired(
         &self,
-        scratch: &mut Ledger,
+        scratch: &mut Ledger<'_>,
         reservation: &ReservationId,
         held: &Reservation,
         today: NaiveDate,

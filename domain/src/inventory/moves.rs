@@ -25,7 +25,7 @@ pub(super) struct Move {
 /// eligible for its ship date and shelf life, FEFO. `None`, with the ledger
 /// unchanged, if they cannot take all of those units.
 pub(super) fn reallocate(
-    scratch: &mut Ledger,
+    scratch: &mut Ledger<'_>,
     held: &Reservation,
     stale: &BTreeSet<BatchId>,
     today: NaiveDate,
@@ -38,7 +38,7 @@ pub(super) fn reallocate(
     let quantity = from.iter().map(|a| a.quantity).sum();
     let eligibility = Eligibility::new(held.ship_on, held.min_shelf_life_days, today);
     let admits = |id: &BatchId, batch: &_| !stale.contains(id) && eligibility.admits(batch);
-    let Ok(to) = ledger::plan(scratch.batches(), quantity, admits) else {
+    let Ok(to) = scratch.plan(quantity, admits) else {
         return Ok(None);
     };
     scratch.unreserve(&from)?;
@@ -68,7 +68,7 @@ fn merge(kept: Vec<BatchAllocation>, to: &[BatchAllocation]) -> Vec<BatchAllocat
 /// The event of a move already made on `scratch`.
 pub(super) fn reallocated(
     key: &StockKey,
-    scratch: &Ledger,
+    scratch: &Ledger<'_>,
     reservation: ReservationId,
     moved: Move,
     today: NaiveDate,
@@ -96,7 +96,7 @@ pub(super) fn reallocated(
 /// Frees an active reservation's units on `scratch` as a release.
 pub(super) fn released(
     key: &StockKey,
-    scratch: &mut Ledger,
+    scratch: &mut Ledger<'_>,
     held: &Reservation,
     reservation: ReservationId,
     reason: ReleaseReason,
@@ -121,7 +121,7 @@ pub(super) fn released(
 /// Frees an active reservation's units on `scratch` as an expiry.
 pub(super) fn expired(
     key: &StockKey,
-    scratch: &mut Ledger,
+    scratch: &mut Ledger<'_>,
     held: &Reservation,
     reservation: ReservationId,
     at: DateTime<Utc>,

@@ -72,13 +72,13 @@ impl InventoryReservation {
 
     /// Units that can still be reserved on `on`, over all unexpired batches.
     pub fn available(&self, on: NaiveDate) -> u64 {
-        ledger::available(&self.batches, on)
+        self.batches.available(on)
     }
 
     /// The batches that hold units, by id; batches emptied by shipments,
     /// adjustments or write-offs are left out (see [`Self::batch`]).
     pub fn batches(&self) -> &std::collections::BTreeMap<BatchId, Batch> {
-        &self.batches
+        self.batches.map()
     }
 
     /// Any batch ever received, emptied ones included (with no units).
@@ -95,24 +95,21 @@ impl InventoryReservation {
 
     /// Whether a batch with this id was ever received.
     pub(super) fn knows_batch(&self, id: &BatchId) -> bool {
-        self.batches.contains_key(id) || self.emptied.contains_key(id)
+        self.batches.contains(id) || self.emptied.contains_key(id)
     }
 
     /// Every batch ever received with its last good day, emptied ones
     /// included, in no particular order.
     pub(super) fn expiries(&self) -> impl Iterator<Item = (&BatchId, Option<NaiveDate>)> {
-        let holding = self.batches.iter().map(|(id, b)| (id, b.expires_on));
+        let holding = self.batches.map().iter().map(|(id, b)| (id, b.expires_on));
         holding.chain(self.emptied.iter().map(|(id, e)| (id, *e)))
     }
 
     /// A scratch copy of the batches that hold units, plus `named` if it
     /// is an emptied batch (a command about to put units back into it).
-    pub(super) fn scratch_with(&self, named: &BatchId) -> ledger::Ledger {
+    pub(super) fn scratch_with(&self, named: &BatchId) -> ledger::Ledger<'_> {
         let mut scratch = ledger::Ledger::new(&self.batches);
-        if let Some(batch) = self
-            .batch(named)
-            .filter(|_| !self.batches.contains_key(named))
-        {
+        if let Some(batch) = self.batch(named).filter(|_| !self.batches.contains(named)) {
             scratch.insert(named.clone(), batch);
         }
         scratch

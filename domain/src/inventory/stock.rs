@@ -126,7 +126,7 @@ impl InventoryReservation {
                 at,
             )?);
         }
-        let quantity = scratch.batches().get(&batch).map_or(0, |b| b.on_hand);
+        let quantity = scratch.get(&batch).map_or(0, |b| b.on_hand);
         scratch.set_on_hand(&batch, 0)?;
         let levels = scratch.levels(on, [&batch]);
         let (sku, warehouse) = (key.sku.clone(), key.warehouse.clone());
@@ -267,7 +267,7 @@ fn adjusted(current: &Batch, batch: &BatchId, delta: i64) -> Result<u32, Error> 
 /// any other moves to other eligible batches or, failing that, is released.
 fn free_held_units(
     key: &StockKey,
-    scratch: &mut Ledger,
+    scratch: &mut Ledger<'_>,
     reservation: ReservationId,
     held: &Reservation,
     batch: &BatchId,

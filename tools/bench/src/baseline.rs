@@ -11,8 +11,9 @@ use tokio::process::Command;
 
 use super::BenchArgs;
 
-/// The pgbench figures.
-#[derive(Debug, Clone, Copy)]
+/// The pgbench figures (zero where the run measures nothing compared
+/// with them).
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Baselines {
     /// Single-row inserts per second.
     pub(crate) insert_tps: f64,
@@ -37,21 +38,24 @@ event_version, payload, metadata, event_id) values ('BenchCounter', gen_random_u
 
 const SELECT: &str = "\\set id random(1, 100000)\nselect body from bench_kv where id = :id;\n";
 
-/// Prepares the baseline tables in `url` and runs both pgbench scripts.
+/// Prepares the baseline tables in `url` and runs the pgbench scripts that
+/// the figures of this run are compared with: the insert for the command
+/// figures, the select for the queries.
 pub(crate) async fn pgbench(url: &str, args: &BenchArgs) -> anyhow::Result<Baselines> {
+    use crate::Part::{Http, Inprocess, Queries};
     let pool = bazaar_event_store::connect(&bazaar_event_store::PgSettings::new(url))?;
     bazaar_event_store::migrate(&pool).await?;
     sqlx::raw_sql(SETUP).execute(&pool).await?;
     pool.close().await;
-    // the insert's JSON colons read as variables in prepared mode
-    let (insert_tps, insert_ms) = run(url, (INSERT, "simple"), args).await?;
-    let (select_tps, select_ms) = run(url, (SELECT, "prepared"), args).await?;
-    Ok(Baselines {
-        insert_tps,
-        insert_ms,
-        select_tps,
-        select_ms,
-    })
+    let mut baselines = Baselines::default();
+    if args.runs_any(&[Inprocess, Http]) {
+        // the insert's JSON colons read as variables in prepared mode
+        (baselines.insert_tps, baselines.insert_ms) = run(url, (INSERT, "simple"), args).await?;
+    }
+    if args.runs(Queries) {
+        (baselines.select_tps, baselines.select_ms) = run(url, (SELECT, "prepared"), args).await?;
+    }
+    Ok(baselines)
 }
 
 /// Runs `script` with pgbench in query `mode`; (tps, average latency in ms).

@@ -1,11 +1,11 @@
 //! Commands through the executor, without HTTP: what the write path itself
-//! sustains (load or cache, decide, group commit), beside the same run's
+//! sustains (decide, group commit) for creations, beside the same run's
 //! pgbench single-row insert, with the batch sizes the group commit saw.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use bazaar_commands::WriteSide;
+use bazaar_commands::{Options, WriteSide};
 use bazaar_domain::escrow::{EscrowCommand, MilestoneInput};
 use bazaar_domain::ids::{MilestoneId, PartyId};
 use bazaar_domain::money::{Currency, Money};
@@ -19,7 +19,10 @@ use super::report::Figure;
 use super::BenchArgs;
 
 /// Escrow openings (one event on a new stream each) by `args.clients`
-/// concurrent callers of one write side, for `args.seconds`.
+/// concurrent callers of one write side, for `args.seconds`. Each is run
+/// as the API runs an opening: under a fresh id, with
+/// [`Options::creates`], so it decides without reading the (empty)
+/// stream and its one round trip is the group commit.
 pub(crate) async fn measure(
     pool: &PgPool,
     args: &BenchArgs,
@@ -38,8 +41,13 @@ pub(crate) async fn measure(
                 let id = Uuid::now_v7();
                 let metadata = EventMetadata::for_command(id, format!("buyer:bench-{c}"));
                 let escrow = id.to_string();
+                // as the API opens one: a fresh id, decided without a load
+                let creates = Options {
+                    creates: true,
+                    ..Options::default()
+                };
                 app.escrows
-                    .execute(&escrow, (*command).clone(), &metadata)
+                    .execute_with(&escrow, (*command).clone(), &metadata, creates)
                     .await
                     .is_ok()
             }

@@ -8,6 +8,10 @@
 //! verification, relay) on the log the run wrote, then drops the database.
 //! Targets are reported, not asserted: see `docs/benchmarks.md`.
 //!
+//! `--only` picks some of the figures ([`Part`]), so an experiment on one
+//! of them takes seconds instead of the whole run; the baselines they are
+//! compared with are still measured in the same run.
+//!
 //! # Layout
 //! - `stack`: the scratch database and the in-process API and workers.
 //! - `inprocess`: commands through the executor, no HTTP; batch sizes.
@@ -59,10 +63,53 @@ pub struct BenchArgs {
     /// Events in the long stream of the stream-length figure.
     #[arg(long, default_value_t = 10_000)]
     pub long_stream: u64,
-    /// Measures the checkout saga's figures alone: no baselines, no other
-    /// figure (to profile the saga, or to try one of its settings).
+    /// Measures only these figures (comma-separated; all when absent).
+    #[arg(long, value_enum, value_delimiter = ',', conflicts_with = "saga_only")]
+    pub only: Vec<Part>,
+    /// Measures the checkout saga's figures alone: the same as
+    /// `--only saga`.
     #[arg(long)]
     pub saga_only: bool,
+}
+
+/// The figures `--only` can pick; each brings the baselines it is compared
+/// with, and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Part {
+    /// Commands through the executor, no HTTP, and their batch sizes.
+    Inprocess,
+    /// Single-event commands over HTTP, and their batch sizes.
+    Http,
+    /// A command on a long stream against one on a fresh stream.
+    LongStream,
+    /// Orders placed, paid and read back as PAID.
+    Orders,
+    /// Projection lag under a fixed command rate.
+    Lag,
+    /// The checkout saga's reaction lag at each of `--saga-rates`.
+    Saga,
+    /// Reads of single orders (of the orders the lag figure placed, so it
+    /// measures that one too).
+    Queries,
+    /// Rebuild, audit verification and relay, over the log the run wrote
+    /// (cloned up to `--events`).
+    Offline,
+}
+
+impl BenchArgs {
+    /// Whether this run measures `part`.
+    pub fn runs(&self, part: Part) -> bool {
+        if self.saga_only {
+            return part == Part::Saga;
+        }
+        self.only.is_empty() || self.only.contains(&part)
+    }
+
+    /// Whether this run measures any of `parts`.
+    pub(crate) fn runs_any(&self, parts: &[Part]) -> bool {
+        parts.iter().any(|part| self.runs(*part))
+    }
 }
 
 /// Runs every measurement, prints the table and writes the JSON.
@@ -90,26 +137,23 @@ async fn measure(
     settings: &Settings,
     args: &BenchArgs,
 ) -> anyhow::Result<Report> {
+    use Part::{Http, Inprocess, Lag, LongStream, Offline, Orders, Queries, Saga};
     let mut report = Report::new(args);
-    if args.saga_only {
-        let saga = stack::with_stack(scratch.pool().await?, |stack| async move {
-            Ok(online::saga_only(&stack, args).await)
-        })
-        .await?;
-        report.extend(saga);
-        return Ok(report);
-    }
     let baselines = baseline::pgbench(&scratch.url, args).await?;
     let pool = scratch.pool().await?;
-    report.extend((
-        inprocess::measure(&pool, args, &baselines).await?,
-        Vec::new(),
-    ));
-    let online = stack::with_stack(pool.clone(), |stack| async move {
-        online::measure(&stack, args, &baselines).await
-    })
-    .await?;
-    report.extend(online);
-    report.extend(offline::measure(&pool, settings, args).await?);
+    if args.runs(Inprocess) {
+        let figures = inprocess::measure(&pool, args, &baselines).await?;
+        report.extend((figures, Vec::new()));
+    }
+    if args.runs_any(&[Http, LongStream, Orders, Lag, Saga, Queries]) {
+        let online = stack::with_stack(pool.clone(), |stack| async move {
+            online::measure(&stack, args, &baselines).await
+        })
+        .await?;
+        report.extend(online);
+    }
+    if args.runs(Offline) {
+        report.extend(offline::measure(&pool, settings, args).await?);
+    }
     Ok(report)
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::baseline::Baselines;
-use super::load::{closed_loop, percentile, Http, Who};
+use super::load::{closed_loop, Http, Who};
 use super::report::Figure;
 use super::stack::Stack;
 use super::BenchArgs;
@@ -23,40 +23,55 @@ mod stream;
 /// The warehouse of every bench stock.
 const WAREHOUSE: &str = "wh-bench";
 
-/// Everything measured over HTTP; (figures, what was skipped).
+/// Everything measured over HTTP that the run picked; (figures, what was
+/// skipped). The queries read the orders the lag figure placed, so they
+/// bring it along.
 pub(crate) async fn measure(
     stack: &Stack,
     args: &BenchArgs,
     base: &Baselines,
 ) -> anyhow::Result<(Vec<Figure>, Vec<String>)> {
+    use crate::Part::{Lag, LongStream, Orders, Queries, Saga};
     let http = Http::new(&stack.base, &stack.secret);
-    stock_up(&http, args).await;
+    if args.runs_any(&[Orders, Lag, Saga, Queries]) {
+        stock_up(&http, args).await;
+    }
     let mut skipped = Vec::new();
-    let before = stack.app.batch_sizes();
-    let mut figures = commands(&http, args, base).await;
-    let sizes = stack.app.batch_sizes().since(&before);
-    figures.extend(super::inprocess::batch_figures("over HTTP", &sizes));
-    skipped.extend(settled(&stack.pool, "stream").await);
-    figures.extend(stream::measure(stack, &http, args).await?);
-    skipped.extend(settled(&stack.pool, "orders").await);
-    let before = stack.app.batch_sizes();
-    figures.extend(orders_end_to_end(&http, args).await);
-    let sizes = stack.app.batch_sizes().since(&before);
-    figures.extend(super::inprocess::batch_figures("in orders", &sizes));
-    skipped.extend(settled(&stack.pool, "lag").await);
-    let (lag, placed) = lag::measure(stack, &http, args).await;
-    figures.extend(lag);
-    figures.extend(saga::measure(stack, &http, args).await);
-    skipped.extend(settled(&stack.pool, "queries").await);
-    figures.extend(queries(&http, args, base, placed).await);
+    let mut figures = Vec::new();
+    if args.runs(crate::Part::Http) {
+        let before = stack.app.batch_sizes();
+        figures.extend(commands(&http, args, base).await);
+        let sizes = stack.app.batch_sizes().since(&before);
+        figures.extend(super::inprocess::batch_figures("over HTTP", &sizes));
+    }
+    if args.runs(LongStream) {
+        skipped.extend(settled(&stack.pool, "stream").await);
+        let (stream, waited) = stream::measure(stack, &http, args).await?;
+        figures.extend(stream);
+        skipped.extend(waited);
+    }
+    if args.runs(Orders) {
+        skipped.extend(settled(&stack.pool, "orders").await);
+        let before = stack.app.batch_sizes();
+        figures.extend(orders_end_to_end(&http, args).await);
+        let sizes = stack.app.batch_sizes().since(&before);
+        figures.extend(super::inprocess::batch_figures("in orders", &sizes));
+    }
+    let mut placed = Vec::new();
+    if args.runs_any(&[Lag, Queries]) {
+        skipped.extend(settled(&stack.pool, "lag").await);
+        let lag;
+        (lag, placed) = lag::measure(stack, &http, args).await;
+        figures.extend(lag);
+    }
+    if args.runs(Saga) {
+        figures.extend(saga::measure(stack, &http, args).await);
+    }
+    if args.runs(Queries) {
+        skipped.extend(settled(&stack.pool, "queries").await);
+        figures.extend(queries(&http, args, base, placed).await);
+    }
     Ok((figures, skipped))
-}
-
-/// The saga figures alone (`--saga-only`): the stocks, then each rate.
-pub(crate) async fn saga_only(stack: &Stack, args: &BenchArgs) -> (Vec<Figure>, Vec<String>) {
-    let http = Http::new(&stack.base, &stack.secret);
-    stock_up(&http, args).await;
-    (saga::measure(stack, &http, args).await, Vec::new())
 }
 
 /// Waits (at most three minutes) until the workers are idle (the saga and
@@ -255,22 +270,4 @@ async fn queries(
             .against("pgbench select latency (average)", base.select_ms),
         Figure::new("query latency p99", p99, "ms").target("<= 10 ms", p99 <= 10.0),
     ]
-}
-
-/// Sequential latencies of `count` calls of `call`, in milliseconds (p50).
-async fn sequential_p50<F, Fut>(count: u64, call: F) -> (f64, u64)
-where
-    F: Fn(u64) -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let mut samples = Vec::new();
-    let mut failed = 0;
-    for n in 0..count {
-        let sent = Instant::now();
-        if !call(n).await {
-            failed += 1;
-        }
-        samples.push(sent.elapsed());
-    }
-    (percentile(&samples, 0.5), failed)
 }

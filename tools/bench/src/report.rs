@@ -94,6 +94,7 @@ impl Report {
                 "events": args.events,
                 "long_stream": args.long_stream,
                 "saga_only": args.saga_only,
+                "only": args.only,
                 "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
             }),
             figures: Vec::new(),

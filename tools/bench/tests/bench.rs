@@ -21,8 +21,16 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
+/// A run's scratch database is named after the process, so the runs of
+/// this binary's tests take turns.
+static ONE_RUN_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn tiny_run(url: &str) -> Cli {
-    let args = [
+    tiny_run_with(url, &[])
+}
+
+fn tiny_run_with(url: &str, more: &[&str]) -> Cli {
+    let tiny = [
         "bazaar",
         "--database-url",
         url,
@@ -40,6 +48,7 @@ fn tiny_run(url: &str) -> Cli {
         "--long-stream",
         "60",
     ];
+    let args = tiny.iter().chain(more);
     Cli::try_parse_from(args).expect("the bench's flags parse")
 }
 
@@ -56,6 +65,7 @@ async fn a_tiny_run_measures_every_figure_beside_its_baseline_and_cleans_up() {
     let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
     let cli = tiny_run(&url);
     let Command::Bench(args) = &cli.command;
+    let _turn = ONE_RUN_AT_A_TIME.lock().await;
     let report = bench::report(&cli.settings, args).await.expect("the run");
 
     for (name, baseline) in [
@@ -100,4 +110,33 @@ async fn a_tiny_run_measures_every_figure_beside_its_baseline_and_cleans_up() {
     .await
     .unwrap();
     assert_eq!(left, 0, "the scratch database is dropped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_chosen_figures_are_measured_with_their_baselines() {
+    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let cli = tiny_run_with(&url, &["--only", "inprocess,long-stream"]);
+    let Command::Bench(args) = &cli.command;
+    let _turn = ONE_RUN_AT_A_TIME.lock().await;
+    let report = bench::report(&cli.settings, args).await.expect("the run");
+
+    for name in ["command in process", "command on a 60-event stream"] {
+        let f = figure(&report, name);
+        assert!(f.value > 0.0, "{f:?}");
+        assert!(f.baseline.as_ref().is_some_and(|b| b.value > 0.0), "{f:?}");
+    }
+    assert_eq!(figure(&report, "in-process commands failed").value, 0.0);
+    assert_eq!(figure(&report, "stream-length commands refused").value, 0.0);
+    for other in [
+        "command over HTTP",
+        "orders end to end",
+        "query GET",
+        "rebuild",
+    ] {
+        assert!(
+            !report.figures.iter().any(|f| f.name.starts_with(other)),
+            "{other} was not chosen: {:?}",
+            report.figures
+        );
+    }
 }
