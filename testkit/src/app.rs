@@ -9,6 +9,8 @@ use bazaar_api::http::auth::{sign_hs256, Claims, Role};
 use bazaar_api::settings::HttpSettings;
 use bazaar_api::startup::Application;
 use bazaar_projections::relay::RelayHealth;
+use bazaar_projections::search::es::{EsClient, IndexerHealth};
+use bazaar_projections::search::Search;
 use bazaar_runtime::workers::{self, Stop};
 use serde_json::Value;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -46,7 +48,9 @@ enum Crew {
 }
 
 impl Workers {
-    fn start(options: PgConnectOptions, crew: Crew) -> Self {
+    /// Starts `crew` (with the Elasticsearch indexer shipping to `es`, if
+    /// any, when the crew is `All`).
+    fn start(options: PgConnectOptions, crew: Crew, es: Option<EsClient>) -> Self {
         let (stop, signal) = Stop::new();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -62,7 +66,8 @@ impl Workers {
                 let (write, notifier) = workers::write_side(&pool);
                 match crew {
                     Crew::All => {
-                        workers::run(pool.clone(), write, notifier, (None, None), signal).await
+                        let indexer = es.map(|es| (es, IndexerHealth::new()));
+                        workers::run(pool.clone(), write, notifier, (None, indexer), signal).await;
                     }
                     Crew::Projections => {
                         bazaar_projections::registry::run_all(&pool, Some(&notifier), || {
@@ -190,17 +195,17 @@ impl TestApp {
 /// Starts the application on a free port over `pool`, without workers or
 /// Kafka; it stops when the returned `TestApp` is dropped.
 pub async fn spawn_app(pool: PgPool) -> TestApp {
-    spawn(pool, RelayHealth::off(), |_| {}).await
+    spawn(pool, RelayHealth::off(), None, |_| {}).await
 }
 
 /// Starts the application without workers, with settings changed by `tune`.
 pub async fn spawn_app_tuned(pool: PgPool, tune: impl FnOnce(&mut HttpSettings)) -> TestApp {
-    spawn(pool, RelayHealth::off(), tune).await
+    spawn(pool, RelayHealth::off(), None, tune).await
 }
 
 /// Starts the application reporting the relay that `relay` follows.
 pub async fn spawn_app_with_relay(pool: PgPool, relay: RelayHealth) -> TestApp {
-    spawn(pool, relay, |_| {}).await
+    spawn(pool, relay, None, |_| {}).await
 }
 
 /// Starts the application and its workers (projections, checkout saga,
@@ -210,28 +215,40 @@ pub async fn spawn_full(
     options: PgConnectOptions,
     tune: impl FnOnce(&mut HttpSettings),
 ) -> TestApp {
-    spawn_with(options, tune, Crew::All).await
+    spawn_with(options, tune, Crew::All, None).await
+}
+
+/// [`spawn_full`] with Elasticsearch on, as `bazaar serve` runs with
+/// `ELASTICSEARCH_URL` set: the indexer runs with the other workers and
+/// ships to `es`, and the API's searches are answered from `es`.
+pub async fn spawn_full_searching(
+    options: PgConnectOptions,
+    es: EsClient,
+    tune: impl FnOnce(&mut HttpSettings),
+) -> TestApp {
+    spawn_with(options, tune, Crew::All, Some(es)).await
 }
 
 /// Starts the application and only its projections: no saga or timers
 /// act behind the test's back, so a test can run their commands by hand
 /// (and on a history made in the past, see `past.rs`).
 pub async fn spawn_read_side(options: PgConnectOptions) -> TestApp {
-    spawn_with(options, |_| {}, Crew::Projections).await
+    spawn_with(options, |_| {}, Crew::Projections, None).await
 }
 
 async fn spawn_with(
     options: PgConnectOptions,
     tune: impl FnOnce(&mut HttpSettings),
     crew: Crew,
+    es: Option<EsClient>,
 ) -> TestApp {
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .connect_with(options.clone())
         .await
         .expect("test database");
-    let mut app = spawn(pool, RelayHealth::off(), tune).await;
-    app.workers = Some(Workers::start(options, crew));
+    let mut app = spawn(pool, RelayHealth::off(), es.clone(), tune).await;
+    app.workers = Some(Workers::start(options, crew, es));
     wait_for_read_models(&app.pool).await;
     app
 }
@@ -252,7 +269,13 @@ async fn wait_for_read_models(pool: &PgPool) {
     panic!("the read models never went live");
 }
 
-async fn spawn(pool: PgPool, relay: RelayHealth, tune: impl FnOnce(&mut HttpSettings)) -> TestApp {
+/// The API over `pool`, its searches answered from `es` if any (else Postgres).
+async fn spawn(
+    pool: PgPool,
+    relay: RelayHealth,
+    es: Option<EsClient>,
+    tune: impl FnOnce(&mut HttpSettings),
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         bazaar_runtime::telemetry::init(bazaar_runtime::config::LogFormat::Text);
     }
@@ -269,7 +292,8 @@ async fn spawn(pool: PgPool, relay: RelayHealth, tune: impl FnOnce(&mut HttpSett
         .await
         .expect("application builds")
         .with_relay(relay)
-        .with_write_side(Arc::clone(&write));
+        .with_write_side(Arc::clone(&write))
+        .with_search(Search::new(pool.clone(), es));
     let address = format!("http://{}", app.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(app.run(async {

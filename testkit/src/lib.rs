@@ -11,7 +11,10 @@
 //! - `read` (feature `projections`): read models caught up, their rows
 //!   dumped, a live model compared with its rebuild.
 //! - `app` (feature `app`): the API on port 0 over a fresh database,
-//!   optionally with its workers, and tokens for every role.
+//!   optionally with its workers (and the Elasticsearch indexer), and
+//!   tokens for every role.
+//! - `search` (feature `search`): a live Elasticsearch API per test
+//!   (noida-db) and what it holds compared with the search projection.
 //!
 //! The features keep what a crate's tests do not need out of their build:
 //! the use-case tests link no projections, only the HTTP tests the API.
@@ -23,4 +26,6 @@ pub mod broker;
 pub mod fixtures;
 #[cfg(feature = "projections")]
 pub mod read;
+#[cfg(feature = "search")]
+pub mod search;
 pub mod world;

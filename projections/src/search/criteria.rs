@@ -1,6 +1,15 @@
 //! A client's query checked and normalized into what both backends run:
 //! bad input gets a clear error here, once, whichever backend answers.
 //! Cursors are the keyset cursors every list shares ([`crate::keyset`]).
+//!
+//! Times are compared to the millisecond, as the documents hold
+//! `placed_at` ([`to_millisecond`]): a `placed_from` or `placed_before`
+//! with a fraction of a millisecond is raised to the next millisecond here,
+//! once, so both backends get the same bound and it keeps its meaning on
+//! the documents (an order placed at `.001` is before `.0015`, so
+//! `placed_from` `.0015` is `.002`; Elasticsearch would truncate it to
+//! `.001`). A cursor's time is truncated: a cursor issued before documents
+//! held milliseconds names its hit at the time that hit now holds.
 
 use bazaar_domain::money::Currency;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::keyset;
 
+use super::document::to_millisecond;
 use super::error::SearchError;
 use super::request::{OrderSearch, Scope, StockSearch, DEFAULT_PAGE, MAX_PAGE};
 use super::schema::{ORDER_STATUSES, VENDOR_STATUSES};
@@ -56,9 +66,9 @@ pub struct OrderCriteria {
     pub vendor_id: Option<String>,
     /// Orders of this buyer (the scope's buyer in buyer scope).
     pub buyer_id: Option<String>,
-    /// Placed at or after.
+    /// Placed at or after; a whole millisecond.
     pub placed_from: Option<DateTime<Utc>>,
-    /// Placed before.
+    /// Placed before; a whole millisecond.
     pub placed_before: Option<DateTime<Utc>>,
     /// Currency code.
     pub currency: Option<String>,
@@ -105,13 +115,21 @@ impl OrderCriteria {
             statuses,
             vendor_id,
             buyer_id,
-            placed_from: q.placed_from,
-            placed_before: q.placed_before,
+            placed_from: q.placed_from.map(millisecond_up).transpose()?,
+            placed_before: q.placed_before.map(millisecond_up).transpose()?,
             currency,
             amount_min,
             amount_max,
             size: size(q.size)?,
-            after: q.cursor.as_deref().map(decode_cursor).transpose()?,
+            after: q
+                .cursor
+                .as_deref()
+                .map(decode_cursor::<OrderKey>)
+                .transpose()?
+                .map(|key| OrderKey {
+                    placed_at: to_millisecond(key.placed_at),
+                    ..key
+                }),
         })
     }
 
@@ -122,6 +140,18 @@ impl OrderCriteria {
             _ => None,
         }
     }
+}
+
+/// A time bound as a whole millisecond, raised to the next one when it has
+/// a fraction of one: on documents holding milliseconds, `>= t` and `< t`
+/// select what `>=` and `<` that millisecond select.
+fn millisecond_up(at: DateTime<Utc>) -> Result<DateTime<Utc>, SearchError> {
+    let down = to_millisecond(at);
+    if down == at {
+        return Ok(at);
+    }
+    down.checked_add_signed(chrono::TimeDelta::milliseconds(1))
+        .ok_or_else(|| SearchError::invalid("a placed_ bound is out of range"))
 }
 
 /// The vendor and buyer filters once the scope is applied: a filter naming
@@ -264,5 +294,57 @@ impl StockCriteria {
             size: size(q.size)?,
             after: q.cursor.as_deref().map(decode_cursor).transpose()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::search::request::OrderQuery;
+
+    fn at(micros: i64) -> DateTime<Utc> {
+        Utc.timestamp_micros(1_800_000_000_000_000 + micros)
+            .unwrap()
+    }
+
+    fn criteria(query: OrderQuery) -> OrderCriteria {
+        OrderCriteria::of(&OrderSearch {
+            scope: Scope::All,
+            query,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn time_bounds_are_raised_to_the_next_whole_millisecond() {
+        let c = criteria(OrderQuery {
+            placed_from: Some(at(1_001)),
+            placed_before: Some(at(3_000)),
+            ..OrderQuery::default()
+        });
+        // an order at .001 is before .001001 and so not from it; at .003
+        // it is not before .003
+        assert_eq!(c.placed_from, Some(at(2_000)));
+        assert_eq!(c.placed_before, Some(at(3_000)));
+        let c = criteria(OrderQuery {
+            placed_before: Some(at(2_999)),
+            ..OrderQuery::default()
+        });
+        assert_eq!(c.placed_before, Some(at(3_000)));
+    }
+
+    #[test]
+    fn a_cursor_with_microseconds_resumes_at_its_millisecond() {
+        let cursor = keyset::encode_cursor(&OrderKey {
+            placed_at: at(1_999),
+            order_id: "o-1".into(),
+        });
+        let c = criteria(OrderQuery {
+            cursor: Some(cursor),
+            ..OrderQuery::default()
+        });
+        assert_eq!(c.after.unwrap().placed_at, at(1_000));
     }
 }

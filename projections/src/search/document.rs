@@ -7,8 +7,13 @@
 //! float. `text` fields hold everything full-text search matches; the
 //! vendor parts carry their own `text` so a vendor's search matches only
 //! its own lines.
+//!
+//! `placed_at`, the time searches sort, page and filter on, is kept to the
+//! millisecond ([`to_millisecond`]): Elasticsearch's `date` holds
+//! milliseconds, so a document holding microseconds would sort and compare
+//! in Elasticsearch at another instant than in Postgres.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -33,7 +38,7 @@ pub struct OrderDoc {
     pub total: i64,
     /// Refunded so far over all vendor parts, minor units.
     pub refunded: i64,
-    /// Checkout time.
+    /// Checkout time, to the millisecond (truncated).
     pub placed_at: DateTime<Utc>,
     /// When the payment was confirmed.
     pub paid_at: Option<DateTime<Utc>>,
@@ -60,7 +65,8 @@ pub struct VendorPart {
     pub refunded: i64,
     /// The order's currency, repeated so nested aggregations can group by it.
     pub currency: String,
-    /// The order's checkout time, repeated for per-day aggregations.
+    /// The order's checkout time (to the millisecond), repeated for
+    /// per-day aggregations.
     pub placed_at: DateTime<Utc>,
     /// Parcel tracking reference of the last shipment.
     pub tracking: Option<String>,
@@ -152,6 +158,13 @@ pub struct BatchDoc {
     pub reserved: u64,
     /// `on_hand - reserved`.
     pub free: u64,
+}
+
+/// `at` truncated to the millisecond: the resolution of every time a
+/// search sorts, pages or filters on, on both backends.
+pub fn to_millisecond(at: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = at.nanosecond();
+    at.with_nanosecond(nanos - nanos % 1_000_000).unwrap_or(at)
 }
 
 /// A document with the version Elasticsearch compares (`version_type=external`).

@@ -7,7 +7,7 @@ use bazaar_domain::order::event::{CancelledVendorOrder, PlacedVendorOrder};
 use bazaar_domain::order::OrderEvent as E;
 use chrono::{DateTime, Utc};
 
-use super::document::{LineDoc, OrderDoc, VendorPart};
+use super::document::{to_millisecond, LineDoc, OrderDoc, VendorPart};
 use vendor_events::{assign_vendor, released};
 
 mod vendor_events;
@@ -46,9 +46,11 @@ pub fn placed(order_id: &str, event: &E, at: DateTime<Utc>) -> Result<OrderDoc, 
         return Err(FoldError::NotPlaced(order_id.to_owned()));
     };
     let currency = currency.to_string();
+    // the search sorts, pages and filters on it to the millisecond
+    let placed_at = to_millisecond(*placed_at);
     let vendors = vendor_orders
         .iter()
-        .map(|v| vendor_part(v, &currency, *placed_at))
+        .map(|v| vendor_part(v, &currency, placed_at))
         .collect();
     let mut doc = OrderDoc {
         order_id: order_id.to_owned(),
@@ -57,7 +59,7 @@ pub fn placed(order_id: &str, event: &E, at: DateTime<Utc>) -> Result<OrderDoc, 
         currency,
         total: total.amount(),
         refunded: 0,
-        placed_at: *placed_at,
+        placed_at,
         paid_at: None,
         cancelled_at: None,
         updated_at: at,

@@ -48,9 +48,10 @@ pub struct OrderQuery {
     /// Orders of this buyer.
     #[schema(pattern = "^[A-Za-z0-9_.:@-]{1,64}$", max_length = 64)]
     pub buyer_id: Option<String>,
-    /// Placed at or after.
+    /// Placed at or after. Searches hold `placed_at` to the millisecond:
+    /// a fraction of a millisecond rounds up to the next one.
     pub placed_from: Option<DateTime<Utc>>,
-    /// Placed strictly before.
+    /// Placed strictly before. To the millisecond, as `placed_from`.
     pub placed_before: Option<DateTime<Utc>>,
     /// ISO-4217 code; required with an amount range.
     #[schema(value_type = Option<CurrencyFilter>)]

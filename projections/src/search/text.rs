@@ -12,13 +12,20 @@
 //! them differently, so the fallback parses the same string the same way
 //! ([`TextQuery::parse`]) and builds its `tsquery` from the tree
 //! ([`push_tsquery`]): words and phrases as `phraseto_tsquery` with the
-//! `simple` configuration (a word of several tokens, such as `buyer-3`, is
-//! their sequence, as `websearch_to_tsquery` read it).
+//! `simple` configuration.
+//!
+//! A word the analyzers split into several tokens (`sim-x-v01-s1`: any
+//! character but letters and digits inside it) is sent as a phrase
+//! (`"sim-x-v01-s1"`, a negation staying outside: `-"sim-x"`): as a bare
+//! word, `simple_query_string` would match its tokens anywhere in the
+//! text, each on its own; as a phrase it matches them in sequence, as the
+//! fallback's `phraseto_tsquery` does.
 
 use sqlx::{Postgres, QueryBuilder};
 
-/// The web-search syntax as `simple_query_string` syntax: a standalone
-/// `or` outside quotes becomes `|`.
+/// The web-search syntax as `simple_query_string` syntax: outside quotes,
+/// a standalone `or` becomes `|` and a word of several tokens a phrase
+/// ([`as_phrase`]).
 pub fn simple_query(text: &str) -> String {
     let mut quoted = false;
     let mut out = Vec::new();
@@ -26,12 +33,27 @@ pub fn simple_query(text: &str) -> String {
         let opens_or_closes = word.matches('"').count() % 2 == 1;
         if !quoted && word.eq_ignore_ascii_case("or") {
             out.push("|".to_owned());
+        } else if !quoted && !word.contains('"') {
+            // `|` ends a word even without spaces around it
+            let words: Vec<String> = word.split('|').map(as_phrase).collect();
+            out.push(words.join("|"));
         } else {
             out.push(word.to_owned());
         }
         quoted ^= opens_or_closes;
     }
     out.join(" ")
+}
+
+/// A bare word (no quote, no `|`) quoted when it holds anything but
+/// letters and digits, its leading `-`s (negations) left outside.
+fn as_phrase(word: &str) -> String {
+    let bare = word.trim_start_matches('-');
+    if bare.chars().all(char::is_alphanumeric) {
+        return word.to_owned();
+    }
+    let negations = &word[..word.len() - bare.len()];
+    format!("{negations}\"{bare}\"")
 }
 
 /// How two clauses combine.
@@ -46,7 +68,8 @@ pub enum Op {
 /// A text query as `simple_query_string` reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TextQuery {
-    /// A word (may hold several tokens: `vendor-b`).
+    /// A word: letters and digits only (one of several tokens is sent as
+    /// a phrase, [`simple_query`]).
     Word(String),
     /// The words of a phrase, in order and adjacent.
     Phrase(String),
@@ -98,7 +121,8 @@ impl State {
     }
 }
 
-/// Characters that end a word (`-` does not: `vendor-b` is one word).
+/// Characters that end a word (`-` does not: `vendor-b` is one word,
+/// which [`simple_query`] has quoted as a phrase).
 fn ends_word(c: char) -> bool {
     c == '"' || c == '|' || c.is_whitespace()
 }
@@ -151,8 +175,8 @@ impl TextQuery {
 /// words and phrases as bound parameters.
 pub fn push_tsquery(qb: &mut QueryBuilder<'_, Postgres>, query: &TextQuery) {
     match query {
-        // a word of several tokens (`buyer-3`) is their sequence, as
-        // `websearch_to_tsquery` reads it: not `buyer` anywhere and `-3`
+        // a phrase of several tokens (`buyer-3`) is their sequence, as
+        // Elasticsearch reads the phrase: not `buyer` anywhere and `-3`
         // anywhere (`o-3` holds `-3`)
         TextQuery::Word(words) | TextQuery::Phrase(words) => {
             qb.push("phraseto_tsquery('simple', ")
@@ -218,6 +242,31 @@ mod tests {
     }
 
     #[test]
+    fn a_word_of_several_tokens_is_sent_as_a_phrase() {
+        // a whole SKU matches its tokens in sequence, not each anywhere
+        assert_eq!(simple_query("sim-x-v01-s1"), "\"sim-x-v01-s1\"");
+        // a negation stays outside the quotes
+        assert_eq!(simple_query("v01 -sim-x"), "v01 -\"sim-x\"");
+        assert_eq!(simple_query("--a.b"), "--\"a.b\"");
+        // words of letters and digits, phrases, operators stay as they are
+        assert_eq!(
+            simple_query("v01 -s2 é9 \"a-b c\" or - |"),
+            "v01 -s2 é9 \"a-b c\" | - |"
+        );
+        // `|` ends a word without spaces around it
+        assert_eq!(simple_query("a-b|-c_d|e"), "\"a-b\"|-\"c_d\"|e");
+        // a word a quote touches is left to the phrase syntax
+        assert_eq!(simple_query("x-y\"z"), "x-y\"z");
+        assert_eq!(
+            TextQuery::parse("-sim-x v01"),
+            Some(TextQuery::Bool(
+                Op::And,
+                vec![not(TextQuery::Phrase("sim-x".into())), word("v01")]
+            ))
+        );
+    }
+
+    #[test]
     fn operators_are_read_left_to_right_without_precedence() {
         use Op::{And, Or};
         assert_eq!(
@@ -263,7 +312,7 @@ mod tests {
                 vec![
                     TextQuery::Phrase("vendor-b bread".into()),
                     not(TextQuery::Phrase("stale or old".into())),
-                    word("vendor-b"),
+                    TextQuery::Phrase("vendor-b".into()),
                 ]
             ))
         );

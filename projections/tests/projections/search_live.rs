@@ -1,6 +1,6 @@
 //! The indexer and the searches against a live Elasticsearch API.
 //!
-//! Every run starts a noida-db server per test (`search_live/server.rs`;
+//! Every run starts a noida-db server per test (`bazaar_testkit::search`;
 //! `scripts/elasticsearch.sh` installs it, `scripts/test.sh` calls that),
 //! so these tests always run and fail, never skip, when no server starts.
 //! With `ELASTICSEARCH_URL` set they run against that cluster instead:
@@ -16,13 +16,10 @@
 //! guarantee (sets of hits, orders by explicit sort keys, exact counts),
 //! never scores.
 
-mod cluster;
-mod compare;
 mod lifecycle;
 mod load;
 mod market;
 mod queries;
-mod server;
 
 use bazaar_event_store::Position;
 use bazaar_projections::search::es::generation::{live_generation, NAME};
@@ -34,10 +31,10 @@ use bazaar_projections::search::request::{
     OrderPage, OrderQuery, OrderSearch, Scope, StockQuery, StockSearch,
 };
 use bazaar_projections::search::Search;
+use bazaar_testkit::search::{clean_up, refresh, Cluster};
 use bazaar_testkit::world::World;
 use sqlx::PgPool;
 
-use self::cluster::{clean_up, refresh, Cluster};
 use crate::search::scenario::four_orders;
 
 /// A page without what legitimately differs between backends.

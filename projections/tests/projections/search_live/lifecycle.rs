@@ -14,13 +14,12 @@ use bazaar_projections::search::es::indexer::{step, Step};
 use bazaar_projections::search::es::parked::{open, redrive, Redriven};
 use bazaar_projections::search::es::rebuild::{ensure_live, rebuild};
 use bazaar_projections::search::es::{DocKind, EsClient, IndexerHealth};
+use bazaar_testkit::search::{clean_up, converge, in_elasticsearch, in_postgres, refresh, Cluster};
 use bazaar_testkit::world::World;
 use elasticsearch::indices::IndicesGetAliasParts;
 use serde_json::Value;
 use sqlx::PgPool;
 
-use super::cluster::{clean_up, refresh, Cluster};
-use super::compare::{converge, in_elasticsearch, in_postgres};
 use super::load::{under_load, Load};
 use super::market::{place, stock};
 

@@ -15,11 +15,11 @@ use bazaar_projections::search::request::{
     OrderPage, OrderQuery, OrderSearch, Scope, StockPage, StockQuery, StockSearch,
 };
 use bazaar_projections::search::{Backend, Search};
+use bazaar_testkit::search::{clean_up, refresh, Cluster};
 use bazaar_testkit::world::World;
 use chrono::{Duration, NaiveDate};
 use sqlx::PgPool;
 
-use super::cluster::{clean_up, refresh, Cluster};
 use super::market::{market, placed};
 
 /// Orders the market places.

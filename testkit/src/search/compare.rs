@@ -9,13 +9,13 @@ use elasticsearch::SearchParts;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use super::cluster::refresh;
+use super::refresh;
 
 /// Documents by id.
-pub(crate) type Docs = BTreeMap<String, Value>;
+pub type Docs = BTreeMap<String, Value>;
 
 /// Every document behind `kind`'s alias (at most 10,000: the tests make fewer).
-pub(crate) async fn in_elasticsearch(es: &EsClient, kind: DocKind) -> Docs {
+pub async fn in_elasticsearch(es: &EsClient, kind: DocKind) -> Docs {
     let alias = es.alias(kind);
     let sent = es
         .client()
@@ -37,7 +37,7 @@ pub(crate) async fn in_elasticsearch(es: &EsClient, kind: DocKind) -> Docs {
 }
 
 /// Every document of `kind` in the search projection.
-pub(crate) async fn in_postgres(pool: &PgPool, kind: DocKind) -> Docs {
+pub async fn in_postgres(pool: &PgPool, kind: DocKind) -> Docs {
     let sql = match kind {
         DocKind::Orders => "select order_id, doc from read.search_orders",
         DocKind::Stock => "select stock_id, doc from read.search_stock",
@@ -48,7 +48,7 @@ pub(crate) async fn in_postgres(pool: &PgPool, kind: DocKind) -> Docs {
 
 /// Waits (a minute at most) until Elasticsearch holds exactly the search
 /// projection's documents, of both kinds; fails showing what differs.
-pub(crate) async fn converge(pool: &PgPool, es: &EsClient) {
+pub async fn converge(pool: &PgPool, es: &EsClient) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let mut differences = Vec::new();

@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
 /// A running (or stopped) noida-db server on a fixed port.
-pub(crate) struct Server {
+pub struct Server {
     bin: PathBuf,
     port: u16,
     data: PathBuf,
@@ -26,7 +26,7 @@ pub(crate) struct Server {
 
 impl Server {
     /// Starts a server on a free port and waits until it answers `GET /`.
-    pub(crate) async fn start() -> Self {
+    pub async fn start() -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
@@ -45,7 +45,7 @@ impl Server {
     }
 
     /// `http://127.0.0.1:PORT`, for `EsSettings::new`.
-    pub(crate) fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
@@ -96,7 +96,7 @@ impl Server {
     /// directory periodically and on shutdown, so a killed server forgets
     /// writes it acknowledged last, where Elasticsearch's translog keeps
     /// them (a loss only a rebuild repairs, out of these tests' scope).
-    pub(crate) async fn stop(&mut self) {
+    pub async fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
             return;
         };
@@ -115,7 +115,7 @@ impl Server {
     }
 
     /// Starts the server again on the same port and data directory.
-    pub(crate) async fn start_again(&mut self) {
+    pub async fn start_again(&mut self) {
         self.stop().await;
         self.spawn().await;
     }

@@ -8,17 +8,17 @@ use elasticsearch::indices::{
     IndicesDeleteIndexTemplateParts, IndicesDeleteParts, IndicesRefreshParts,
 };
 
-use super::server::Server;
+use super::Server;
 
 /// A cluster, and the server behind it when the test started one.
-pub(crate) struct Cluster {
+pub struct Cluster {
     url: String,
     server: Option<Server>,
 }
 
 impl Cluster {
     /// `ELASTICSEARCH_URL`'s cluster, else a fresh local server.
-    pub(crate) async fn start() -> Self {
+    pub async fn start() -> Self {
         match std::env::var("ELASTICSEARCH_URL") {
             Ok(url) if !url.is_empty() => Self { url, server: None },
             _ => Self::local().await,
@@ -27,7 +27,7 @@ impl Cluster {
 
     /// A local server this test can stop and start again, whatever
     /// `ELASTICSEARCH_URL` says.
-    pub(crate) async fn local() -> Self {
+    pub async fn local() -> Self {
         let server = Server::start().await;
         Self {
             url: server.url(),
@@ -36,12 +36,12 @@ impl Cluster {
     }
 
     /// The server, for tests that stop it.
-    pub(crate) fn server(&mut self) -> &mut Server {
+    pub fn server(&mut self) -> &mut Server {
         self.server.as_mut().expect("a local server")
     }
 
     /// Settings with a prefix of their own and no replicas.
-    pub(crate) fn settings(&self) -> EsSettings {
+    pub fn settings(&self) -> EsSettings {
         let mut settings = EsSettings::new(self.url.clone());
         settings.index_prefix = format!("bazaar-test-{}", uuid::Uuid::now_v7().simple());
         settings.replicas = 0;
@@ -49,14 +49,14 @@ impl Cluster {
     }
 
     /// A client with a prefix of its own.
-    pub(crate) fn client(&self) -> EsClient {
+    pub fn client(&self) -> EsClient {
         EsClient::new(self.settings()).unwrap()
     }
 }
 
 /// Makes everything indexed so far searchable (instead of waiting for the
 /// refresh interval).
-pub(crate) async fn refresh(es: &EsClient) {
+pub async fn refresh(es: &EsClient) {
     let aliases = [es.alias(DocKind::Orders), es.alias(DocKind::Stock)];
     let names: Vec<&str> = aliases.iter().map(String::as_str).collect();
     let sent = es
@@ -70,7 +70,7 @@ pub(crate) async fn refresh(es: &EsClient) {
 }
 
 /// Deletes the client's indices and templates (on a shared cluster).
-pub(crate) async fn clean_up(es: &EsClient) {
+pub async fn clean_up(es: &EsClient) {
     let pattern = format!("{}-*", es.settings().index_prefix);
     let _ = es
         .client()
