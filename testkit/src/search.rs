@@ -10,8 +10,10 @@
 
 mod cluster;
 mod compare;
+mod pages;
 mod server;
 
 pub use cluster::{clean_up, refresh, Cluster};
 pub use compare::{converge, in_elasticsearch, in_postgres, Docs};
+pub use pages::every_page;
 pub use server::Server;

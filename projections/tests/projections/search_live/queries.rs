@@ -15,7 +15,7 @@ use bazaar_projections::search::request::{
     OrderPage, OrderQuery, OrderSearch, Scope, StockPage, StockQuery, StockSearch,
 };
 use bazaar_projections::search::{Backend, Search};
-use bazaar_testkit::search::{clean_up, refresh, Cluster};
+use bazaar_testkit::search::{clean_up, every_page, refresh, Cluster};
 use bazaar_testkit::world::World;
 use chrono::{Duration, NaiveDate};
 use sqlx::PgPool;
@@ -261,36 +261,11 @@ async fn every_stock_filter(from_es: &Search, from_pg: &Search) {
 
 async fn deep_pages_follow_search_after_to_the_last_order(from_es: &Search, from_pg: &Search) {
     for scope in [Scope::All, Scope::Vendor("vendor-b".into())] {
-        let (a, total) = every_page(from_es, &scope).await;
-        let (b, _) = every_page(from_pg, &scope).await;
+        let (a, total) = every_page(from_es, &scope, 7).await;
+        let (b, _) = every_page(from_pg, &scope, 7).await;
         assert_eq!(a, b, "{scope:?}");
         assert_eq!(a.len() as u64, total, "{scope:?}");
         let distinct: std::collections::BTreeSet<&String> = a.iter().collect();
         assert_eq!(distinct.len(), a.len(), "a page repeated a hit");
-    }
-}
-
-/// The order ids of every page of 7, following the cursors; and the total.
-async fn every_page(search: &Search, scope: &Scope) -> (Vec<String>, u64) {
-    let (mut ids, mut cursor, mut total) = (Vec::new(), None, 0);
-    loop {
-        let query = OrderQuery {
-            size: Some(7),
-            cursor,
-            ..OrderQuery::default()
-        };
-        let page = search
-            .orders(&OrderSearch {
-                scope: scope.clone(),
-                query,
-            })
-            .await
-            .unwrap();
-        total = total.max(page.total.value);
-        ids.extend(page.hits.into_iter().map(|hit| hit.order_id));
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return (ids, total),
-        }
     }
 }

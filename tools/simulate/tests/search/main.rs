@@ -21,7 +21,7 @@ use std::time::Instant;
 use bazaar_projections::search::{Backend, OrderPage, OrderSearch, Search, StockPage, StockSearch};
 use bazaar_simulate::{simulate, SimulateArgs};
 use bazaar_testkit::app::{admin, spawn_full_searching, workers_idle, TestApp, SECRET};
-use bazaar_testkit::search::{clean_up, converge, Cluster};
+use bazaar_testkit::search::{clean_up, converge, every_page, Cluster};
 use serde_json::json;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
@@ -156,8 +156,8 @@ async fn every_page_of_every_scope(
     differ: &mut Vec<String>,
 ) {
     for scope in market.scopes() {
-        let (a, total) = queries::every_page(from_es, &scope).await;
-        let (b, _) = queries::every_page(from_pg, &scope).await;
+        let (a, total) = every_page(from_es, &scope, 9).await;
+        let (b, _) = every_page(from_pg, &scope, 9).await;
         let distinct: std::collections::BTreeSet<&String> = a.iter().collect();
         assert_eq!(distinct.len(), a.len(), "a page repeated a hit: {scope:?}");
         assert_eq!(a.len() as u64, total, "{scope:?}");

@@ -13,8 +13,6 @@ use bazaar_projections::search::{OrderQuery, OrderSearch, Scope, StockQuery, Sto
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use bazaar_projections::search::Search;
-
 /// What the searches are drawn from.
 pub(crate) struct Market {
     /// Orders in the search projection.
@@ -257,30 +255,4 @@ pub(crate) fn stock_searches(m: &Market) -> Vec<StockSearch> {
             })
         })
         .collect()
-}
-
-/// The order ids of every page of 9 in `scope`, following the cursors;
-/// and the largest total a page reported.
-pub(crate) async fn every_page(search: &Search, scope: &Scope) -> (Vec<String>, u64) {
-    let (mut ids, mut cursor, mut total) = (Vec::new(), None, 0);
-    loop {
-        let query = OrderQuery {
-            size: Some(9),
-            cursor,
-            ..OrderQuery::default()
-        };
-        let page = search
-            .orders(&OrderSearch {
-                scope: scope.clone(),
-                query,
-            })
-            .await
-            .unwrap();
-        total = total.max(page.total.value);
-        ids.extend(page.hits.into_iter().map(|hit| hit.order_id));
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return (ids, total),
-        }
-    }
 }
