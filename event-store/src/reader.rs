@@ -9,6 +9,8 @@
 //! transaction anywhere holds readers back, which is why the pool sets
 //! `idle_in_transaction_session_timeout`.
 
+use std::sync::LazyLock;
+
 use futures::TryStreamExt;
 use sqlx::PgExecutor;
 
@@ -26,6 +28,29 @@ pub async fn read_after<'e>(
     read_after_of(executor, after, limit, &[]).await
 }
 
+/// The one statement of [`read_after_of`], built once: an empty `$4`
+/// selects every aggregate type in full.
+static READ_AFTER_OF: LazyLock<String> = LazyLock::new(|| {
+    let only = |column: &str| {
+        format!(
+            "case when cardinality($4::text[]) = 0 or aggregate_type = any($4) \
+             then {column} else 'null' end as {column}"
+        )
+    };
+    let columns = COLUMNS.replacen(
+        "payload, metadata",
+        &format!("{}, {}", only("payload"), only("metadata")),
+        1,
+    );
+    format!(
+        "select {columns} from events \
+          where tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
+            and (tx_id, global_position) > ($1::text::xid8, $2) \
+          order by events.tx_id, events.global_position \
+          limit $3"
+    )
+});
+
 /// [`read_after`] for a reader that looks only at events of
 /// `aggregate_types` (every type if empty): the others come in their place
 /// with payload and metadata `null`, so the reader still counts them and
@@ -39,32 +64,11 @@ pub async fn read_after_of<'e>(
     limit: i64,
     aggregate_types: &[&str],
 ) -> Result<Vec<RecordedEvent>> {
-    let columns = if aggregate_types.is_empty() {
-        COLUMNS.to_owned()
-    } else {
-        let only = |column: &str| {
-            format!("case when aggregate_type = any($4) then {column} else 'null' end as {column}")
-        };
-        COLUMNS.replacen(
-            "payload, metadata",
-            &format!("{}, {}", only("payload"), only("metadata")),
-            1,
-        )
-    };
-    let sql = format!(
-        "select {columns} from events \
-          where tx_id < pg_snapshot_xmin(pg_current_snapshot()) \
-            and (tx_id, global_position) > ($1::text::xid8, $2) \
-          order by events.tx_id, events.global_position \
-          limit $3"
-    );
-    let mut query = sqlx::query(&sql)
+    let query = sqlx::query(&READ_AFTER_OF)
         .bind(after.tx_id.to_string())
         .bind(after.global_position)
-        .bind(limit);
-    if !aggregate_types.is_empty() {
-        query = query.bind(aggregate_types);
-    }
+        .bind(limit)
+        .bind(aggregate_types);
     // each row is decoded as it arrives, while Postgres still sends the
     // next ones (a rebuild reads 5,000 at a time)
     let mut rows = query.fetch(executor);
