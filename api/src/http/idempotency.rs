@@ -54,8 +54,12 @@ use super::problem::Problem;
 pub const HEADER: &str = "idempotency-key";
 /// Set on a replayed response.
 pub const REPLAYED: &str = "idempotent-replayed";
-/// How often a key that could not be settled is tried again.
-const SETTLE_RETRY: Duration = Duration::from_millis(500);
+/// How soon a key that could not be settled is first tried again; the
+/// wait doubles up to [`SETTLE_RETRY_MAX`], so a retry that comes soon
+/// after the database is back finds the key already freed.
+const SETTLE_RETRY: Duration = Duration::from_millis(50);
+/// The longest wait between two tries of settling a key.
+const SETTLE_RETRY_MAX: Duration = Duration::from_millis(500);
 
 /// What the middleware needs.
 #[derive(Debug, Clone)]
@@ -467,12 +471,14 @@ async fn settle(config: &Idempotency, claim: Claim, outcome: Outcome) {
     }
 }
 
-/// Retries `outcome` every [`SETTLE_RETRY`] until written or the lease
-/// (counted from now, so at least to its end) has run out.
+/// Retries `outcome` ([`SETTLE_RETRY`], doubling) until written or the
+/// lease (counted from now, so at least to its end) has run out.
 async fn settle_later(config: Idempotency, claim: Claim, outcome: Outcome) {
     let deadline = tokio::time::Instant::now() + config.lease;
+    let mut wait = SETTLE_RETRY;
     while tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(SETTLE_RETRY).await;
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(SETTLE_RETRY_MAX);
         match write_outcome(&config.pool, &claim, &outcome).await {
             Ok(()) => return,
             Err(error) if error.is_transient() => {}

@@ -3,7 +3,9 @@
 //! tasks send commands with idempotency keys and queries, one after
 //! another; the server is stopped for longer than the pools' acquire
 //! timeout and started again, then restarted at once. Every answer is 2xx
-//! or 503 with `Retry-After` (never a 500, never a broken connection);
+//! or 503 with `Retry-After` (never a 500, never a broken connection), or,
+//! for a resend of a refused command, briefly 409 in flight with
+//! `Retry-After` while the server frees its first attempt's key;
 //! every acknowledged command's event is in the store exactly once and a
 //! resend replays it; each command that was not acknowledged, retried
 //! with its key, runs exactly once; and the same process serves again,

@@ -1,7 +1,11 @@
 //! The load's client: commands on new stocks with idempotency keys and
 //! queries, as one vendor, every answer remembered so that the test can
-//! check each was 2xx or 503 with `Retry-After`.
+//! check each was 2xx or 503 with `Retry-After`, or, for a resend, 409
+//! with `Retry-After` while the key of its refused first attempt is still
+//! being freed (the server frees it in the background as soon as the
+//! database answers again).
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -13,6 +17,13 @@ use crate::helpers::vendor;
 /// The 503 problem types an outage may answer: the database is busy, or
 /// (a query with `min_position`) the read model is not there yet.
 const OUTAGE_TYPES: &[&str] = &["/problems/database-busy", "/problems/read-model-behind"];
+/// The 409 a resend may get while its first attempt's key is being freed.
+const IN_FLIGHT: &str = "/problems/idempotency-request-in-flight";
+/// Most 409 in-flight answers in a row one resend may see (a second apart):
+/// a key left in flight until its 60 s lease lapses would exceed it.
+const MOST_IN_FLIGHT: usize = 10;
+/// How a resend's request is named in the answers.
+const RESEND: &str = " (resend)";
 
 /// One command of the load: a batch received on a stock of its own.
 #[derive(Debug, Clone)]
@@ -64,6 +75,10 @@ impl Answer {
         self.replayed || self.body["replayed"] == true
     }
 
+    fn in_flight(&self) -> bool {
+        self.status == 409 && self.body["type"] == IN_FLIGHT
+    }
+
     fn position(&self) -> Option<&str> {
         self.body["position"].as_str()
     }
@@ -79,6 +94,15 @@ struct Seen {
 }
 
 impl Seen {
+    /// 2xx; 503 with `Retry-After` saying the database is busy or the read
+    /// model behind; or, for a resend, 409 in flight with `Retry-After`.
+    fn expected(&self) -> bool {
+        let retry = |types: &[&str]| self.retry_after && types.iter().any(|t| self.kind == *t);
+        (200..300).contains(&self.status)
+            || (self.status == 503 && retry(OUTAGE_TYPES))
+            || (self.status == 409 && self.what.ends_with(RESEND) && retry(&[IN_FLIGHT]))
+    }
+
     fn line(&self) -> String {
         format!(
             "{}: {} {} (Retry-After: {})",
@@ -93,6 +117,7 @@ pub(crate) struct Api {
     client: reqwest::Client,
     token: String,
     seen: Mutex<Vec<Seen>>,
+    keys_sent: Mutex<HashSet<String>>,
     acknowledged: AtomicUsize,
 }
 
@@ -103,6 +128,7 @@ impl Api {
             client: reqwest::Client::new(),
             token: vendor("v-1"),
             seen: Mutex::default(),
+            keys_sent: Mutex::default(),
             acknowledged: AtomicUsize::new(0),
         }
     }
@@ -142,7 +168,9 @@ impl Api {
             ))
             .header("Idempotency-Key", &command.key)
             .json(&body);
-        let answer = self.send(&format!("POST {}", command.key), request).await;
+        let first = (self.keys_sent.lock().expect("keys sent")).insert(command.key.clone());
+        let what = format!("POST {}{}", command.key, if first { "" } else { RESEND });
+        let answer = self.send(&what, request).await;
         if answer.is_success() {
             self.acknowledged.fetch_add(1, Ordering::AcqRel);
         }
@@ -150,14 +178,21 @@ impl Api {
     }
 
     /// Sends `command` until it is acknowledged, waiting as each answer's
-    /// `Retry-After` asks (at most two minutes in all).
+    /// `Retry-After` asks (at most two minutes in all). A key still in
+    /// flight must be freed within [`MOST_IN_FLIGHT`] tries.
     pub(crate) async fn settle(&self, command: &Command) -> Answer {
+        let mut in_flight = 0;
         for _ in 0..120 {
             let answer = self.receive(command).await;
             if answer.is_success() {
                 return answer;
             }
             assert!(answer.retry_after, "{command:?}: {answer:?}");
+            in_flight = if answer.in_flight() { in_flight + 1 } else { 0 };
+            assert!(
+                in_flight <= MOST_IN_FLIGHT,
+                "{command:?} stayed in flight for {in_flight} tries"
+            );
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
         panic!("{command:?} was never acknowledged");
@@ -199,18 +234,12 @@ impl Api {
         panic!("fewer than {more} commands acknowledged in two minutes");
     }
 
-    /// Every answer so far: 2xx, or 503 with `Retry-After` saying the
-    /// database is busy or the read model behind.
+    /// Every answer so far was expected ([`Seen::expected`]).
     pub(crate) fn assert_every_answer_was_2xx_or_503_with_retry_after(&self) {
         let seen = self.seen.lock().expect("answers");
         let wrong: Vec<String> = seen
             .iter()
-            .filter(|s| !(200..300).contains(&s.status))
-            .filter(|s| {
-                s.status != 503
-                    || !s.retry_after
-                    || !OUTAGE_TYPES.iter().any(|kind| s.kind == *kind)
-            })
+            .filter(|s| !s.expected())
             .map(Seen::line)
             .collect();
         assert!(
