@@ -66,7 +66,11 @@ async fn a_reader_of_some_aggregate_types_gets_the_others_without_payload(pool: 
         .await
         .unwrap();
     }
-    let all = read_after(&pool, Position::START, 10).await.unwrap();
+    // another test's open transaction (xids are cluster-wide) may hold the
+    // horizon back a moment: wait until all three are readable
+    let all = tokio::time::timeout(Duration::from_secs(30), poll_in_pages(&pool, 10, 3))
+        .await
+        .expect("the three events readable");
     let mine = read_after_of(&pool, Position::START, 10, &["Ledger"])
         .await
         .unwrap();
