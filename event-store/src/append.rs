@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use cqrs_es::persist::SerializedEvent;
+use cqrs_es::DomainEvent;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -89,6 +90,50 @@ impl Batch {
         Ok(batch)
     }
 
+    /// A store's own commit: events it numbered itself (one stream, from
+    /// `first_sequence` on, so they are contiguous by construction) under
+    /// metadata already checked. Each payload is serialised once and each
+    /// event's stored metadata built straight from `metadata`: no detour
+    /// through cqrs-es's `SerializedEvent`, whose metadata would be turned
+    /// into JSON, parsed back and checked again per event.
+    pub(crate) fn of_events<'e, E: DomainEvent + 'e>(
+        aggregate_type: &str,
+        aggregate_id: &str,
+        first_sequence: usize,
+        events: impl ExactSizeIterator<Item = &'e E>,
+        metadata: &EventMetadata,
+    ) -> Result<Self> {
+        let capacity = events.len();
+        let mut batch = Self {
+            aggregate_type: aggregate_type.to_owned(),
+            aggregate_id: aggregate_id.to_owned(),
+            sequences: Vec::with_capacity(capacity),
+            event_types: Vec::with_capacity(capacity),
+            event_versions: Vec::with_capacity(capacity),
+            payloads: Vec::with_capacity(capacity),
+            metadata: Vec::with_capacity(capacity),
+            event_ids: Vec::with_capacity(capacity),
+            command: None,
+            receipt: None,
+        };
+        if first_sequence == 0 {
+            return Err(Error::InvalidBatch("sequence 0".into()));
+        }
+        for (event, sequence) in events.zip(first_sequence..) {
+            let event_id = Uuid::now_v7();
+            batch.sequences.push(to_i64(sequence)?);
+            batch.event_types.push(event.event_type());
+            batch.event_versions.push(event.event_version());
+            batch.payloads.push(serde_json::to_value(event)?);
+            batch.metadata.push(metadata.to_stored_json(event_id));
+            batch.event_ids.push(event_id);
+        }
+        if batch.sequences.is_empty() {
+            return Err(Error::InvalidBatch("no events".into()));
+        }
+        Ok(batch)
+    }
+
     fn empty(first: &SerializedEvent, capacity: usize) -> Self {
         Self {
             aggregate_type: first.aggregate_type.clone(),
@@ -121,11 +166,6 @@ impl Batch {
             )));
         }
         Ok(())
-    }
-
-    /// The stored metadata of each event, in sequence order.
-    pub(crate) fn stored_metadata(&self) -> &[serde_json::Value] {
-        &self.metadata
     }
 
     /// Inserts the batch in one statement; the hash chain is computed by the

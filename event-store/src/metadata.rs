@@ -173,4 +173,27 @@ mod tests {
         assert_eq!(map[EVENT_ID], event_id.to_string());
         assert_eq!(EventMetadata::from_map(&map).unwrap(), meta);
     }
+
+    /// The store answers a commit with each event's metadata built from
+    /// the checked map (`to_map` plus the event id) instead of reading the
+    /// stored JSON back: the two must be the same map, trace context or not.
+    #[test]
+    fn the_checked_map_with_the_event_id_is_the_stored_json() {
+        let mut traced = EventMetadata::for_command(Uuid::now_v7(), " buyer:42 ");
+        traced.traceparent = Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into());
+        for meta in [
+            EventMetadata::for_command(Uuid::now_v7(), "admin:1"),
+            traced,
+        ] {
+            let mut sent = meta.to_map();
+            sent.insert("unknown".into(), "dropped".into());
+            let checked = EventMetadata::from_map(&sent).unwrap();
+            let event_id = Uuid::now_v7();
+            let mut answered = checked.to_map();
+            answered.insert(EVENT_ID.into(), event_id.to_string());
+            let stored: HashMap<String, String> =
+                serde_json::from_value(checked.to_stored_json(event_id)).unwrap();
+            assert_eq!(answered, stored);
+        }
+    }
 }

@@ -26,7 +26,7 @@ use crate::append::{Appended, Batch};
 use crate::command_log::CommandRecord;
 use crate::error::Result;
 use crate::group::GroupCommit;
-use crate::metadata::{EventMetadata, GLOBAL_POSITION};
+use crate::metadata::{EventMetadata, EVENT_ID, GLOBAL_POSITION};
 use crate::receipt::Receipt;
 use crate::recorded::{read_stream, RecordedEvent};
 use crate::snapshot::{self, Snapshot};
@@ -151,18 +151,18 @@ impl<A: Aggregate> PgEventStore<A> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        EventMetadata::from_map(&metadata)?;
+        let checked = EventMetadata::from_map(&metadata)?;
         let before = context.current_sequence;
         let envelopes = wrap(&context.aggregate_id, before, events, &metadata);
-        let serialized = envelopes
-            .iter()
-            .map(SerializedEvent::try_from)
-            .collect::<Result<Vec<_>, PersistenceError>>()
-            .map_err(|e| crate::Error::InvalidBatch(e.to_string()))?;
-        let batch = Batch::prepare(&serialized)?
-            .with_command(command)
-            .with_receipt(receipt);
-        let stored = batch.stored_metadata().to_vec();
+        let batch = Batch::of_events(
+            A::TYPE,
+            &context.aggregate_id,
+            before + 1,
+            envelopes.iter().map(|envelope| &envelope.payload),
+            &checked,
+        )?
+        .with_command(command)
+        .with_receipt(receipt);
         let after = before + envelopes.len();
         let snapshot = self.due_snapshot(context, after)?;
         let snapshotted = snapshot.as_ref().map(|s| s.current_snapshot);
@@ -175,11 +175,12 @@ impl<A: Aggregate> PgEventStore<A> {
         if let Some(notifier) = &self.notifier {
             notifier.appended();
         }
+        let stored = checked.to_map();
         Ok(envelopes
             .into_iter()
             .zip(appended)
             .map(|(mut envelope, appended)| {
-                envelope.metadata = stored_map(&stored[envelope.sequence - before - 1], &appended);
+                envelope.metadata = stored_map(&stored, &appended);
                 (envelope, appended)
             })
             .collect())
@@ -342,9 +343,12 @@ fn wrap<A: Aggregate>(
         .collect()
 }
 
-fn stored_map(stored: &serde_json::Value, appended: &Appended) -> HashMap<String, String> {
-    let mut map: HashMap<String, String> =
-        serde_json::from_value(stored.clone()).unwrap_or_default();
+/// The metadata of a committed event as it is stored (the checked fields,
+/// a valid trace context only, the event's id) plus its global position:
+/// what reading the event back gives.
+fn stored_map(checked: &HashMap<String, String>, appended: &Appended) -> HashMap<String, String> {
+    let mut map = checked.clone();
+    map.insert(EVENT_ID.to_owned(), appended.event_id.to_string());
     map.insert(
         GLOBAL_POSITION.to_owned(),
         appended.position.global_position.to_string(),

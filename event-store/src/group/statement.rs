@@ -16,6 +16,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -74,85 +76,115 @@ pub(crate) struct Write {
     pub(crate) snapshot: Option<Snapshot>,
 }
 
+/// The statement's parameters, borrowed from the queued writes: building
+/// them copies no string or JSON tree (a refused batch is split and its
+/// halves bound again, so the writes stay the owners).
 #[derive(Default)]
-struct Columns {
-    aggregate_types: Vec<String>,
-    aggregate_ids: Vec<String>,
+struct Columns<'a> {
+    aggregate_types: Vec<&'a str>,
+    aggregate_ids: Vec<&'a str>,
     sequences: Vec<i64>,
-    event_types: Vec<String>,
-    event_versions: Vec<String>,
-    payloads: Vec<serde_json::Value>,
-    metadata: Vec<serde_json::Value>,
+    event_types: Vec<&'a str>,
+    event_versions: Vec<&'a str>,
+    payloads: Vec<Json<&'a Value>>,
+    metadata: Vec<Json<&'a Value>>,
     event_ids: Vec<Uuid>,
     command_ids: Vec<Uuid>,
-    command_types: Vec<String>,
-    command_streams: Vec<(String, String)>,
-    body_hashes: Vec<Vec<u8>>,
+    command_types: Vec<&'a str>,
+    logged_types: Vec<&'a str>,
+    logged_ids: Vec<&'a str>,
+    body_hashes: Vec<&'a [u8]>,
     firsts: Vec<i64>,
     lasts: Vec<i64>,
-    snapshot_streams: Vec<(String, String)>,
+    snapshot_types: Vec<&'a str>,
+    snapshot_ids: Vec<&'a str>,
     snapshot_sequences: Vec<i64>,
     snapshot_counts: Vec<i64>,
-    snapshot_payloads: Vec<serde_json::Value>,
-    receipts: Receipts,
+    snapshot_payloads: Vec<Json<&'a Value>>,
+    receipts: Receipts<'a>,
 }
 
 /// The receipts' columns; `last_events` names the event whose position
 /// goes into each body.
 #[derive(Default)]
-struct Receipts {
-    principals: Vec<String>,
-    keys: Vec<String>,
+struct Receipts<'a> {
+    principals: Vec<&'a str>,
+    keys: Vec<&'a str>,
     leases: Vec<DateTime<Utc>>,
     statuses: Vec<i32>,
-    content_types: Vec<Option<String>>,
-    locations: Vec<Option<String>>,
-    heads: Vec<Vec<u8>>,
-    tails: Vec<Vec<u8>>,
+    content_types: Vec<Option<&'a str>>,
+    locations: Vec<Option<&'a str>>,
+    heads: Vec<&'a [u8]>,
+    tails: Vec<&'a [u8]>,
     last_events: Vec<Uuid>,
 }
 
-impl Receipts {
-    fn push(&mut self, receipt: &Receipt, last_event: Uuid) {
-        self.principals.push(receipt.principal.clone());
-        self.keys.push(receipt.key.clone());
+impl<'a> Receipts<'a> {
+    fn push(&mut self, receipt: &'a Receipt, last_event: Uuid) {
+        self.principals.push(&receipt.principal);
+        self.keys.push(&receipt.key);
         self.leases.push(receipt.lease_until);
         self.statuses.push(receipt.status);
-        self.content_types.push(receipt.content_type.clone());
-        self.locations.push(receipt.location.clone());
-        self.heads.push(receipt.body_head.clone());
-        self.tails.push(receipt.body_tail.clone());
+        self.content_types.push(receipt.content_type.as_deref());
+        self.locations.push(receipt.location.as_deref());
+        self.heads.push(&receipt.body_head);
+        self.tails.push(&receipt.body_tail);
         self.last_events.push(last_event);
     }
 }
 
-impl Columns {
-    fn of(writes: &[&Write]) -> Self {
-        let mut columns = Self::default();
+impl<'a> Columns<'a> {
+    fn of(writes: &[&'a Write]) -> Self {
+        let events = writes.iter().map(|w| w.batch.sequences.len()).sum();
+        let mut columns = Self::with_capacity(events, writes.len());
         for write in writes {
             columns.push(write);
         }
         columns
     }
 
-    fn push(&mut self, write: &Write) {
+    fn with_capacity(events: usize, commands: usize) -> Self {
+        Self {
+            aggregate_types: Vec::with_capacity(events),
+            aggregate_ids: Vec::with_capacity(events),
+            sequences: Vec::with_capacity(events),
+            event_types: Vec::with_capacity(events),
+            event_versions: Vec::with_capacity(events),
+            payloads: Vec::with_capacity(events),
+            metadata: Vec::with_capacity(events),
+            event_ids: Vec::with_capacity(events),
+            command_ids: Vec::with_capacity(commands),
+            command_types: Vec::with_capacity(commands),
+            logged_types: Vec::with_capacity(commands),
+            logged_ids: Vec::with_capacity(commands),
+            body_hashes: Vec::with_capacity(commands),
+            firsts: Vec::with_capacity(commands),
+            lasts: Vec::with_capacity(commands),
+            ..Self::default()
+        }
+    }
+
+    fn push(&mut self, write: &'a Write) {
         let batch = &write.batch;
-        let stream = (batch.aggregate_type.clone(), batch.aggregate_id.clone());
+        let (aggregate_type, aggregate_id) = (&*batch.aggregate_type, &*batch.aggregate_id);
         for _ in &batch.sequences {
-            self.aggregate_types.push(stream.0.clone());
-            self.aggregate_ids.push(stream.1.clone());
+            self.aggregate_types.push(aggregate_type);
+            self.aggregate_ids.push(aggregate_id);
         }
         self.sequences.extend_from_slice(&batch.sequences);
-        self.event_types.extend_from_slice(&batch.event_types);
-        self.event_versions.extend_from_slice(&batch.event_versions);
-        self.payloads.extend_from_slice(&batch.payloads);
-        self.metadata.extend_from_slice(&batch.metadata);
+        self.event_types
+            .extend(batch.event_types.iter().map(String::as_str));
+        self.event_versions
+            .extend(batch.event_versions.iter().map(String::as_str));
+        self.payloads.extend(batch.payloads.iter().map(Json));
+        self.metadata.extend(batch.metadata.iter().map(Json));
         self.event_ids.extend_from_slice(&batch.event_ids);
         if let Some(command) = &batch.command {
             self.command_ids.push(command.command_id);
-            self.command_types.push(command.command_type.clone());
-            self.command_streams.push(stream.clone());
-            self.body_hashes.push(command.body_hash.clone());
+            self.command_types.push(&command.command_type);
+            self.logged_types.push(aggregate_type);
+            self.logged_ids.push(aggregate_id);
+            self.body_hashes.push(&command.body_hash);
             self.firsts.push(batch.sequences[0]);
             self.lasts.push(batch.sequences[batch.sequences.len() - 1]);
         }
@@ -160,10 +192,11 @@ impl Columns {
             self.receipts.push(receipt, *last);
         }
         if let Some(snapshot) = &write.snapshot {
-            self.snapshot_streams.push(stream);
+            self.snapshot_types.push(aggregate_type);
+            self.snapshot_ids.push(aggregate_id);
             self.snapshot_sequences.push(snapshot.last_sequence);
             self.snapshot_counts.push(snapshot.current_snapshot);
-            self.snapshot_payloads.push(snapshot.payload.clone());
+            self.snapshot_payloads.push(Json(&snapshot.payload));
         }
     }
 }
@@ -173,10 +206,8 @@ pub(crate) type Landed = HashMap<Uuid, Appended>;
 
 /// Writes `writes` in one statement (one transaction).
 pub(crate) async fn write_all(pool: &PgPool, writes: &[&Write]) -> sqlx::Result<Landed> {
-    let mut c = Columns::of(writes);
-    let r = std::mem::take(&mut c.receipts);
-    let (logged_types, logged_ids): (Vec<_>, Vec<_>) = c.command_streams.into_iter().unzip();
-    let (snapshot_types, snapshot_ids): (Vec<_>, Vec<_>) = c.snapshot_streams.into_iter().unzip();
+    let c = Columns::of(writes);
+    let r = &c.receipts;
     let rows: Vec<(Uuid, i64, i64, String)> = sqlx::query_as(SQL)
         .bind(&c.aggregate_types)
         .bind(&c.aggregate_ids)
@@ -187,14 +218,14 @@ pub(crate) async fn write_all(pool: &PgPool, writes: &[&Write]) -> sqlx::Result<
         .bind(&c.metadata)
         .bind(&c.event_ids)
         .bind(&c.command_ids)
-        .bind(&logged_types)
-        .bind(&logged_ids)
+        .bind(&c.logged_types)
+        .bind(&c.logged_ids)
         .bind(&c.command_types)
         .bind(&c.body_hashes)
         .bind(&c.firsts)
         .bind(&c.lasts)
-        .bind(&snapshot_types)
-        .bind(&snapshot_ids)
+        .bind(&c.snapshot_types)
+        .bind(&c.snapshot_ids)
         .bind(&c.snapshot_sequences)
         .bind(&c.snapshot_counts)
         .bind(&c.snapshot_payloads)
