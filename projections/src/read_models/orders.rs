@@ -22,22 +22,26 @@
 //! that guard.
 //!
 //! Batches are applied set-based: the events are folded in memory, then
-//! written with one statement per table and kind of change, so a rebuild
-//! is bound by reading the log, not by round trips. The payloads are
-//! decoded by the task that read the batch ([`Projection::prepare`]),
-//! while the batch before is still being written.
+//! written with one statement per kind of change (the placements, the
+//! later changes) covering all three tables, so a rebuild is bound by
+//! reading the log, not by round trips. The payloads are decoded by the
+//! task that read the batch ([`Projection::prepare`]), while the batch
+//! before is still being written.
 //!
 //! # Layout
 //! - `orders/tables.sql`: the tables and indexes of one generation.
 //! - `changes`, `line_changes`: what every later event assigns, as plain
 //!   data (orders and vendor orders; lines).
 //! - `fold`: a batch of events merged into rows to insert and patches.
-//! - `store`: the statements that write a fold.
+//! - `store`: writing a fold: `insert` (the placements, one statement)
+//!   and `patch` (the later changes, one statement).
 //! - [`queries`]: the statements that read the tables, for the API.
 
 mod changes;
 mod fold;
+mod insert;
 mod line_changes;
+mod patch;
 pub mod queries;
 mod store;
 
