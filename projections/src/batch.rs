@@ -10,8 +10,8 @@
 use bazaar_event_store::{Position, RecordedEvent};
 use sqlx::PgPool;
 
-use crate::generation::{lock_for_batch, schema_name};
-use crate::projection::{ApplyError, Projection};
+use crate::generation::{lock_for_batch_in, schema_name};
+use crate::projection::{ApplyError, Prepared, Projection};
 
 /// What became of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +41,21 @@ pub async fn apply_batch<P: Projection>(
     from: Position,
     events: &[RecordedEvent],
 ) -> sqlx::Result<Batch> {
-    match try_apply(pool, projection, generation, from, events).await? {
+    apply_prepared_batch(pool, projection, generation, from, events, None).await
+}
+
+/// [`apply_batch`] with what [`Projection::prepare`] made of `events`
+/// (`None`: nothing), used by the first attempt only: a retry that looks
+/// for a poison event applies fewer events, without it.
+pub async fn apply_prepared_batch<P: Projection>(
+    pool: &PgPool,
+    projection: &P,
+    generation: i32,
+    from: Position,
+    events: &[RecordedEvent],
+    prepared: Option<Prepared>,
+) -> sqlx::Result<Batch> {
+    match try_apply(pool, projection, generation, from, events, prepared).await? {
         Attempt::Done(batch) => Ok(batch),
         Attempt::PoisonIn(reason) => {
             tracing::warn!(
@@ -52,7 +66,8 @@ pub async fn apply_batch<P: Projection>(
             one_by_one(pool, projection, generation, from, events).await
         }
         Attempt::PoisonAt(index, reason) => {
-            let prefix = try_apply(pool, projection, generation, from, &events[..index]).await?;
+            let prefix =
+                try_apply(pool, projection, generation, from, &events[..index], None).await?;
             if index > 0 && !matches!(prefix, Attempt::Done(Batch::Applied(_))) {
                 // the state moved meanwhile; the next read decides again
                 return Ok(Batch::Moved(from));
@@ -84,7 +99,7 @@ async fn one_by_one<P: Projection>(
 ) -> sqlx::Result<Batch> {
     for event in events {
         let single = std::slice::from_ref(event);
-        match try_apply(pool, projection, generation, from, single).await? {
+        match try_apply(pool, projection, generation, from, single, None).await? {
             Attempt::Done(Batch::Applied(_)) => from = event.position,
             Attempt::Done(other) => return Ok(other),
             Attempt::PoisonAt(_, reason) | Attempt::PoisonIn(reason) => {
@@ -105,26 +120,25 @@ async fn try_apply<P: Projection>(
     generation: i32,
     from: Position,
     events: &[RecordedEvent],
+    prepared: Option<Prepared>,
 ) -> sqlx::Result<Attempt> {
     let Some(last) = events.last() else {
         return Ok(Attempt::Done(Batch::Applied(0)));
     };
     let mut tx = bazaar_event_store::pool::begin(pool).await?;
-    let row = lock_for_batch(&mut tx, P::NAME, generation).await?;
+    let schema = schema_name(P::NAME, generation);
+    let row = lock_for_batch_in(&mut tx, P::NAME, generation, &schema).await?;
     if row.status == "retired" || row.status == "failed" {
         return Ok(Attempt::Done(Batch::Stopped(row.status)));
     }
     if row.checkpoint() != from {
         return Ok(Attempt::Done(Batch::Moved(row.checkpoint())));
     }
-    let schema = schema_name(P::NAME, generation);
-    sqlx::raw_sql(&format!(
-        "set local search_path = {schema}, public{}",
-        durability(&row.status)
-    ))
-    .execute(&mut *tx)
-    .await?;
-    if let Err(failure) = projection.apply_batch(&mut tx, events).await {
+    let applied = match prepared {
+        Some(prepared) => projection.apply_prepared(&mut tx, events, prepared).await,
+        None => projection.apply_batch(&mut tx, events).await,
+    };
+    if let Err(failure) = applied {
         return match (poison_reason(failure.error), failure.at) {
             (Ok(reason), Some(index)) => Ok(Attempt::PoisonAt(index, reason)),
             (Ok(reason), None) => Ok(Attempt::PoisonIn(reason)),
@@ -134,21 +148,6 @@ async fn try_apply<P: Projection>(
     advance(&mut tx, P::NAME, generation, last, events.len()).await?;
     tx.commit().await?;
     Ok(Attempt::Done(Batch::Applied(events.len())))
-}
-
-/// What a batch of a generation in `status` adds to its `set local`: a
-/// generation being built is read by no one, so its batches commit without
-/// waiting for the WAL flush (one fsync a batch, milliseconds on a slow
-/// disk). A crash can then lose the last batches, but only together with
-/// the checkpoint that counts them (same transaction), so nothing is
-/// applied twice or skipped. Live batches keep waiting: a query told a
-/// position was reached must still find its rows after a crash.
-fn durability(status: &str) -> &'static str {
-    if status == "building" {
-        "; set local synchronous_commit = off"
-    } else {
-        ""
-    }
 }
 
 async fn advance(

@@ -110,6 +110,45 @@ pub async fn lock_for_batch(
     .await
 }
 
+/// [`lock_for_batch`] for a batch that then writes `schema`: the row read
+/// also sets, for the rest of the transaction, `search_path` to `schema`
+/// (the batch's statements name its tables unqualified) and, for a
+/// generation being built, `synchronous_commit = off` — one statement
+/// where a `set local` of its own cost a round trip more a batch.
+///
+/// A generation being built is read by no one, so its batches commit
+/// without waiting for the WAL flush (one fsync a batch, milliseconds on a
+/// slow disk). A crash can then lose the last batches, but only together
+/// with the checkpoint that counts them (same transaction), so nothing is
+/// applied twice or skipped. Live batches keep waiting: a query told a
+/// position was reached must still find its rows after a crash.
+pub async fn lock_for_batch_in(
+    conn: &mut PgConnection,
+    name: &str,
+    generation: i32,
+    schema: &str,
+) -> sqlx::Result<Generation> {
+    sqlx::query("select pg_advisory_xact_lock(hashtext('projection-batch'), hashtext($1) # $2)")
+        .bind(name)
+        .bind(generation)
+        .execute(&mut *conn)
+        .await?;
+    // the settings are made with the row read, after the lock: a statement
+    // reads with the snapshot it started with
+    sqlx::query_as(&format!(
+        "{}, set_config('search_path', $3, true) as search_path, \
+                set_config('synchronous_commit', case when status = 'building' then 'off' \
+                           else current_setting('synchronous_commit') end, true) as synchronous_commit \
+           from projection where projection_name = $1 and generation = $2",
+        SELECT.trim_end_matches(" from projection")
+    ))
+    .bind(name)
+    .bind(generation)
+    .bind(format!("{schema}, public"))
+    .fetch_one(conn)
+    .await
+}
+
 /// Makes sure `projection` has a live generation, creating the first one
 /// (tables and views) if there is none; returns it. A generation that
 /// failed stays the live one's status `failed` until an operator acts.

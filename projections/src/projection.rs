@@ -5,6 +5,11 @@ use std::future::Future;
 use bazaar_event_store::RecordedEvent;
 use sqlx::PgConnection;
 
+/// What a projection made of a batch's events before applying them
+/// ([`Projection::prepare`]), for its own
+/// [`apply_prepared`](Projection::apply_prepared) to take back.
+pub type Prepared = Box<dyn std::any::Any + Send>;
+
 /// Why applying an event failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
@@ -118,6 +123,30 @@ pub trait Projection: Send + Sync + 'static {
         conn: &mut PgConnection,
         event: &RecordedEvent,
     ) -> impl Future<Output = Result<(), ApplyError>>;
+
+    /// Work on a batch that needs nothing but its events, such as decoding
+    /// their payloads, done by the task that read the batch while the
+    /// batch before it is still being written (`runtime::ReadAhead`), so
+    /// it leaves the batch's own critical path; the result reaches
+    /// [`apply_prepared`](Self::apply_prepared) with the same events. The
+    /// default prepares nothing.
+    fn prepare(events: &[RecordedEvent]) -> Option<Prepared> {
+        let _ = events;
+        None
+    }
+
+    /// Applies a batch of events with what [`prepare`](Self::prepare)
+    /// made of them; it must give the same rows as
+    /// [`apply_batch`](Self::apply_batch), which the default calls.
+    fn apply_prepared(
+        &self,
+        conn: &mut PgConnection,
+        events: &[RecordedEvent],
+        prepared: Prepared,
+    ) -> impl Future<Output = Result<(), BatchError>> {
+        drop(prepared);
+        self.apply_batch(conn, events)
+    }
 
     /// Applies a batch of events, in order. The default applies them one
     /// by one; a read model with many events per second overrides it with

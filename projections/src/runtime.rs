@@ -3,9 +3,9 @@
 use bazaar_event_store::{read_after_of, Position, RecordedEvent};
 use sqlx::PgPool;
 
-use crate::batch::{apply_batch, Batch};
+use crate::batch::{apply_prepared_batch, Batch};
 use crate::generation::{generations, Generation};
-use crate::projection::Projection;
+use crate::projection::{Prepared, Projection};
 
 /// Events read and applied per transaction by a worker following the log.
 pub const BATCH_SIZE: i64 = 500;
@@ -60,14 +60,14 @@ pub async fn catch_up<P: Projection>(
     let mut row = find(pool, P::NAME, generation).await?;
     let mut at = row.checkpoint();
     let mut applied = 0u64;
-    let mut ahead = ReadAhead::new(pool, CATCH_UP_BATCH_SIZE, P::AGGREGATE_TYPES);
+    let mut ahead = ReadAhead::of::<P>(pool, CATCH_UP_BATCH_SIZE);
     loop {
-        let events = ahead.after(at).await?;
+        let (events, prepared) = ahead.after(at).await?;
         let Some(last) = events.last().map(|e| e.position) else {
             return Ok(applied);
         };
         ahead.start(last);
-        match apply_batch(pool, projection, generation, at, &events).await? {
+        match apply_prepared_batch(pool, projection, generation, at, &events, prepared).await? {
             Batch::Applied(n) => {
                 applied += n as u64;
                 at = last;
@@ -102,14 +102,22 @@ pub async fn catch_up<P: Projection>(
 /// rest on it: [`apply_batch`] still checks the checkpoint it was read
 /// after. One batch ahead is enough: on two cores the reading backend
 /// already keeps pace with the writing one.
+///
+/// The task that reads a batch also prepares it ([`Projection::prepare`]:
+/// the orders model decodes its payloads there), so that work too overlaps
+/// the writing of the batch before instead of following it.
 pub(crate) struct ReadAhead {
     pool: PgPool,
     limit: i64,
     aggregate_types: &'static [&'static str],
+    prepare: fn(&[RecordedEvent]) -> Option<Prepared>,
     pending: Option<(Position, Reading)>,
 }
 
-type Events = Result<Vec<RecordedEvent>, bazaar_event_store::Error>;
+/// A batch as read and prepared.
+pub(crate) type ReadBatch = (Vec<RecordedEvent>, Option<Prepared>);
+
+type Events = Result<ReadBatch, bazaar_event_store::Error>;
 
 /// A read in flight, aborted when dropped.
 struct Reading(tokio::task::JoinHandle<Events>);
@@ -121,13 +129,15 @@ impl Drop for Reading {
 }
 
 impl ReadAhead {
-    /// Reads batches of up to `limit` events of `pool`'s log, in full
-    /// only those of `aggregate_types` ([`Projection::AGGREGATE_TYPES`]).
-    pub(crate) fn new(pool: &PgPool, limit: i64, aggregate_types: &'static [&'static str]) -> Self {
+    /// Reads batches of up to `limit` events of `pool`'s log for `P`: in
+    /// full only those of [`Projection::AGGREGATE_TYPES`], each batch
+    /// prepared by [`Projection::prepare`].
+    pub(crate) fn of<P: Projection>(pool: &PgPool, limit: i64) -> Self {
         Self {
             pool: pool.clone(),
             limit,
-            aggregate_types,
+            aggregate_types: P::AGGREGATE_TYPES,
+            prepare: P::prepare,
             pending: None,
         }
     }
@@ -141,7 +151,7 @@ impl ReadAhead {
 
     /// The batch after `at`: the one read ahead if it was read after `at`,
     /// else one read now.
-    pub(crate) async fn after(&mut self, at: Position) -> Result<Vec<RecordedEvent>, CatchUpError> {
+    pub(crate) async fn after(&mut self, at: Position) -> Result<ReadBatch, CatchUpError> {
         let mut reading = match self.pending.take() {
             Some((after, reading)) if after == at => reading,
             _ => self.read(at),
@@ -151,8 +161,15 @@ impl ReadAhead {
 
     fn read(&self, at: Position) -> Reading {
         let (pool, limit, types) = (self.pool.clone(), self.limit, self.aggregate_types);
+        let prepare = self.prepare;
         Reading(tokio::spawn(async move {
-            read_after_of(&pool, at, limit, types).await
+            let events = read_after_of(&pool, at, limit, types).await?;
+            let prepared = if events.is_empty() {
+                None
+            } else {
+                prepare(&events)
+            };
+            Ok((events, prepared))
         }))
     }
 }

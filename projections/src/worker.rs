@@ -21,7 +21,7 @@ use bazaar_event_store::election::{self, Lease, LockKey};
 use bazaar_event_store::{held_back, Position};
 use sqlx::PgPool;
 
-use crate::batch::{apply_batch, Batch};
+use crate::batch::{apply_prepared_batch, Batch};
 use crate::generation::{ensure_live, Generation};
 use crate::projection::Projection;
 use crate::reached::Reached;
@@ -127,7 +127,7 @@ async fn follow<P: Projection>(
     let mut at = generation.checkpoint();
     reached.record(P::NAME, at);
     let mut pause = FIRST_RECHECK;
-    let mut ahead = ReadAhead::new(pool, BATCH_SIZE, P::AGGREGATE_TYPES);
+    let mut ahead = ReadAhead::of::<P>(pool, BATCH_SIZE);
     loop {
         let started = std::time::Instant::now();
         match step(pool, projection, generation.generation, at, &mut ahead).await {
@@ -168,7 +168,7 @@ async fn step<P: Projection>(
     at: Position,
     ahead: &mut ReadAhead,
 ) -> Result<Option<(Position, usize)>, CatchUpError> {
-    let events = ahead.after(at).await?;
+    let (events, prepared) = ahead.after(at).await?;
     let Some(last) = events.last() else {
         return Ok(Some((at, 0)));
     };
@@ -176,7 +176,7 @@ async fn step<P: Projection>(
         ahead.start(last.position);
     }
     Ok(
-        match apply_batch(pool, projection, generation, at, &events).await? {
+        match apply_prepared_batch(pool, projection, generation, at, &events, prepared).await? {
             Batch::Applied(_) => Some((last.position, events.len())),
             Batch::Moved(to) => Some((to, events.len())),
             Batch::Stopped(_) | Batch::Poisoned { .. } => None,
