@@ -72,7 +72,7 @@ impl Batch {
         let first = events
             .first()
             .ok_or_else(|| Error::InvalidBatch("no events".into()))?;
-        let mut batch = Self::empty(first, events.len());
+        let mut batch = Self::empty(&first.aggregate_type, &first.aggregate_id, events.len());
         for (offset, event) in events.iter().enumerate() {
             batch.check_member(first, offset, event)?;
             let map: HashMap<String, String> = serde_json::from_value(event.metadata.clone())
@@ -103,22 +103,13 @@ impl Batch {
         events: impl ExactSizeIterator<Item = &'e E>,
         metadata: &EventMetadata,
     ) -> Result<Self> {
-        let capacity = events.len();
-        let mut batch = Self {
-            aggregate_type: aggregate_type.to_owned(),
-            aggregate_id: aggregate_id.to_owned(),
-            sequences: Vec::with_capacity(capacity),
-            event_types: Vec::with_capacity(capacity),
-            event_versions: Vec::with_capacity(capacity),
-            payloads: Vec::with_capacity(capacity),
-            metadata: Vec::with_capacity(capacity),
-            event_ids: Vec::with_capacity(capacity),
-            command: None,
-            receipt: None,
-        };
+        if events.len() == 0 {
+            return Err(Error::InvalidBatch("no events".into()));
+        }
         if first_sequence == 0 {
             return Err(Error::InvalidBatch("sequence 0".into()));
         }
+        let mut batch = Self::empty(aggregate_type, aggregate_id, events.len());
         for (event, sequence) in events.zip(first_sequence..) {
             let event_id = Uuid::now_v7();
             batch.sequences.push(to_i64(sequence)?);
@@ -128,16 +119,13 @@ impl Batch {
             batch.metadata.push(metadata.to_stored_json(event_id));
             batch.event_ids.push(event_id);
         }
-        if batch.sequences.is_empty() {
-            return Err(Error::InvalidBatch("no events".into()));
-        }
         Ok(batch)
     }
 
-    fn empty(first: &SerializedEvent, capacity: usize) -> Self {
+    fn empty(aggregate_type: &str, aggregate_id: &str, capacity: usize) -> Self {
         Self {
-            aggregate_type: first.aggregate_type.clone(),
-            aggregate_id: first.aggregate_id.clone(),
+            aggregate_type: aggregate_type.to_owned(),
+            aggregate_id: aggregate_id.to_owned(),
             sequences: Vec::with_capacity(capacity),
             event_types: Vec::with_capacity(capacity),
             event_versions: Vec::with_capacity(capacity),

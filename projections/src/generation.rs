@@ -96,11 +96,7 @@ pub async fn lock_for_batch(
     name: &str,
     generation: i32,
 ) -> sqlx::Result<Generation> {
-    sqlx::query("select pg_advisory_xact_lock(hashtext('projection-batch'), hashtext($1) # $2)")
-        .bind(name)
-        .bind(generation)
-        .execute(&mut *conn)
-        .await?;
+    batch_lock(conn, name, generation).await?;
     sqlx::query_as(&format!(
         "{SELECT} where projection_name = $1 and generation = $2"
     ))
@@ -108,6 +104,17 @@ pub async fn lock_for_batch(
     .bind(generation)
     .fetch_one(conn)
     .await
+}
+
+/// Takes the transaction-scoped lock that serialises the batches of one
+/// generation of `name`.
+async fn batch_lock(conn: &mut PgConnection, name: &str, generation: i32) -> sqlx::Result<()> {
+    sqlx::query("select pg_advisory_xact_lock(hashtext('projection-batch'), hashtext($1) # $2)")
+        .bind(name)
+        .bind(generation)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// [`lock_for_batch`] for a batch that then writes `schema`: the row read
@@ -128,11 +135,7 @@ pub async fn lock_for_batch_in(
     generation: i32,
     schema: &str,
 ) -> sqlx::Result<Generation> {
-    sqlx::query("select pg_advisory_xact_lock(hashtext('projection-batch'), hashtext($1) # $2)")
-        .bind(name)
-        .bind(generation)
-        .execute(&mut *conn)
-        .await?;
+    batch_lock(conn, name, generation).await?;
     // the settings are made with the row read, after the lock: a statement
     // reads with the snapshot it started with
     sqlx::query_as(&format!(
