@@ -56,5 +56,7 @@ BAZAAR_BIN="$REPO_ROOT/target/debug/bazaar" scripts/schemathesis.sh 2>&1 | tee -
 # one closing line for the whole run (cargo prints one per test binary,
 # the contract check one `schemathesis: N passed, N failed`)
 sum() { grep -E '^(test result:|schemathesis:)' "$log" | grep -Eo "[0-9]+ $1" | awk '{n += $1} END {print n + 0}'; }
+# how much the build left, to see how close a run comes to a full disk
+echo "test.sh: target/ holds $(du -sh target 2>/dev/null | cut -f1)"
 echo "total: $(sum passed) passed, $(sum failed) failed, $(sum ignored) skipped"
 exit "$status"
